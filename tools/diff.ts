@@ -28,7 +28,7 @@ export function unifiedDiff(aName: string, bName: string, a: string, b: string, 
     let j = 0;
     while (i < n || j < m) {
       if (i < n && j < m && xs[i] === ys[j]) ops.push({ op: " ", line: xs[i], ai: pre + i++, bi: pre + j++ });
-      else if (j < m && (i === n || lcs[i * (m + 1) + j + 1] >= lcs[(i + 1) * (m + 1) + j])) ops.push({ op: "+", line: ys[j], ai: pre + i, bi: pre + j++ });
+      else if (j < m && (i === n || lcs[i * (m + 1) + j + 1] > lcs[(i + 1) * (m + 1) + j])) ops.push({ op: "+", line: ys[j], ai: pre + i, bi: pre + j++ });
       else ops.push({ op: "-", line: xs[i], ai: pre + i++, bi: pre + j });
     }
   }

@@ -119,6 +119,9 @@ async function cmdRun(root: string, args: string[], write: boolean): Promise<num
     console.error("no notebooks to run");
     return 1;
   }
+  // Notebooks import the compiled library (../dist/lib): make sure it is current.
+  const build = buildProject(root);
+  if (!build.ok) console.error(`warning: the library has type errors:\n  ${build.errors.join("\n  ")}`);
   const results = await runNotebooks(notebooks, {
     write,
     skipSlow: !write || flags.has("skip-slow"),

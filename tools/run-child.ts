@@ -96,6 +96,7 @@ async function main() {
   process.on("unhandledRejection", (reason) => errors.push(reason));
   process.on("uncaughtException", (err) => errors.push(err));
 
+  convs.node; // create the compiler before the first cell, so its start-up does not count against that cell
   const codeCells = nb.cells.map((c, i) => ({ c, i })).filter(({ c }) => c.cell_type === "code");
   await send({ type: "start", total: codeCells.length });
   let count = 0;

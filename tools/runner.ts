@@ -38,6 +38,8 @@ export interface NotebookResult {
 }
 
 const CHILD = path.join(__dirname, `run-child${path.extname(__filename)}`);
+/** From the TypeScript sources (tsx), the child needs tsx's loader too; from dist/ it is plain JavaScript. */
+const CHILD_EXEC_ARGV = CHILD.endsWith(".ts") ? [...process.execArgv.filter((a) => !a.startsWith("--inspect")), "--require", require.resolve("tsx/cjs")] : process.execArgv;
 
 /** Runs one notebook; outputs are written back (atomically) only when every cell succeeded. */
 export function runNotebook(file: string, opts: RunOptions): Promise<NotebookResult> {
@@ -47,7 +49,7 @@ export function runNotebook(file: string, opts: RunOptions): Promise<NotebookRes
   const emit = (e: Omit<RunEvent, "notebook">) => opts.onEvent?.({ notebook: file, ...e });
   emit({ type: "notebook-start" });
   return new Promise((resolve) => {
-    const child = fork(CHILD, [file, opts.skipSlow ? "skip-slow" : "all"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(CHILD, [file, opts.skipSlow ? "skip-slow" : "all"], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: CHILD_EXEC_ARGV });
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     let current: { number: number; firstLine: string } | null = null;
