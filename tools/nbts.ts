@@ -167,7 +167,7 @@ function cmdKernel(root: string): number {
   }
   pythons.push("/usr/bin/python3", "python3");
   for (const py of pythons) {
-    const probe = spawnSync(py, ["-m", "jupyter", "kernelspec", "--version"], { encoding: "utf8" });
+    const probe = spawnSync(py, ["-c", "import jupyter_client, nbformat"], { encoding: "utf8" });
     if (probe.status !== 0) continue;
     const r = spawnSync(tslab, ["install", `--python=${py}`, `--binary=${tslab}`], { stdio: "inherit" });
     if (r.status === 0) {
@@ -176,7 +176,7 @@ function cmdKernel(root: string): number {
     }
   }
   console.error(
-    "no Jupyter found (tried `jupyter`, /usr/bin/python3 -m jupyter, python3 -m jupyter).\n" +
+    "no Jupyter found (tried the Python behind `jupyter`, /usr/bin/python3 and python3: none has jupyter_client).\n" +
       "Install one, e.g. on Debian: apt-get install jupyter-notebook python3-nbconvert — then run npm run kernel again.\n" +
       "Notebooks still run without Jupyter: npx nbts run notebooks/01_data.ipynb",
   );
