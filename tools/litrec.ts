@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/** `litrec`: the recommender on any dataset — info, evaluate, recommend, tune. Subcommands live in tools/cli/. */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs, runCommand, UsageError, type CliArgs } from "./cli/common";
+import { MODELS } from "./models";
+
+const COMMANDS: Record<string, string> = {
+  info: "counts, density and rating histogram of a dataset",
+  evaluate: "fit a model on a split and report RMSE / MAE / timings",
+  recommend: "top-N unseen items for a user",
+  tune: "grid search with k-fold cross-validation",
+};
+
+function usage(): string {
+  const lines = ["litrec — literate recommender systems", "", "usage:"];
+  for (const cmd of Object.keys(COMMANDS)) {
+    const mod = loadCommand(cmd);
+    lines.push(`  ${mod?.usage ?? `litrec ${cmd} …  (not available in this build)`}`);
+    lines.push(`      ${COMMANDS[cmd]}`);
+  }
+  lines.push("", "DIR is detected: THU Netflix (netflix_train.txt …), MovieLens ratings.csv, u.data or ratings.dat.");
+  lines.push("", "models:");
+  for (const [name, m] of Object.entries(MODELS)) lines.push(`  ${name.padEnd(14)} ${m.describe}`);
+  return lines.join("\n");
+}
+
+/** The module of a subcommand (tools/cli/NAME), or null when it is not there. */
+function loadCommand(cmd: string): { run(args: CliArgs): Promise<number>; usage?: string } | null {
+  const base = path.join(__dirname, "cli", cmd);
+  if (![".ts", ".js"].some((ext) => fs.existsSync(base + ext))) return null;
+  return require(base);
+}
+
+async function main(argv: string[]): Promise<number> {
+  return runCommand(async () => {
+    const args = parseArgs(argv);
+    if (!args.command || args.command === "help") {
+      console.log(usage());
+      return args.command || args.help ? 0 : 2;
+    }
+    if (!(args.command in COMMANDS)) throw new UsageError(`unknown command '${args.command}' (one of: ${Object.keys(COMMANDS).join(", ")})`);
+    const mod = loadCommand(args.command);
+    if (!mod) throw new UsageError(`'${args.command}' is not available in this build`);
+    if (args.help) {
+      console.log(mod.usage ?? `litrec ${args.command}`);
+      return 0;
+    }
+    return mod.run(args);
+  });
+}
+
+if (require.main === module) main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+
+export { main };

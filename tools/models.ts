@@ -1,0 +1,39 @@
+/**
+ * The model registry of the `litrec` CLI: name → factory from `--param k=v` pairs.
+ * Each chapter adds one entry for its model; `litrec evaluate --model NAME` and `litrec recommend` use it.
+ */
+import { GlobalMeanRecommender, type Recommender } from "../lib/data";
+import { createNeighbourhoodModel } from "../lib/usercf";
+
+/** A registered model: a one-line description and a factory from string parameters. */
+export interface ModelEntry {
+  describe: string; // one line for `litrec --help`, naming the parameters it reads
+  create(params: Record<string, string>): Recommender;
+}
+
+export const MODELS: Record<string, ModelEntry> = {
+  "global-mean": {
+    describe: "predicts the training mean for every pair (the baseline; no parameters)",
+    create: () => new GlobalMeanRecommender(),
+  },
+  usercf: {
+    describe: "user-based CF, the original formula (S·X)⊘(S·1[X≠0]) with cosine S over every neighbour (k=0, similarity, centring, shrinkage, threads)",
+    create: (params) => createNeighbourhoodModel("usercf", params),
+  },
+  knn: {
+    describe: "user-based top-K, mean-centred, Pearson (k=40, similarity, centring, shrinkage, keep, threads)",
+    create: (params) => createNeighbourhoodModel("knn", params),
+  },
+  "knn-baseline": {
+    describe: "user-based top-K on baseline residuals, shrunk Pearson-baseline (k=40, shrinkage=100, regUser=15, regItem=10, threads)",
+    create: (params) => createNeighbourhoodModel("knn-baseline", params),
+  },
+  itemcf: {
+    describe: "item-based top-K on baseline residuals, shrunk Pearson-baseline (k=40, shrinkage=100, similarity, centring, threads)",
+    create: (params) => createNeighbourhoodModel("itemcf", params),
+  },
+  baseline: {
+    describe: "regularised baseline μ + b_u + b_i, Surprise's ALS (regUser=15, regItem=10)",
+    create: (params) => createNeighbourhoodModel("baseline", params),
+  },
+};
