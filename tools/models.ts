@@ -4,6 +4,7 @@
  */
 import { GlobalMeanRecommender, type Recommender } from "../lib/data";
 import { createNeighbourhoodModel } from "../lib/usercf";
+import { createNeuralModel } from "../lib/ncf";
 
 /** A registered model: a one-line description and a factory from string parameters. */
 export interface ModelEntry {
@@ -35,5 +36,9 @@ export const MODELS: Record<string, ModelEntry> = {
   baseline: {
     describe: "regularised baseline μ + b_u + b_i, Surprise's ALS (regUser=15, regItem=10)",
     create: (params) => createNeighbourhoodModel("baseline", params),
+  },
+  ncf: {
+    describe: "neural CF: user and item embeddings concatenated into an MLP, sigmoid_range output (epochs=5, batchSize=512, optimizer=adamw|adam|sgd-momentum, lr=5e-3, wd=0.1, hidden=10, dropout=0.5, userDim=50, itemDim=50)",
+    create: (params) => createNeuralModel("ncf", params),
   },
 };
