@@ -202,7 +202,8 @@ export async function main(argv: string[]): Promise<number> {
     case "render": {
       const { flags } = parseFlags(rest);
       const { render } = await import("./render/index");
-      return (await render({ root, engine: flags.get("engine"), to: flags.get("to") })) ?? 0;
+      await render({ root, engine: flags.get("engine"), to: flags.get("to") }); // it reports its own progress and warnings
+      return 0;
     }
     case "start": {
       const { start } = await import("./start");

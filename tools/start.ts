@@ -1,0 +1,129 @@
+/**
+ * `npm start` (`nbts start`): the whole study in one command. Exports and builds the library, runs every
+ * notebook on the shipped data (or on `LITREC_DATA=dir`) writing the outputs back, renders the report into
+ * `exported/`, and ends with the results table (model, RMSE, MAE, time) and the report's path.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { listNotebooks } from "./notebook";
+import { NotebookResult, RunEvent, RunOptions, runNotebooks } from "./runner";
+import { exportProject, writeExport } from "./export";
+import { buildProject } from "./build";
+import { render } from "./render/index";
+import { resultsTableText } from "./render/results";
+
+export interface StartOptions {
+  root: string;
+  /** Notebooks run at once (default 1: chapters are run in reading order, and the machine may be shared). */
+  jobs?: number;
+  /** Per-cell time limit in ms (default 10 min). */
+  timeoutMs?: number;
+  /** Skip the export + build step (tests). */
+  skipBuild?: boolean;
+  /** Replaces the notebook runner (tests). */
+  runNotebooks?: (files: string[], opts: RunOptions) => Promise<NotebookResult[]>;
+  /** Where progress goes (default: stderr); results go to `out` (default: stdout). */
+  progress?: NodeJS.WritableStream & { isTTY?: boolean };
+  out?: (line: string) => void;
+}
+
+/** The environment variable that selects the dataset; notebooks read `process.env.LITREC_DATA ?? "../data/ml-latest-small"`. */
+export const DATA_ENV = "LITREC_DATA";
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Progress: one line per notebook; per cell a line that overwrites itself on a terminal, or slow cells only in a log. */
+export function startProgress(root: string, index: Map<string, number>, count: number, stream: NodeJS.WritableStream & { isTTY?: boolean }) {
+  const tty = !!stream.isTTY;
+  const totals = new Map<string, number>();
+  const done = new Map<string, number>();
+  const width = () => Math.max(40, ((stream as any).columns ?? 100) - 1);
+  return (e: RunEvent) => {
+    const name = path.relative(root, e.notebook);
+    const tag = `[${(index.get(e.notebook) ?? 0) + 1}/${count}]`;
+    switch (e.type) {
+      case "notebook-start":
+        if (e.total !== undefined) totals.set(e.notebook, e.total);
+        else stream.write(`${tag} ${name}\n`);
+        break;
+      case "cell-start":
+        if (tty) {
+          const line = `${tag} ${name}  cell ${e.cell}  (${done.get(e.notebook) ?? 0}/${totals.get(e.notebook) ?? "?"} done)  ${e.firstLine ?? ""}`;
+          stream.write(`\r\x1b[K${line.slice(0, width())}`);
+        }
+        break;
+      case "cell-end":
+        done.set(e.notebook, (done.get(e.notebook) ?? 0) + 1);
+        if (!tty && e.ms !== undefined && e.ms >= 2000) stream.write(`${tag}   cell ${e.cell} ${e.skipped ? `skipped (${e.skipped})` : seconds(e.ms)}\n`);
+        break;
+      case "notebook-end":
+        if (tty) stream.write("\r\x1b[K");
+        stream.write(`${tag} ${e.ok ? "ok  " : "FAIL"} ${name}: ${done.get(e.notebook) ?? 0} cells, ${seconds(e.ms ?? 0)}\n`);
+        break;
+    }
+  };
+}
+
+/** Runs the study; returns the exit code (non-zero when a notebook failed or the library does not build). */
+export async function start(options: StartOptions): Promise<number> {
+  const root = path.resolve(options.root);
+  const out = options.out ?? ((line: string) => console.log(line));
+  const progress = options.progress ?? process.stderr;
+  const t0 = performance.now();
+
+  // The dataset: LITREC_DATA is resolved against the caller's folder, since notebooks run in notebooks/.
+  const dataEnv = process.env[DATA_ENV];
+  if (dataEnv) {
+    const dir = path.resolve(dataEnv);
+    if (!fs.existsSync(dir)) {
+      console.error(`${DATA_ENV}=${dataEnv}: no such file or folder`);
+      return 1;
+    }
+    process.env[DATA_ENV] = dir;
+    progress.write(`data: ${dir} (from ${DATA_ENV})\n`);
+  } else progress.write(`data: ${path.join(root, "data", "ml-latest-small")} (shipped; set ${DATA_ENV}=dir for another dataset)\n`);
+
+  // The library the notebooks import (../dist/lib) must exist and match the notebooks.
+  if (!options.skipBuild) {
+    const tb = performance.now();
+    writeExport(root, exportProject(root));
+    const build = buildProject(root);
+    if (!build.ok) {
+      console.error(`the library does not build (${build.errors.length} error(s)):\n  ${build.errors.join("\n  ")}`);
+      return 1;
+    }
+    progress.write(`library exported and built (${seconds(performance.now() - tb)})\n`);
+  }
+
+  const notebooks = listNotebooks(path.join(root, "notebooks"));
+  if (!notebooks.length) progress.write("no notebooks in notebooks/\n");
+  const index = new Map(notebooks.map((f, i) => [f, i]));
+  const run = options.runNotebooks ?? runNotebooks;
+  const tr = performance.now();
+  const ran = await run(notebooks, {
+    write: true,
+    skipSlow: false,
+    jobs: options.jobs ?? 1,
+    timeoutMs: options.timeoutMs ?? 600_000,
+    onEvent: startProgress(root, index, notebooks.length, progress),
+  });
+  const runMs = performance.now() - tr;
+  const failed = ran.filter((r) => !r.ok);
+  for (const r of failed) console.error(`\n${path.relative(root, r.notebook)} failed (its outputs were not written):\n  ${r.error ?? "unknown error"}`);
+
+  const tRender = performance.now();
+  const report = await render({ root, log: (line) => progress.write(line + "\n") });
+  const renderMs = performance.now() - tRender;
+
+  out("");
+  if (report.results.length) {
+    out("Results (from each chapter's `//| label: results` cell):");
+    out(resultsTableText(report.results));
+  } else out("No results yet: no chapter has a `//| label: results` cell with output.");
+  out("");
+  const rel = (p: string) => path.relative(process.cwd(), p) || p;
+  out(`notebooks: ${ran.length - failed.length} ok, ${failed.length} failed (${seconds(runMs)}); render ${seconds(renderMs)}; total ${seconds(performance.now() - t0)}`);
+  out(`report: ${rel(path.join(report.outDir, "index.html"))}`);
+  out(report.pdf ? `PDF:    ${rel(report.pdf)}` : report.pdfSkipped ?? "");
+  return failed.length ? 1 : 0;
+}
