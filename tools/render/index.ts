@@ -113,13 +113,12 @@ function loadChapter(chapter: Chapter, number: number | null): LoadedChapter {
         .split(/\n\s*\n/)
         .map((p) => p.trim())
         .find((p) => p && !p.startsWith("#") && !p.startsWith("$$") && !p.startsWith("```") && !p.startsWith("|") && !p.startsWith("<"));
-      if (para) summary = markdownText(para);
+      if (para) summary = firstSentences(para, 240);
     }
     if (summary && (title || titleLine)) break;
   }
   // "1 · Data", "Chapter 4 — Tuning": the report numbers chapters itself.
   if (title) title = title.replace(/^(?:chapter\s+\d+(?:\.\d+)*\s*(?:[·:.—–-]\s*)?|\d+(?:\.\d+)*\s*[·:.—–-]\s*)(?=\S)/i, "").trim() || title;
-  if (summary.length > 240) summary = summary.slice(0, 237).replace(/\s+\S*$/, "") + " …";
   return { chapter, number, title: title ?? prettyName(chapter.source), titleLine, summary, cells, trusted };
 }
 
@@ -346,6 +345,18 @@ function renderWithQuarto(root: string, to: string | undefined, log: (l: string)
   return { outDir: path.join(root, "exported"), pages: [], pdf: null, pdfSkipped: "rendered by Quarto", warnings: [], results: [] };
 }
 
+/** The markdown of a paragraph's first sentences, up to about `max` characters, never cutting inside `$…$` math. */
+function firstSentences(para: string, max: number): string {
+  const text = para.replace(/\s+/g, " ");
+  const sentences = text.match(/(?:\$[^$]*\$|[^.!?$])+(?:[.!?]+(?=\s|$)|$)/g) ?? [text];
+  let out = "";
+  for (const s of sentences) {
+    if (out && (out + s).length > max) return out.trim() + " …";
+    out += s;
+  }
+  return out.trim();
+}
+
 /** Renders the report. Throws ConfigError for a bad `_quarto.yml`, NotebookError for a bad notebook. */
 export async function render(options: RenderOptions = {}): Promise<RenderResult> {
   const root = path.resolve(options.root ?? process.cwd());
@@ -465,7 +476,7 @@ function indexPage(
   else
     parts.push(
       `<ol class="chapter-list">\n${chapters
-        .map((c) => `<li><a href="${escapeHtml(c.loaded.chapter.page)}">${escapeHtml(c.loaded.title)}</a>${c.loaded.summary ? `<span class="summary">${escapeHtml(c.loaded.summary)}</span>` : ""}</li>`)
+        .map((c) => `<li><a href="${escapeHtml(c.loaded.chapter.page)}">${escapeHtml(c.loaded.title)}</a>${c.loaded.summary ? `<span class="summary">${renderMarkdown(c.loaded.summary, new PageEnv()).trim().replace(/^<p>|<\/p>$/g, "")}</span>` : ""}</li>`)
         .join("\n")}\n</ol>`,
     );
   if (results.length) {
