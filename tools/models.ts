@@ -4,6 +4,7 @@
  */
 import { GlobalMeanRecommender, type Recommender } from "../lib/data";
 import { createNeighbourhoodModel } from "../lib/usercf";
+import { createMFModel } from "../lib/mf";
 import { createNeuralModel } from "../lib/ncf";
 
 /** A registered model: a one-line description and a factory from string parameters. */
@@ -40,5 +41,17 @@ export const MODELS: Record<string, ModelEntry> = {
   ncf: {
     describe: "neural CF: user and item embeddings concatenated into an MLP, sigmoid_range output (epochs=5, batchSize=512, optimizer=adamw|adam|sgd-momentum, lr=5e-3, wd=0.1, hidden=10, dropout=0.5, userDim=50, itemDim=50)",
     create: (params) => createNeuralModel("ncf", params),
+  },
+  "mf-sgd": {
+    describe: "biased matrix factorisation by SGD, stratified over all cores (k=16, epochs=20, lr=0.01, decay=0.92, reg=0.03, regBias=0.01, threads, seed)",
+    create: (params) => createMFModel("mf-sgd", params),
+  },
+  "mf-als": {
+    describe: "biased matrix factorisation by alternating least squares, weighted-λ (k=16, epochs=10, lambda=0.1, biased, seed)",
+    create: (params) => createMFModel("mf-als", params),
+  },
+  "mf-gd": {
+    describe: "full-batch gradient descent with tfjs autodiff and AdamW, the original's method (k=32, lr=0.02, l2=0.04, wd=0, maxEpochs=400, form=pairs|gather|dense, initStd, biased)",
+    create: (params) => createMFModel("mf-gd", params),
   },
 };
