@@ -51,7 +51,7 @@ export const MODELS: Record<string, ModelEntry> = {
     create: (params) => createMFModel("mf-als", params),
   },
   "mf-gd": {
-    describe: "full-batch gradient descent with tfjs autodiff and AdamW, the original's method (k=32, lr=0.02, l2=0.04, wd=0, maxEpochs=400, form=pairs|gather|dense, initStd, biased)",
+    describe: "full-batch gradient descent with tfjs autodiff and AdamW, the original's method (k=32, lr=0.02, l2=0.05 per rating, wd=0, maxEpochs=400, form=pairs|gather|dense, initStd, biased)",
     create: (params) => createMFModel("mf-gd", params),
   },
 };

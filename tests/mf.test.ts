@@ -1,0 +1,203 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { loadDataset, randomSplit, makeRatings, rmse, type Ratings } from "../lib/data";
+import { SgdMF, AlsMF, GradientDescentMF, FactorRecommender, createMFModel, lossAndRmseSpec, rmseVsTimeSpec, type EpochReport } from "../lib/mf";
+import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, sgdRange, rmseOnTriples } from "../lib/mf_engine";
+import { chooseTfBackend } from "../lib/tf_backend";
+
+const ML_SMALL = path.join(__dirname, "..", "data", "ml-latest-small");
+
+/** A fixed split of the shipped data, loaded once. */
+let split: { train: Ratings; test: Ratings } | null = null;
+function shipped() {
+  if (!split) split = randomSplit(loadDataset(ML_SMALL).train, 0.2, 42);
+  return split;
+}
+
+/** The held-out RMSE of always predicting the training mean. */
+function meanBaseline(train: Ratings, test: Ratings): number {
+  return rmse(new Float32Array(test.size).fill(train.globalMean), test.values);
+}
+
+describe("mf_engine", () => {
+  it("predicts μ + b_u + b_i + p·q, clipped, and only the known part for unknown indices", () => {
+    const m = initFactorModel(2, 2, 2, 3, 0, 1);
+    m.userBias.set([0.5, -0.5]);
+    m.itemBias.set([0.25, 0]);
+    m.userFactors.set([1, 0, 0, 2]);
+    m.itemFactors.set([1, 1, 0, 1]);
+    const out = predictPairsInto(m, Int32Array.of(0, 1, 1, 5), Int32Array.of(0, 1, 0, 0), new Float32Array(4), 1, 5);
+    assert.deepEqual(Array.from(out), [4.75, 4.5, 4.75, 3.25]);
+  });
+
+  it("solves a symmetric positive-definite system by Cholesky", () => {
+    const A = Float64Array.of(4, 2, 0.4, 0, 3, 1, 0, 0, 5); // upper triangle of a 3×3 SPD matrix
+    const full = [[4, 2, 0.4], [2, 3, 1], [0.4, 1, 5]];
+    const b = Float64Array.of(1, 2, 3);
+    const rhs = Array.from(b);
+    choleskySolveInPlace(A, b, 3);
+    for (let i = 0; i < 3; i++) assert.ok(Math.abs(full[i].reduce((s, a, j) => s + a * b[j], 0) - rhs[i]) < 1e-9);
+  });
+
+  it("stratifies ratings into blocks whose concurrent ones share no user and no item", () => {
+    const { train } = shipped();
+    const shuffled = shuffledTriples(train.users, train.items, train.values, () => 0.5);
+    const { triples, schedule } = stratify(shuffled, train.nUsers, train.nItems, 2);
+    let covered = 0;
+    for (const slices of schedule) {
+      const seen = slices.map(([a, b]) => ({ users: new Set(triples.users.subarray(a, b)), items: new Set(triples.items.subarray(a, b)) }));
+      for (const u of seen[0].users) assert.ok(!seen[1].users.has(u));
+      for (const i of seen[0].items) assert.ok(!seen[1].items.has(i));
+      covered += slices.reduce((s, [a, b]) => s + b - a, 0);
+    }
+    assert.equal(covered, train.size);
+  });
+
+  it("an SGD epoch lowers the training error", () => {
+    const { train } = shipped();
+    const m = initFactorModel(train.nUsers, train.nItems, 8, train.globalMean, 0.1, 3);
+    const before = rmseOnTriples(m, train.users, train.items, train.values);
+    for (let e = 0; e < 3; e++) sgdRange(train.users, train.items, train.values, 0, train.size, m.globalMean, m.userBias, m.itemBias, m.userFactors, m.itemFactors, 8, 0.01, 0.01, 0.03, 1);
+    assert.ok(rmseOnTriples(m, train.users, train.items, train.values) < before - 0.05);
+  });
+});
+
+describe("mf models on ml-latest-small", function () {
+  this.timeout(180_000);
+
+  it("mf-sgd (two threads) beats the mean baseline and reaches the chapter's target", async () => {
+    const { train, test } = shipped();
+    const model = new SgdMF({ threads: 2 });
+    const reports: EpochReport[] = [];
+    await model.fit(train, { onEpoch: (r) => void reports.push(r) });
+    const predicted = model.predict(test.users, test.items);
+    assert.ok(predicted.every((x) => Number.isFinite(x) && x >= 0.5 && x <= 5));
+    const error = rmse(predicted, test.values);
+    assert.ok(error < 0.915, `RMSE ${error}`);
+    assert.ok(error < meanBaseline(train, test) - 0.1);
+    assert.equal(reports.length, model.params.epochs);
+    assert.ok(reports[reports.length - 1].trainRmse < reports[0].trainRmse);
+  });
+
+  it("mf-sgd on one thread is reproducible from its seed", async () => {
+    const { train, test } = shipped();
+    const a = new SgdMF({ threads: 1, epochs: 3, seed: 5 });
+    const b = new SgdMF({ threads: 1, epochs: 3, seed: 5 });
+    await a.fit(train);
+    await b.fit(train);
+    assert.deepEqual(a.predict(test.users, test.items), b.predict(test.users, test.items));
+  });
+
+  it("early stopping keeps the best validation epoch", async () => {
+    const { train } = shipped();
+    const inner = randomSplit(train, 0.1, 7);
+    // A large step without regularisation over-fits quickly.
+    const model = new SgdMF({ threads: 1, k: 64, epochs: 60, learningRate: 0.03, decay: 1, regFactor: 0, regBias: 0, patience: 2 });
+    await model.fit(inner.train, { validation: inner.test });
+    assert.ok(model.history.length < 60, "should stop early");
+    const best = Math.min(...model.history.map((h) => h.validRmse!));
+    const now = rmse(model.predict(inner.test.users, inner.test.items), inner.test.values);
+    assert.ok(Math.abs(now - best) < 1e-4, `restored ${now} vs best ${best}`);
+  });
+
+  it("onEpoch returning false stops the fit", async () => {
+    const { train } = shipped();
+    const model = new AlsMF();
+    model.fit(train, { onEpoch: (r) => r.epoch < 2 });
+    assert.equal(model.history.length, 2);
+  });
+
+  it("mf-als reaches the chapter's target", () => {
+    const { train, test } = shipped();
+    const model = new AlsMF();
+    model.fit(train);
+    const error = rmse(model.predict(test.users, test.items), test.values);
+    assert.ok(error < 0.915, `RMSE ${error}`);
+  });
+
+  it("saves factors as Float32 files plus JSON and loads the same predictions", async () => {
+    const { train, test } = shipped();
+    const model = new SgdMF({ threads: 1, epochs: 2 });
+    await model.fit(train);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "litrec-mf-test-"));
+    try {
+      model.save(dir);
+      const meta = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
+      assert.equal(meta.name, "mf-sgd");
+      assert.equal(fs.statSync(path.join(dir, "user_factors.f32")).size, 4 * train.nUsers * model.params.k);
+      const loaded = FactorRecommender.load(dir);
+      assert.deepEqual(loaded.predict(test.users, test.items), model.predict(test.users, test.items));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("never predicts NaN, even for users and items it has not seen", async () => {
+    const { train } = shipped();
+    const model = new SgdMF({ threads: 1, epochs: 1 });
+    await model.fit(train);
+    const out = model.predict(Int32Array.of(-1, train.nUsers + 3, 0), Int32Array.of(0, 0, train.nItems + 9));
+    assert.ok(out.every(Number.isFinite));
+  });
+});
+
+describe("tf_backend and mf-gd", function () {
+  this.timeout(180_000);
+
+  it("the linear UnsortedSegmentSum and row gather give tfjs's gradient of gather on cpu and wasm", async () => {
+    for (const backend of ["cpu", "wasm"] as const) {
+      await chooseTfBackend(backend, true);
+      const U = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+      const ids = tf.tensor1d([0, 2, 2, 0, 0], "int32");
+      const grad = tf.grad((u: tf.Tensor) => tf.sum(tf.square(tf.gather(u, ids))))(U);
+      assert.deepEqual(await grad.array(), [[6, 12], [0, 0], [20, 24]], backend);
+      const sums = tf.unsortedSegmentSum(tf.tensor2d([[1, 1], [2, 2], [4, 4]]), tf.tensor1d([1, 1, 3], "int32"), 4);
+      assert.deepEqual(await sums.array(), [[0, 0], [3, 3], [0, 0], [4, 4]], backend);
+      tf.dispose([U, ids, grad, sums]);
+    }
+  });
+
+  it("full-batch gradient descent (dense, gather and fused-pairs forms) learns a small rank-2 matrix", async () => {
+    // 30 users × 20 items from a rank-2 model, 60% observed.
+    const us: number[] = [], is: number[] = [], vs: number[] = [];
+    for (let u = 0; u < 30; u++)
+      for (let i = 0; i < 20; i++)
+        if ((u * 7 + i * 3) % 5 < 3) {
+          us.push(u);
+          is.push(i);
+          vs.push(3 + Math.sin(u) * Math.cos(i) + 0.5 * Math.cos(u * 0.7) * Math.sin(i * 1.3));
+        }
+    const all = makeRatings(30, 20, Int32Array.from(us), Int32Array.from(is), Float32Array.from(vs));
+    for (const form of ["dense", "gather", "pairs"] as const) {
+      const model = new GradientDescentMF({ form, k: 4, maxEpochs: 300, learningRate: 0.05, l2: 0.001, backend: "cpu" });
+      await model.fit(all);
+      const error = rmse(model.predict(all.users, all.items), all.values);
+      assert.ok(error < 0.1, `${form}: train RMSE ${error}`);
+      assert.ok(model.history[model.history.length - 1].loss! < model.history[0].loss!);
+    }
+  });
+});
+
+describe("mf factory and charts", () => {
+  it("builds models from CLI parameters and rejects unknown ones", () => {
+    const m = createMFModel("mf-sgd", { k: "8", lr: "0.02", biased: "false" }) as SgdMF;
+    assert.equal(m.params.k, 8);
+    assert.equal(m.params.learningRate, 0.02);
+    assert.equal(m.params.biased, false);
+    assert.equal(createMFModel("mf-als", {}).name, "mf-als");
+    assert.equal(createMFModel("mf-gd", { form: "gather" }).name, "mf-gd");
+    assert.throws(() => createMFModel("mf-sgd", { nope: "1" }), /unknown parameter 'nope'/);
+    assert.throws(() => createMFModel("mf-sgd", { k: "many" }), /must be a number/);
+  });
+
+  it("the loss/RMSE chart has two independent y scales", () => {
+    const spec = lossAndRmseSpec([{ epoch: 1, seconds: 0.1, trainRmse: 1, validRmse: 1.1, loss: 2 }]);
+    assert.equal(spec.resolve.scale.y, "independent");
+    assert.equal(spec.layer.length, 2);
+    const time = rmseVsTimeSpec([{ engine: "x", history: [{ epoch: 1, seconds: 1, trainRmse: 1, validRmse: 0.9 }] }]);
+    assert.equal(time.data.values.length, 1);
+  });
+});
