@@ -476,7 +476,7 @@ function indexPage(
   else
     parts.push(
       `<ol class="chapter-list">\n${chapters
-        .map((c) => `<li><a href="${escapeHtml(c.loaded.chapter.page)}">${escapeHtml(c.loaded.title)}</a>${c.loaded.summary ? `<span class="summary">${renderMarkdown(c.loaded.summary, new PageEnv()).trim().replace(/^<p>|<\/p>$/g, "")}</span>` : ""}</li>`)
+        .map((c) => `<li><a href="${escapeHtml(c.loaded.chapter.page)}">${escapeHtml(c.loaded.title)}</a>${c.loaded.summary ? `<span class="summary">${renderMarkdown(c.loaded.summary, new PageEnv(c.loaded.trusted)).trim().replace(/^<p>|<\/p>$/g, "")}</span>` : ""}</li>`)
         .join("\n")}\n</ol>`,
     );
   if (results.length) {
