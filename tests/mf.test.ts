@@ -72,7 +72,7 @@ describe("mf models on ml-latest-small", function () {
     const { train, test } = shipped();
     const model = new SgdMF({ threads: 2 });
     const reports: EpochReport[] = [];
-    await model.fit(train, { onEpoch: (r) => void reports.push(r) });
+    await model.fit(train, { onEpoch: (r) => void reports.push(r as EpochReport) });
     const predicted = model.predict(test.users, test.items);
     assert.ok(predicted.every((x) => Number.isFinite(x) && x >= 0.5 && x <= 5));
     const error = rmse(predicted, test.values);
