@@ -86,6 +86,7 @@ export let chosenBackend: string | null = null;
  */
 export async function chooseTfBackend(only?: "tfjs-node-gpu" | "tfjs-node" | "wasm" | "cpu", quiet = false): Promise<string> {
   if (chosenBackend && (!only || only === chosenBackend)) return chosenBackend;
+  tf.env().set("PROD", true); // no development banners ("install the node backend"): the choice is printed below
   for (const b of BACKEND_PREFERENCE) {
     if (only && b.label !== only) continue;
     try {
