@@ -86,6 +86,12 @@ export class FactorRecommender implements Recommender {
     return out;
   }
 
+  /** Ranking scores: μ + b_u + b_i + p_u·q_i without clipping (sigmoid_range is monotonic), so items above the top rating keep their order. */
+  score(users: Int32Array, items: Int32Array): Float32Array {
+    if (!this.model) throw new Error(`${this.name}: score before fit`);
+    return predictPairsInto(this.model, users, items, new Float32Array(users.length));
+  }
+
   /** Reports an epoch to the caller; true when the caller (or its abort signal) asks to stop. */
   protected report(r: EpochReport, options: FitOptions): boolean {
     this.history.push(r);

@@ -22,7 +22,9 @@ export async function run(args: CliArgs): Promise<number> {
   const candidates: number[] = [];
   for (let i = 0; i < all.nItems; i++) if (!rated[i]) candidates.push(i);
   const items = Int32Array.from(candidates);
-  const scores = model.predict(new Int32Array(items.length).fill(row), items);
+  // Rank by a model's own ranking score where it has one (factor models: unclipped), else by its prediction.
+  const ranker = model as typeof model & { score?: (users: Int32Array, items: Int32Array) => Float32Array };
+  const scores = (ranker.score ?? ranker.predict).call(model, new Int32Array(items.length).fill(row), items);
   const order = Array.from(items.keys()).sort((a, b) => scores[b] - scores[a] || items[a] - items[b]);
   const top = order.slice(0, args.n).map((k, rank) => {
     const id = ds.itemIds[items[k]];
