@@ -528,14 +528,14 @@ export class AlsMF extends FactorRecommender {
 }
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#57)
-/** Short names the CLI accepts for parameters (`--param lr=0.01`). */
-export const PARAM_ALIASES: Record<string, string> = { lr: "learningRate", reg: "regFactor", wd: "weightDecay", epochs: "epochs", factors: "k" };
+/** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
+export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
 
 /** Parses `--param` strings against a model's defaults: numbers, booleans, `lo,hi` ranges; unknown names are errors. */
 export function parseParams<T extends object>(model: string, defaults: T, params: Record<string, string | number | boolean>): Partial<T> {
   const out: Record<string, unknown> = {};
   for (const [rawKey, raw] of Object.entries(params)) {
-    const key = PARAM_ALIASES[rawKey] ?? rawKey;
+    const key = rawKey in defaults ? rawKey : (PARAM_ALIASES[rawKey] ?? []).find((name) => name in defaults) ?? rawKey;
     if (!(key in defaults)) throw new Error(`${model}: unknown parameter '${rawKey}' (known: ${Object.keys(defaults).join(", ")})`);
     const like = (defaults as Record<string, unknown>)[key];
     const text = String(raw);

@@ -27,12 +27,15 @@ export interface CliArgs {
   grid: string[]; // --grid k=4,16,64 (repeated; tune)
   folds?: number; // --folds N (tune)
   study?: string; // --study FILE (tune)
+  strategy?: string; // --strategy grid|random|halving (tune)
+  trials?: number; // --trials N (tune: random and halving)
+  workers?: number; // --workers N (tune: trials run at once)
   quiet: boolean; // --quiet: no progress on stderr
   help: boolean;
   positional: string[];
 }
 
-const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study"]);
+const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers"]);
 const FLAG_OPTIONS = new Set(["json", "quiet", "help"]);
 
 /** Parses `litrec COMMAND [options]`; `--opt value` and `--opt=value` both work; unknown options are errors. */
@@ -76,7 +79,9 @@ export function parseArgs(argv: string[]): CliArgs {
         break;
       case "seed":
       case "n":
-      case "folds": {
+      case "folds":
+      case "trials":
+      case "workers": {
         const x = Number(value);
         if (!Number.isInteger(x) || x < 0) throw new UsageError(`--${name} expects a non-negative integer, got '${value}'`);
         (args as any)[name] = x;
