@@ -113,40 +113,57 @@ export function makeRatings(
       cooValues[k] = v0[src];
       if (cooDays) cooDays[k] = d0![src];
     }
+  for (let k = 1; k < size; k++)
+    if (cooUsers[k] === cooUsers[k - 1] && cooItems[k] === cooItems[k - 1])
+      throw new Error(`makeRatings: the pair (user ${cooUsers[k]}, item ${cooItems[k]}) occurs more than once`);
+  return ratingsFromSorted(nUsers, nItems, cooUsers, cooItems, cooValues, cooDays ?? null, userPtr);
+}
+
+/**
+ * The Ratings of columns already in strict (user, item) order with valid indices, taking ownership of the
+ * arrays (no copies): CSR is the COO itself; CSC comes from one counting pass by item — walking the entries
+ * in user order fills each column with its users already sorted.
+ */
+export function ratingsFromSorted(
+  nUsers: number, nItems: number, users: Int32Array, items: Int32Array, values: Float32Array, days: Int32Array | null, userPtr?: Int32Array,
+): Ratings {
+  const size = users.length;
+  if (!userPtr) {
+    userPtr = new Int32Array(nUsers + 1);
+    for (let k = 0; k < size; k++) userPtr[users[k] + 1]++;
+    for (let u = 0; u < nUsers; u++) userPtr[u + 1] += userPtr[u];
+  }
+  const itemPtr = new Int32Array(nItems + 1);
   let sum = 0;
   for (let k = 0; k < size; k++) {
-    sum += cooValues[k];
-    if (k > 0 && cooUsers[k] === cooUsers[k - 1] && cooItems[k] === cooItems[k - 1])
-      throw new Error(`makeRatings: the pair (user ${cooUsers[k]}, item ${cooItems[k]}) occurs more than once`);
+    itemPtr[items[k] + 1]++;
+    sum += values[k];
   }
-  // CSC: a stable counting sort of the (user, item) order by item keeps users sorted within each item.
-  const identity = new Int32Array(size);
-  for (let k = 0; k < size; k++) identity[k] = k;
-  const byItemSort = countingSortBy(identity, cooItems, nItems);
-  const byItem = byItemSort.order;
-  const itemPtr = byItemSort.ptr;
+  for (let i = 0; i < nItems; i++) itemPtr[i + 1] += itemPtr[i];
+  const next = itemPtr.slice(0, nItems);
   const itemUsers = new Int32Array(size);
   const itemValues = new Float32Array(size);
   for (let k = 0; k < size; k++) {
-    itemUsers[k] = cooUsers[byItem[k]];
-    itemValues[k] = cooValues[byItem[k]];
+    const at = next[items[k]]++;
+    itemUsers[at] = users[k];
+    itemValues[at] = values[k];
   }
   const ratings: Ratings = {
     nUsers,
     nItems,
     size,
-    users: cooUsers,
-    items: cooItems,
-    values: cooValues,
+    users,
+    items,
+    values,
     userPtr,
-    userItems: cooItems, // COO is in CSR order, so the CSR arrays are the COO arrays
-    userValues: cooValues,
+    userItems: items, // COO is in CSR order, so the CSR arrays are the COO arrays
+    userValues: values,
     itemPtr,
     itemUsers,
     itemValues,
     globalMean: size > 0 ? sum / size : 0,
   };
-  if (cooDays) ratings.days = cooDays;
+  if (days) ratings.days = days;
   return ratings;
 }
 
@@ -483,10 +500,23 @@ function mapIds(raw: Int32Array, size: number, index: { indexOf: (id: number) =>
   else for (let k = 0; k < size; k++) out[k] = index.indexOf(raw[k]);
 }
 
-/** Resolves repeated (user, item) pairs of one file by policy; returns kept positions (file order) and resolved values. */
+/**
+ * Resolves repeated (user, item) pairs of one file by policy; returns kept positions (in (user, item) order)
+ * and resolved values. `keep` is null when the file is already in strict (user, item) order — the usual case
+ * for the THU and MovieLens files — so there is nothing to resolve and nothing to sort.
+ */
 function resolveDuplicates(
   file: string, parsed: RatingColumns, users: Int32Array, items: Int32Array, nUsers: number, nItems: number, policy: DuplicatePolicy,
-): { keep: Int32Array; values: Float32Array; removed: number; example: string | null } {
+): { keep: Int32Array | null; values: Float32Array; removed: number; example: string | null } {
+  let strictlySorted = true;
+  for (let k = 1; k < users.length; k++) {
+    const du = users[k] - users[k - 1];
+    if (du < 0 || (du === 0 && items[k] <= items[k - 1])) {
+      strictlySorted = false;
+      break;
+    }
+  }
+  if (strictlySorted) return { keep: null, values: parsed.values.subarray(0, users.length), removed: 0, example: null };
   // Kept positions come out in (user, item) order.
   const { order } = userItemOrder(users, items, nUsers, nItems);
   const values = parsed.values.slice(0, users.length);
@@ -635,6 +665,11 @@ export function loadDataset(source: string | { train: string; test?: string | nu
       report.notes.push(`${p.file}: ${d.removed} repeated (user, item) rating(s) resolved by policy "${duplicatePolicy}" (e.g. ${d.example})`);
     }
     const dated = p.datedRatings === cols.size;
+    if (d.keep === null) {
+      // Already in strict (user, item) order: the mapped columns become the Ratings as they are.
+      const ratings = ratingsFromSorted(nUsers, nItems, users, items, cols.values.subarray(0, cols.size), dated ? cols.days.subarray(0, cols.size) : null);
+      return { ratings, dated };
+    }
     const n = d.keep.length;
     const keptUsers = new Int32Array(n),
       keptItems = new Int32Array(n),

@@ -71,9 +71,9 @@ export class RatingColumns {
     this.lines = grown(this.lines);
   }
 
-  /** Trims the columns to `size`: a view when at most 10% would be wasted, else a copy that frees the spare capacity. */
+  /** Trims the columns to `size`: a view when at most 25% would be wasted, else a copy that frees the spare capacity. */
   trim(): void {
-    if (this.size >= 0.9 * this.users.length) {
+    if (this.size >= 0.75 * this.users.length) {
       this.users = this.users.subarray(0, this.size);
       this.items = this.items.subarray(0, this.size);
       this.values = this.values.subarray(0, this.size);
@@ -194,12 +194,16 @@ export function parseRatingFile(
   try {
     const totalBytes = fs.fstatSync(fd).size;
     if (totalBytes === 0) throw new DataError(file, null, "the file is empty");
-    // Size the columns from the average line length of the first 64 KB (+3%), so a big file needs no regrowth.
+    // Size the columns from the average line length of four 64 KB samples spread over the file (+3%), so a
+    // big file needs no regrowth and the columns can be trimmed to views instead of copies.
     const head = Buffer.allocUnsafe(Math.min(totalBytes, 65536));
-    const headBytes = fs.readSync(fd, head, 0, head.length, 0);
-    let headLines = 0;
-    for (let p = 0; p < headBytes; p++) if (head[p] === 10) headLines++;
-    const columns = new RatingColumns(Math.ceil((totalBytes / Math.max(1, headBytes)) * Math.max(1, headLines) * 1.03) + 64);
+    let sampledBytes = 0, sampledLines = 0;
+    for (const at of totalBytes > 4 * head.length ? [0, 0.25, 0.5, 0.75] : [0]) {
+      const got = fs.readSync(fd, head, 0, head.length, Math.floor(at * totalBytes));
+      sampledBytes += got;
+      for (let p = 0; p < got; p++) if (head[p] === 10) sampledLines++;
+    }
+    const columns = new RatingColumns(Math.ceil((totalBytes / Math.max(1, sampledBytes)) * Math.max(1, sampledLines) * 1.03) + 64);
     const state = { line: 0, blankLines: 0, header: null as string | null, datedRatings: 0, first: true };
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let carry = 0; // bytes of an unfinished line at the front of buf
@@ -230,6 +234,134 @@ export function parseRatingFile(
   }
 }
 
+/** Day numbers of the first of each month, 1900–2099: a date then costs one table lookup. */
+export const MONTH_START_DAYS = (() => {
+  const t = new Int32Array(200 * 12);
+  for (let y = 0; y < 200; y++) for (let m = 0; m < 12; m++) t[y * 12 + m] = daysFromCivil(1900 + y, m + 1, 1);
+  return t;
+})();
+
+/**
+ * The fast path for one well-formed line — `user SEP item SEP rating [SEP date]` ending in `\n` or `\r\n`,
+ * plain digits for the ids, `digits[.digits]` for the rating (in range), `YYYY-MM-DD` or a Unix timestamp —
+ * in a single pass over its bytes: stores the rating and returns where the next line begins. Anything else
+ * (a header, a blank or bad line, a line cut by the end of the buffer) returns -1, and the general path
+ * handles the line and names its problem. Both paths give the same numbers for the lines this one accepts.
+ */
+export function parseSimpleLine(
+  buf: Uint8Array, pos: number, end: number, sepKind: number, minRating: number, maxRating: number,
+  out: RatingColumns, state: { line: number; datedRatings: number },
+): number {
+  let p = pos;
+  let c = 0;
+  // user id
+  let user = 0;
+  while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
+    user = user * 10 + c;
+    p++;
+  }
+  if (p === pos || p - pos > 10 || user > 2147483647 || p >= end) return -1;
+  // separator
+  if (sepKind === 0) {
+    const s0 = p;
+    while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+    if (p === s0) return -1;
+  } else if (sepKind === 1) {
+    if (buf[p] !== 44) return -1;
+    p++;
+  } else {
+    if (p + 1 >= end || buf[p] !== 58 || buf[p + 1] !== 58) return -1;
+    p += 2;
+  }
+  // item id
+  const i0 = p;
+  let item = 0;
+  while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
+    item = item * 10 + c;
+    p++;
+  }
+  if (p === i0 || p - i0 > 10 || item > 2147483647 || p >= end) return -1;
+  if (sepKind === 0) {
+    const s0 = p;
+    while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+    if (p === s0) return -1;
+  } else if (sepKind === 1) {
+    if (buf[p] !== 44) return -1;
+    p++;
+  } else {
+    if (p + 1 >= end || buf[p] !== 58 || buf[p + 1] !== 58) return -1;
+    p += 2;
+  }
+  // rating: the same arithmetic as parseDecimalBytes
+  let rating = 0;
+  let digits = 0;
+  while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
+    rating = rating * 10 + c;
+    p++;
+    digits++;
+  }
+  if (p < end && buf[p] === 46) {
+    p++;
+    let scale = 0.1;
+    while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
+      rating += c * scale;
+      scale *= 0.1;
+      p++;
+      digits++;
+    }
+  }
+  if (digits === 0 || !(rating >= minRating && rating <= maxRating) || p >= end) return -1;
+  let day = MISSING_DAY;
+  if (buf[p] !== 10 && buf[p] !== 13) {
+    if (sepKind === 0) {
+      const s0 = p;
+      while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+      if (p === s0) return -1;
+    } else if (sepKind === 1) {
+      if (buf[p] !== 44) return -1;
+      p++;
+    } else {
+      if (p + 1 >= end || buf[p] !== 58 || buf[p + 1] !== 58) return -1;
+      p += 2;
+    }
+    if (p + 10 <= end && buf[p + 4] === 45 && buf[p + 7] === 45) {
+      let y = 0;
+      for (let q = p; q < p + 4; q++) {
+        if ((c = buf[q] - 48) < 0 || c > 9) return -1;
+        y = y * 10 + c;
+      }
+      const m1 = buf[p + 5] - 48, m2 = buf[p + 6] - 48, d1 = buf[p + 8] - 48, d2 = buf[p + 9] - 48;
+      if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return -1;
+      const month = m1 * 10 + m2, d = d1 * 10 + d2;
+      if (month < 1 || month > 12 || d < 1 || d > daysInMonth(y, month)) return -1;
+      day = y >= 1900 && y < 2100 ? MONTH_START_DAYS[(y - 1900) * 12 + month - 1] + d - 1 : daysFromCivil(y, month, d);
+      p += 10;
+    } else {
+      const t0 = p;
+      let seconds = 0;
+      while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
+        seconds = seconds * 10 + c;
+        p++;
+      }
+      if (p === t0 || p - t0 > 15) return -1;
+      day = Math.floor(seconds / 86400);
+    }
+  }
+  // end of line
+  if (p < end && buf[p] === 13) p++;
+  if (p >= end || buf[p] !== 10) return -1;
+  state.line++;
+  if (day !== MISSING_DAY) state.datedRatings++;
+  if (out.size === out.users.length) out.grow();
+  const k = out.size++;
+  out.users[k] = user;
+  out.items[k] = item;
+  out.values[k] = rating;
+  out.days[k] = day;
+  out.lines[k] = state.line;
+  return p + 1;
+}
+
 /** Parses the complete lines in buf[start, end) (and the unfinished last one at EOF); returns where the unparsed rest begins. */
 export function parseLines(
   file: string,
@@ -246,6 +378,14 @@ export function parseLines(
   const { minRating, maxRating } = format;
   let pos = start;
   while (pos < end) {
+    if (!state.first) {
+      // the first line may be a header: the general path decides
+      const next = parseSimpleLine(buf, pos, end, sepKind, minRating, maxRating, out, state);
+      if (next >= 0) {
+        pos = next;
+        continue;
+      }
+    }
     let eol = buf.indexOf(10, pos);
     if (eol < 0 || eol >= end) {
       if (!atEof) return pos;

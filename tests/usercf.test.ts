@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { makeRatings, loadDataset, kFold, rmse, type Ratings } from "../lib/data";
-import { NeighbourhoodModel, createNeighbourhoodModel, fitBaseline, rowMatrix, rowSimilarity, bothOrders } from "../lib/usercf";
+import { NeighbourhoodModel, createNeighbourhoodModel, fitBaseline, rowMatrix, rowSimilarity, bothOrders, valueLevels, noValueLevels } from "../lib/usercf";
 
 /** A seeded random sparse matrix: dense rows (0 = unrated) and the same as Ratings. */
 function randomMatrix(nUsers: number, nItems: number, density: number, seed: number, halfStars = false) {
@@ -115,6 +115,26 @@ describe("usercf: variants", () => {
     let differ = 0;
     for (let t = 0; t < a.length; t++) if (Math.abs(a[t] - b[t]) > 1e-4) differ++;
     assert.ok(differ < a.length * 0.01, `${differ} pairs differ (ties in similarity may order neighbours differently)`);
+  });
+
+  it("the integer level kernels (WebAssembly and JavaScript) equal the general float kernel", () => {
+    for (const halfStars of [false, true]) {
+      const { ratings } = randomMatrix(90, 60, 0.25, 17, halfStars);
+      const m = rowMatrix(ratings, "user");
+      const vals = bothOrders(m, m.values);
+      const levels = valueLevels(m, vals);
+      assert.strictEqual(levels.nLevels, halfStars ? 10 : 5);
+      const general = rowSimilarity(m, vals, { threads: 1, levels: noValueLevels() });
+      for (const [wasm, threads] of [[true, 2], [true, 1], [false, 2]] as const) {
+        const fast = rowSimilarity(m, vals, { threads, levels, wasm });
+        for (let x = 0; x < fast.S.length; x++)
+          assert.ok(Math.abs(fast.S[x] - general.S[x]) < 1e-6, `wasm ${wasm}, ${threads} thread(s), S[${x}]: ${fast.S[x]} vs ${general.S[x]}`);
+      }
+    }
+    // a value that is not a half star: no levels, the general path
+    const odd = makeRatings(2, 2, [0, 1], [0, 1], [1.25, 3]);
+    const om = rowMatrix(odd, "user");
+    assert.strictEqual(valueLevels(om, bothOrders(om, om.values)).nLevels, 0);
   });
 
   it("shrinkage pulls similarities with few co-rated items towards zero", () => {
