@@ -23,7 +23,7 @@ usage:
   nbts kernel                 register the tslab TypeScript kernel with Jupyter
   nbts render [--engine quarto] [--to html|pdf]
                               render _quarto.yml's notebooks into exported/
-  nbts start                  run every notebook, render the report, print the results
+  nbts start [--jobs N]       run every notebook (2 at a time), render the report, print the results
 
 Notebooks default to every notebooks/*.ipynb in name order.`;
 
@@ -207,7 +207,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case "start": {
       const { start } = await import("./start");
-      return (await start({ root })) ?? 0;
+      const { flags } = parseFlags(rest);
+      return start({ root, jobs: flags.has("jobs") ? Number(flags.get("jobs")) : undefined });
     }
     case undefined:
     case "help":

@@ -14,7 +14,7 @@ import { resultsTableText } from "./render/results";
 
 export interface StartOptions {
   root: string;
-  /** Notebooks run at once (default 1: chapters are run in reading order, and the machine may be shared). */
+  /** Notebooks run at once, each in its own process (default 2: most cells use one core, so two chapters share the machine well). */
   jobs?: number;
   /** Per-cell time limit in ms (default 10 min). */
   timeoutMs?: number;
@@ -103,7 +103,7 @@ export async function start(options: StartOptions): Promise<number> {
   const ran = await run(notebooks, {
     write: true,
     skipSlow: false,
-    jobs: options.jobs ?? 1,
+    jobs: options.jobs ?? 2,
     timeoutMs: options.timeoutMs ?? 600_000,
     onEvent: startProgress(root, index, notebooks.length, progress),
   });
