@@ -404,7 +404,7 @@ export class GradientDescentMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#42)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#43)
 /** Hyper-parameters of biased SGD; the defaults meet the speed and accuracy targets of this chapter. */
 export interface SgdParams {
   k: number; // latent factors
@@ -478,7 +478,7 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#47)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#48)
 /** Hyper-parameters of ALS. */
 export interface AlsParams {
   k: number; // latent factors
@@ -527,7 +527,7 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#57)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#58)
 /** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
 export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
 

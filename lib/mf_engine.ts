@@ -132,7 +132,7 @@ export function rmseOnTriples(m: FactorModel, users: Int32Array, items: Int32Arr
   return Math.sqrt(sse / Math.max(1, users.length));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-036 (#36)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-036 (#37)
 /**
  * One SGD pass over the ratings start..end (in their stored order: shuffle them once beforehand) (Funk / Surprise SVD update); returns the sum of squared errors
  * seen before each update. Self-contained (no closures), so that worker threads can run its source.
@@ -168,7 +168,7 @@ export function sgdRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#38)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#39)
 /** The body of an SGD worker thread: on each message it runs `sgdRange` over the slice it is given. */
 export function sgdWorkerMain(sgd: typeof sgdRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -234,7 +234,7 @@ export class SgdThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#39)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#40)
 /**
  * Splits rows 0..n-1 into `groups` contiguous ranges of about equal rating counts. Contiguous, so that threads
  * writing the biases of different groups never share a cache line (false sharing halves the speed otherwise).
@@ -294,7 +294,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#45)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#46)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:
