@@ -16,6 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { seededRandom } from "../lib/data";
 
 export interface NetflixLikeOptions {
   seed?: number; // PRNG seed (default 20240501)
@@ -36,27 +37,8 @@ export const NETFLIX_LIKE_DEFAULTS: Required<NetflixLikeOptions> = {
 };
 
 /** Bump when the generator's output changes, so stale caches are rebuilt. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2; // 2: the library's seededRandom instead of a copy of it
 
-/** sfc32: a small, fast, seedable 32-bit PRNG; returns floats in [0, 1). */
-function makeRandom(seed: number): () => number {
-  let a = 0x9e3779b9 ^ seed,
-    b = 0x243f6a88 ^ (seed * 31),
-    c = 0xb7e15162,
-    d = 1;
-  const next = () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 20; i++) next();
-  return next;
-}
 
 function makeNormal(random: () => number): () => number {
   let spare = NaN;
@@ -179,7 +161,7 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
   if (total > nU * nI * 0.6) throw new Error(`too many ratings (${total}) for ${nU}×${nI}`);
   if (o.trainLines < nU + nI) throw new Error(`trainLines must be ≥ users + items so each occurs in train`);
   fs.mkdirSync(dir, { recursive: true });
-  const random = makeRandom(o.seed);
+  const random = seededRandom(o.seed);
   const normal = makeNormal(random);
 
   // Ids: Netflix user ids are sparse in 1..2,649,429; movies occur among 1..17,770.
