@@ -785,9 +785,8 @@ export function seededRandom(seed: number): () => number {
   return next;
 }
 
-/** A seeded random permutation of 0..n-1 (Fisher–Yates). */
-export function seededPermutation(n: number, seed: number): Int32Array {
-  const random = seededRandom(seed);
+/** A random permutation of 0..n-1 (Fisher–Yates) drawn with `random`. */
+export function shuffledOrder(n: number, random: () => number): Int32Array {
   const p = new Int32Array(n);
   for (let k = 0; k < n; k++) p[k] = k;
   for (let k = n - 1; k > 0; k--) {
@@ -797,6 +796,11 @@ export function seededPermutation(n: number, seed: number): Int32Array {
     p[j] = t;
   }
   return p;
+}
+
+/** A seeded random permutation of 0..n-1. */
+export function seededPermutation(n: number, seed: number): Int32Array {
+  return shuffledOrder(n, seededRandom(seed));
 }
 
 // %% notebooks/01_data.ipynb cell data-050 (#50)

@@ -92,6 +92,16 @@ export class FactorRecommender implements Recommender {
     return predictPairsInto(this.model, users, items, new Float32Array(users.length));
   }
 
+  /** Ends an epoch: scores the validation set, times and reports it; true when the caller, its signal or early stopping says stop. */
+  protected endEpoch(model: FactorModel, epoch: number, trainRmse: number, started: number, options: FitOptions, stopping: EarlyStopping | null): boolean {
+    const r: EpochReport = { epoch, seconds: 0, trainRmse };
+    const v = options.validation;
+    if (v) r.validRmse = rmseOnTriples(model, v.users, v.items, v.values, this.range[0], this.range[1]);
+    r.seconds = (performance.now() - started) / 1000;
+    const stop = this.report(r, options);
+    return !!stopping?.update(epoch, r.validRmse!, model) || stop;
+  }
+
   /** Reports an epoch to the caller; true when the caller (or its abort signal) asks to stop. */
   protected report(r: EpochReport, options: FitOptions): boolean {
     this.history.push(r);
@@ -464,12 +474,7 @@ export class SgdMF extends FactorRecommender {
                 model.itemBias, model.userFactors, model.itemFactors, p.k, learningRate, p.regBias, p.regFactor, p.biased ? 1 : 0);
         }
         learningRate *= p.decay;
-        const r: EpochReport = { epoch, seconds: 0, trainRmse: Math.sqrt(sse / Math.max(1, train.size)) };
-        const v = options.validation;
-        if (v) r.validRmse = rmseOnTriples(model, v.users, v.items, v.values, this.range[0], this.range[1]);
-        r.seconds = (performance.now() - started) / 1000;
-        const stop = this.report(r, options);
-        if (stopping?.update(epoch, r.validRmse!, model) || stop) break;
+        if (this.endEpoch(model, epoch, Math.sqrt(sse / Math.max(1, train.size)), started, options, stopping)) break;
       }
       stopping?.restore(model);
     } finally {
@@ -514,14 +519,8 @@ export class AlsMF extends FactorRecommender {
         model.userBias, model.itemFactors, model.itemBias, p.k, p.lambda, p.biased, A, b);
       alsHalfSweep(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, model.globalMean, model.itemFactors,
         model.itemBias, model.userFactors, model.userBias, p.k, p.lambda, p.biased, A, b);
-      const r: EpochReport = {
-        epoch, seconds: 0, trainRmse: rmseOnTriples(model, train.users, train.items, train.values, this.range[0], this.range[1]),
-      };
-      const v = options.validation;
-      if (v) r.validRmse = rmseOnTriples(model, v.users, v.items, v.values, this.range[0], this.range[1]);
-      r.seconds = (performance.now() - started) / 1000;
-      const stop = this.report(r, options);
-      if (stopping?.update(epoch, r.validRmse!, model) || stop) break;
+      const trainRmse = rmseOnTriples(model, train.users, train.items, train.values, this.range[0], this.range[1]);
+      if (this.endEpoch(model, epoch, trainRmse, started, options, stopping)) break;
     }
     stopping?.restore(model);
   }
