@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Ratings, Recommender, FitOptions, rmse, seededRandom } from "./data";
-import { FactorModel, initFactorModel, copyFactorModel, assignFactorModel, predictPairsInto, rmseOnTriples, sgdRange, shuffledTriples, stratify, SgdThreads, alsHalfSweep } from "./mf_engine";
+import { FactorModel, initFactorModel, copyFactorModel, assignFactorModel, predictPairsInto, rmseOnTriples, sgdRange, shuffledTriples, stratify, SgdThreads, alsHalfSweep, PairKernels } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
 import * as tf from "@tensorflow/tfjs";
 
@@ -201,13 +201,13 @@ export function rmseVsTimeSpec(runs: { engine: string; history: EpochReport[] }[
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-024 (#24)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-024 (#27)
 // The library module imports its engines; in the notebook the cells above define these names.
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-025 (#25)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-025 (#28)
 
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-026 (#26)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-026 (#29)
 /** Hyper-parameters of full-batch gradient descent with tfjs autodiff (the original's method and its repairs). */
 export interface GdParams {
   k: number; // latent factors
@@ -251,39 +251,28 @@ export function sigmoidRange(x: tf.Tensor, lo: number, hi: number): tf.Tensor {
  * The fused prediction op of the "pairs" form, with its gradient written by hand: for the observed pairs,
  * r̂_t = b_u + b_i + p_u·q_i (u = users[t], i = items[t]), and for an upstream gradient g_t,
  * ∂/∂p_u = Σ_t g_t q_i, ∂/∂q_i = Σ_t g_t p_u, ∂/∂b_u = Σ_t g_t, ∂/∂b_i = Σ_t g_t — one pass over the pairs
- * each way in plain JavaScript, instead of gathers, element-wise ops and segment sums as separate kernels.
+ * each way (`PairKernels`), instead of gathers, element-wise ops and segment sums as separate kernels.
  */
-export function pairPredictionOp(users: Int32Array, items: Int32Array, k: number) {
+export function pairPredictionOp(users: Int32Array, items: Int32Array, k: number, nUsers: number, nItems: number) {
   const count = users.length;
+  const kernels = new PairKernels(users, items, nUsers, nItems, k);
   return tf.customGrad(((U: tf.Tensor, V: tf.Tensor, bu: tf.Tensor, bi: tf.Tensor) => {
     const P = U.dataSync() as Float32Array;
     const Q = V.dataSync() as Float32Array;
     const b = bu.dataSync() as Float32Array;
     const c = bi.dataSync() as Float32Array;
-    const out = new Float32Array(count);
-    for (let t = 0; t < count; t++) {
-      const pu = users[t] * k;
-      const qi = items[t] * k;
-      let r = b[users[t]] + c[items[t]];
-      for (let f = 0; f < k; f++) r += P[pu + f] * Q[qi + f];
-      out[t] = r;
-    }
+    const out = kernels.dots(P, Q);
+    for (let t = 0; t < count; t++) out[t] += b[users[t]] + c[items[t]];
     const gradFunc = (dy: tf.Tensor) => {
       const g = dy.dataSync() as Float32Array;
       const dP = new Float32Array(P.length);
       const dQ = new Float32Array(Q.length);
       const db = new Float32Array(b.length);
       const dc = new Float32Array(c.length);
+      kernels.scatter(P, Q, g, dP, dQ);
       for (let t = 0; t < count; t++) {
-        const pu = users[t] * k;
-        const qi = items[t] * k;
-        const gt = g[t];
-        db[users[t]] += gt;
-        dc[items[t]] += gt;
-        for (let f = 0; f < k; f++) {
-          dP[pu + f] += gt * Q[qi + f];
-          dQ[qi + f] += gt * P[pu + f];
-        }
+        db[users[t]] += g[t];
+        dc[items[t]] += g[t];
       }
       return [tf.tensor(dP, U.shape), tf.tensor(dQ, V.shape), tf.tensor(db, bu.shape), tf.tensor(dc, bi.shape)];
     };
@@ -331,7 +320,7 @@ export class GradientDescentMF extends FactorRecommender {
     } else {
       data.push((ratings = tf.tensor1d(train.values)), (users = tf.tensor1d(train.users, "int32")), (items = tf.tensor1d(train.items, "int32")));
     }
-    const pairPrediction = pairPredictionOp(train.users, train.items, p.k);
+    const pairPrediction = pairPredictionOp(train.users, train.items, p.k, m, n);
     const countsOf = (ptr: Int32Array) => tf.tensor2d(Float32Array.from({ length: ptr.length - 1 }, (_, r) => ptr[r + 1] - ptr[r]), [ptr.length - 1, 1]);
     const userCounts = countsOf(train.userPtr);
     const itemCounts = countsOf(train.itemPtr);
@@ -414,7 +403,7 @@ export class GradientDescentMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#43)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#46)
 /** Hyper-parameters of biased SGD; the defaults meet the speed and accuracy targets of this chapter. */
 export interface SgdParams {
   k: number; // latent factors
@@ -483,7 +472,7 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#48)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#51)
 /** Hyper-parameters of ALS. */
 export interface AlsParams {
   k: number; // latent factors
@@ -526,7 +515,7 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#58)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#61)
 /** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
 export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
 

@@ -119,7 +119,190 @@ export function rmseOnTriples(m: FactorModel, users: Int32Array, items: Int32Arr
   return Math.sqrt(sse / Math.max(1, users.length));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-036 (#37)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#25)
+/**
+ * The fused pairs op's two loops as a WebAssembly module with 128-bit SIMD — four factors per instruction,
+ * and none of the bounds checks and conversions around each typed-array access in JavaScript. Both functions
+ * take byte addresses in the module's memory; `kb` is a row's size in bytes (4k) and `k4b` the part of it
+ * that whole groups of four factors cover (the rest is done one factor at a time):
+ *
+ * * `dots(u, i, uEnd, P, Q, kb, k4b, out)`: `out[t] = P[users[t]] · Q[items[t]]`, for the 32-bit user
+ *   indices from byte address u up to uEnd and the item indices from i;
+ * * `scatter(u, i, uEnd, P, Q, kb, k4b, g, dP, dQ)`: `dP[users[t]] += g[t]·Q[items[t]]` and
+ *   `dQ[items[t]] += g[t]·P[users[t]]`.
+ *
+ * Assembled from its bytes, every opcode named, as chapter 2's level kernels are. `null` when the platform
+ * has no WebAssembly SIMD: the JavaScript loops run instead.
+ */
+export function pairsWasmModule(): object | null {
+  const uleb = (x: number) => { const out: number[] = []; do { let b = x & 0x7f; x >>>= 7; if (x) b |= 0x80; out.push(b); } while (x); return out; };
+  const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+  const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+  const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b, FUNC = 0x60, BLOCK = 0x02, LOOP = 0x03, VOID = 0x40, BR = 0x0c, BR_IF = 0x0d, END = 0x0b;
+  const GET = 0x20, SET = 0x21, TEE = 0x22, CONST = 0x41, ADD = 0x6a, SUB = 0x6b, MUL = 0x6c, GE_U = 0x4f;
+  const LOAD = 0x28, F32_LOAD = 0x2a, F32_STORE = 0x38, F32_CONST = 0x43, F32_ADD = 0x92, F32_MUL = 0x94;
+  const SIMD = 0xfd, V_LOAD = [SIMD, 0x00], V_STORE = [SIMD, 0x0b], SPLAT = [SIMD, 0x13], LANE = [SIMD, 0x1f];
+  const V_ADD = [SIMD, 0xe4, 0x01], V_MUL = [SIMD, 0xe6, 0x01];
+  const MEM = [2, 0]; // memarg: 4-byte alignment hint, offset 0
+  const bump = (local: number, by: number) => [GET, local, CONST, by, ADD, SET, local];
+  /** block { loop { if (a >= b) break; …body; continue } } */
+  const whileBelow = (a: number, b: number, body: number[]) => [BLOCK, VOID, LOOP, VOID, GET, a, GET, b, GE_U, BR_IF, 1, ...body, BR, 0, END, END];
+  const U = 0, I = 1, UEND = 2, P = 3, Q = 4, KB = 5, K4B = 6; // the parameters both functions start with
+  // dots: parameter out; locals pu, qi, e (i32), acc (v128), s (f32)
+  const OUT = 7, PU = 8, QI = 9, E = 10, ACC = 11, S = 12;
+  const dots = [
+    3, 3, I32, 1, V128, 1, F32,
+    ...whileBelow(U, UEND, [
+      GET, P, GET, U, LOAD, ...MEM, GET, KB, MUL, ADD, SET, PU, // pu = P + users[t]·kb
+      GET, Q, GET, I, LOAD, ...MEM, GET, KB, MUL, ADD, SET, QI, // qi = Q + items[t]·kb
+      GET, PU, GET, K4B, ADD, SET, E,
+      F32_CONST, 0, 0, 0, 0, ...SPLAT, SET, ACC,
+      ...whileBelow(PU, E, [
+        GET, ACC, GET, PU, ...V_LOAD, ...MEM, GET, QI, ...V_LOAD, ...MEM, ...V_MUL, ...V_ADD, SET, ACC,
+        ...bump(PU, 16), ...bump(QI, 16),
+      ]),
+      GET, ACC, ...LANE, 0, GET, ACC, ...LANE, 1, F32_ADD, GET, ACC, ...LANE, 2, GET, ACC, ...LANE, 3, F32_ADD, F32_ADD, SET, S,
+      GET, E, GET, KB, ADD, GET, K4B, SUB, SET, E, // the row's last k mod 4 factors
+      ...whileBelow(PU, E, [
+        GET, S, GET, PU, F32_LOAD, ...MEM, GET, QI, F32_LOAD, ...MEM, F32_MUL, F32_ADD, SET, S,
+        ...bump(PU, 4), ...bump(QI, 4),
+      ]),
+      GET, OUT, GET, S, F32_STORE, ...MEM,
+      ...bump(U, 4), ...bump(I, 4), ...bump(OUT, 4),
+    ]),
+    END,
+  ];
+  // scatter: parameters g, dP, dQ; locals pu, qi, dpu, dqi, e, ub, ib (i32), gv (v128), gs (f32)
+  const G = 7, DP = 8, DQ = 9, SPU = 10, SQI = 11, DPU = 12, DQI = 13, SE = 14, UB = 15, IB = 16, GV = 17, GS = 18;
+  /** dst[…4] += gv·src[…4], or dst[0] += gs·src[0] */
+  const addV = (dst: number, src: number) => [GET, dst, GET, dst, ...V_LOAD, ...MEM, GET, GV, GET, src, ...V_LOAD, ...MEM, ...V_MUL, ...V_ADD, ...V_STORE, ...MEM];
+  const addS = (dst: number, src: number) => [GET, dst, GET, dst, F32_LOAD, ...MEM, GET, GS, GET, src, F32_LOAD, ...MEM, F32_MUL, F32_ADD, F32_STORE, ...MEM];
+  const scatter = [
+    3, 7, I32, 1, V128, 1, F32,
+    ...whileBelow(U, UEND, [
+      GET, U, LOAD, ...MEM, GET, KB, MUL, SET, UB,
+      GET, I, LOAD, ...MEM, GET, KB, MUL, SET, IB,
+      GET, P, GET, UB, ADD, SET, SPU, GET, DP, GET, UB, ADD, SET, DPU,
+      GET, Q, GET, IB, ADD, SET, SQI, GET, DQ, GET, IB, ADD, SET, DQI,
+      GET, G, F32_LOAD, ...MEM, TEE, GS, ...SPLAT, SET, GV,
+      GET, SPU, GET, K4B, ADD, SET, SE,
+      ...whileBelow(SPU, SE, [...addV(DPU, SQI), ...addV(DQI, SPU), ...bump(SPU, 16), ...bump(SQI, 16), ...bump(DPU, 16), ...bump(DQI, 16)]),
+      GET, SE, GET, KB, ADD, GET, K4B, SUB, SET, SE,
+      ...whileBelow(SPU, SE, [...addS(DPU, SQI), ...addS(DQI, SPU), ...bump(SPU, 4), ...bump(SQI, 4), ...bump(DPU, 4), ...bump(DQI, 4)]),
+      ...bump(U, 4), ...bump(I, 4), ...bump(G, 4),
+    ]),
+    END,
+  ];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // "\0asm", version 1
+    ...section(1, [2, FUNC, 8, ...new Array(8).fill(I32), 0, FUNC, 10, ...new Array(10).fill(I32), 0]), // types: dots, scatter
+    ...section(2, [1, ...name("e"), ...name("m"), 0x02, 0x00, 1]), // import a memory e.m of at least one page
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name("dots"), 0x00, 0, ...name("scatter"), 0x00, 1]),
+    ...section(10, [2, ...uleb(dots.length), ...dots, ...uleb(scatter.length), ...scatter]),
+  ];
+  try {
+    return new (globalThis as any).WebAssembly.Module(new Uint8Array(bytes));
+  } catch {
+    return null;
+  }
+}
+
+export let pairsModule: object | null | undefined;
+
+/**
+ * The loops of the fused pairs op over a fixed list of (user, item) pairs: `dots` (the prediction without
+ * biases) and `scatter` (its gradient into the factor rows). With WebAssembly SIMD the pairs are copied into
+ * the module's memory once and each call copies the factors in and the result out; without it (or with
+ * `wasm: false`), the same loops run in JavaScript.
+ */
+export class PairKernels {
+  readonly wasm: boolean;
+  private exports: { dots: (...a: number[]) => void; scatter: (...a: number[]) => void } | null = null;
+  private memory: { buffer: ArrayBufferLike } | null = null;
+  private at = { users: 0, items: 0, vec: 0, P: 0, Q: 0, dP: 0, dQ: 0 };
+
+  constructor(private users: Int32Array, private items: Int32Array, nUsers: number, nItems: number, private k: number, options: { wasm?: boolean } = {}) {
+    if (options.wasm !== false) {
+      if (pairsModule === undefined) pairsModule = pairsWasmModule();
+      const T = users.length, align = (x: number) => (x + 15) & ~15;
+      const at = { users: 0, items: align(4 * T), vec: 0, P: 0, Q: 0, dP: 0, dQ: 0 };
+      at.vec = at.items + align(4 * T);
+      at.P = at.vec + align(4 * T);
+      at.Q = at.P + align(4 * nUsers * k);
+      at.dP = at.Q + align(4 * nItems * k);
+      at.dQ = at.dP + align(4 * nUsers * k);
+      const bytes = at.dQ + align(4 * nItems * k);
+      if (pairsModule && bytes <= 2 ** 32) {
+        try {
+          this.memory = new (globalThis as any).WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+          this.exports = new (globalThis as any).WebAssembly.Instance(pairsModule, { e: { m: this.memory } }).exports;
+          new Int32Array(this.memory!.buffer, at.users, T).set(users);
+          new Int32Array(this.memory!.buffer, at.items, T).set(items);
+          this.at = at;
+        } catch {
+          this.memory = this.exports = null;
+        }
+      }
+    }
+    this.wasm = this.exports !== null;
+  }
+
+  private view(offset: number, length: number): Float32Array {
+    return new Float32Array(this.memory!.buffer, offset, length);
+  }
+
+  /** out[t] = P[users[t]] · Q[items[t]] (rows of k floats). */
+  dots(P: Float32Array, Q: Float32Array, out: Float32Array = new Float32Array(this.users.length)): Float32Array {
+    const { users, items, k } = this;
+    if (this.exports) {
+      const at = this.at, T = users.length;
+      this.view(at.P, P.length).set(P);
+      this.view(at.Q, Q.length).set(Q);
+      this.exports.dots(at.users, at.items, at.users + 4 * T, at.P, at.Q, 4 * k, 16 * (k >> 2), at.vec);
+      out.set(this.view(at.vec, T));
+      return out;
+    }
+    for (let t = 0; t < users.length; t++) {
+      const pu = users[t] * k;
+      const qi = items[t] * k;
+      let r = 0;
+      for (let f = 0; f < k; f++) r += P[pu + f] * Q[qi + f];
+      out[t] = r;
+    }
+    return out;
+  }
+
+  /** dP[u] = Σ_t g_t Q[items[t]] over the pairs with users[t] = u, and dQ[i] = Σ_t g_t P[users[t]] likewise. */
+  scatter(P: Float32Array, Q: Float32Array, g: Float32Array, dP: Float32Array, dQ: Float32Array): void {
+    const { users, items, k } = this;
+    if (this.exports) {
+      const at = this.at, T = users.length;
+      this.view(at.P, P.length).set(P);
+      this.view(at.Q, Q.length).set(Q);
+      this.view(at.vec, T).set(g);
+      this.view(at.dP, dP.length).fill(0);
+      this.view(at.dQ, dQ.length).fill(0);
+      this.exports.scatter(at.users, at.items, at.users + 4 * T, at.P, at.Q, 4 * k, 16 * (k >> 2), at.vec, at.dP, at.dQ);
+      dP.set(this.view(at.dP, dP.length));
+      dQ.set(this.view(at.dQ, dQ.length));
+      return;
+    }
+    dP.fill(0);
+    dQ.fill(0);
+    for (let t = 0; t < users.length; t++) {
+      const pu = users[t] * k;
+      const qi = items[t] * k;
+      const gt = g[t];
+      for (let f = 0; f < k; f++) {
+        dP[pu + f] += gt * Q[qi + f];
+        dQ[qi + f] += gt * P[pu + f];
+      }
+    }
+  }
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-036 (#40)
 /**
  * One SGD pass over the ratings start..end (in their stored order: shuffle them once beforehand) (Funk / Surprise SVD update); returns the sum of squared errors
  * seen before each update. Self-contained (no closures), so that worker threads can run its source.
@@ -155,7 +338,7 @@ export function sgdRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#39)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#42)
 /** The body of an SGD worker thread: on each message it runs `sgdRange` over the slice it is given. */
 export function sgdWorkerMain(sgd: typeof sgdRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -221,7 +404,7 @@ export class SgdThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#40)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#43)
 /**
  * Splits rows 0..n-1 into `groups` contiguous ranges of about equal rating counts. Contiguous, so that threads
  * writing the biases of different groups never share a cache line (false sharing halves the speed otherwise).
@@ -281,7 +464,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#46)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#49)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:

@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { loadDataset, randomSplit, makeRatings, rmse, type Ratings } from "../lib/data";
+import { loadDataset, randomSplit, makeRatings, rmse, seededRandom, type Ratings } from "../lib/data";
 import { SgdMF, AlsMF, GradientDescentMF, FactorRecommender, createMFModel, lossAndRmseSpec, rmseVsTimeSpec, type EpochReport } from "../lib/mf";
-import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, sgdRange, rmseOnTriples } from "../lib/mf_engine";
+import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, sgdRange, rmseOnTriples, PairKernels } from "../lib/mf_engine";
 import { chooseTfBackend } from "../lib/tf_backend";
 
 const ML_SMALL = path.join(__dirname, "..", "data", "ml-latest-small");
@@ -157,6 +157,30 @@ describe("tf_backend and mf-gd", function () {
       const sums = tf.unsortedSegmentSum(tf.tensor2d([[1, 1], [2, 2], [4, 4]]), tf.tensor1d([1, 1, 3], "int32"), 4);
       assert.deepEqual(await sums.array(), [[0, 0], [3, 3], [0, 0], [4, 4]], backend);
       tf.dispose([U, ids, grad, sums]);
+    }
+  });
+
+  it("the pairs kernels in WebAssembly SIMD give the JavaScript loops' dots and gradients, for k with and without a remainder of 4", () => {
+    const data = loadDataset(path.join(__dirname, "..", "data", "ml-latest-small"));
+    const { train } = randomSplit(data.train, 0.2, 42);
+    const random = seededRandom(5);
+    for (const k of [50, 32, 3, 1]) {
+      const P = Float32Array.from({ length: train.nUsers * k }, () => random() - 0.5);
+      const Q = Float32Array.from({ length: train.nItems * k }, () => random() - 0.5);
+      const g = Float32Array.from({ length: train.size }, () => (random() - 0.5) / train.size);
+      const simd = new PairKernels(train.users, train.items, train.nUsers, train.nItems, k);
+      const js = new PairKernels(train.users, train.items, train.nUsers, train.nItems, k, { wasm: false });
+      assert.equal(simd.wasm, true, "Node has WebAssembly SIMD");
+      assert.equal(js.wasm, false);
+      const a = simd.dots(P, Q), b = js.dots(P, Q);
+      for (let t = 0; t < train.size; t++) assert.ok(Math.abs(a[t] - b[t]) <= 1e-5 * (1 + Math.abs(b[t])), `k=${k}, pair ${t}: ${a[t]} vs ${b[t]}`);
+      const [dPa, dQa, dPb, dQb] = [P, Q, P, Q].map((x) => new Float32Array(x.length).fill(7)); // stale values must be overwritten
+      simd.scatter(P, Q, g, dPa, dQa);
+      js.scatter(P, Q, g, dPb, dQb);
+      let scale = 0;
+      for (const x of [dPb, dQb]) for (const v of x) scale = Math.max(scale, Math.abs(v));
+      for (const [x, y, what] of [[dPa, dPb, "dP"], [dQa, dQb, "dQ"]] as const)
+        for (let j = 0; j < x.length; j++) assert.ok(Math.abs(x[j] - y[j]) <= 1e-4 * scale, `k=${k}, ${what}[${j}]: ${x[j]} vs ${y[j]}`);
     }
   });
 
