@@ -11,6 +11,7 @@ import {
 } from "../lib/data";
 import { DataError, parseRatingFile, daysFromCivil, dayToIsoDate, type LineFormat } from "../lib/data_parse";
 import { chartToSvg, tableHtml } from "../lib/charts";
+import { runNotebook } from "../tools/runner";
 
 const FIX = path.join(__dirname, "fixtures", "data");
 const fx = (...p: string[]) => path.join(FIX, ...p);
@@ -395,5 +396,21 @@ describe("data: charts and tables", () => {
   it("builds HTML tables with arquero", () => {
     const html = tableHtml([{ a: 1, b: "x" }, { a: 2, b: "y" }]);
     assert.match(html, /<table[\s\S]*<td[^>]*>x<\/td>/);
+  });
+});
+
+describe("data: chapter 1 on another dataset", function () {
+  this.timeout(120_000);
+
+  it("runs every cell on a THU-format dataset given by LITREC_DATA (a training file without the shipped data's size)", async () => {
+    const saved = process.env.LITREC_DATA;
+    process.env.LITREC_DATA = fx("thu");
+    try {
+      const r = await runNotebook(path.join(__dirname, "..", "notebooks", "01_data.ipynb"), { write: false, skipSlow: true });
+      assert.equal(r.ok, true, r.error);
+    } finally {
+      if (saved === undefined) delete process.env.LITREC_DATA;
+      else process.env.LITREC_DATA = saved;
+    }
   });
 });
