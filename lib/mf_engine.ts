@@ -208,8 +208,6 @@ export function pairsWasmModule(): object | null {
   }
 }
 
-export let pairsModule: object | null | undefined;
-
 /**
  * The loops of the fused pairs op over a fixed list of (user, item) pairs: `dots` (the prediction without
  * biases) and `scatter` (its gradient into the factor rows). With WebAssembly SIMD the pairs are copied into
@@ -217,6 +215,8 @@ export let pairsModule: object | null | undefined;
  * `wasm: false`), the same loops run in JavaScript.
  */
 export class PairKernels {
+  /** The compiled module, shared by every instance (null: no WebAssembly SIMD here). */
+  private static module: object | null | undefined;
   readonly wasm: boolean;
   private exports: { dots: (...a: number[]) => void; scatter: (...a: number[]) => void } | null = null;
   private memory: { buffer: ArrayBufferLike } | null = null;
@@ -224,7 +224,8 @@ export class PairKernels {
 
   constructor(private users: Int32Array, private items: Int32Array, nUsers: number, nItems: number, private k: number, options: { wasm?: boolean } = {}) {
     if (options.wasm !== false) {
-      if (pairsModule === undefined) pairsModule = pairsWasmModule();
+      if (PairKernels.module === undefined) PairKernels.module = pairsWasmModule();
+      const module = PairKernels.module;
       const T = users.length, align = (x: number) => (x + 15) & ~15;
       const at = { users: 0, items: align(4 * T), vec: 0, P: 0, Q: 0, dP: 0, dQ: 0 };
       at.vec = at.items + align(4 * T);
@@ -233,10 +234,10 @@ export class PairKernels {
       at.dP = at.Q + align(4 * nItems * k);
       at.dQ = at.dP + align(4 * nUsers * k);
       const bytes = at.dQ + align(4 * nItems * k);
-      if (pairsModule && bytes <= 2 ** 32) {
+      if (module && bytes <= 2 ** 32) {
         try {
           this.memory = new (globalThis as any).WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-          this.exports = new (globalThis as any).WebAssembly.Instance(pairsModule, { e: { m: this.memory } }).exports;
+          this.exports = new (globalThis as any).WebAssembly.Instance(module, { e: { m: this.memory } }).exports;
           new Int32Array(this.memory!.buffer, at.users, T).set(users);
           new Int32Array(this.memory!.buffer, at.items, T).set(items);
           this.at = at;
