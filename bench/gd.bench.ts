@@ -10,7 +10,7 @@
  */
 import * as path from "path";
 import { loadDataset, randomSplit, rmse } from "../lib/data";
-import { GD_ORIGINAL, GradientDescentMF } from "../lib/mf";
+import { GD_ORIGINAL, GradientDescentMF, type EpochReport } from "../lib/mf";
 
 async function main() {
   const args = process.argv.slice(2);
@@ -23,7 +23,8 @@ async function main() {
   const model = new GradientDescentMF({ ...GD_ORIGINAL, maxEpochs, tolerance: 1e-6, validateEvery: 10 });
   await model.fit(train, {
     validation: test,
-    onEpoch: (r) => {
+    onEpoch: (info) => {
+      const r = info as EpochReport; // GradientDescentMF reports its EpochReport (with seconds) to onEpoch
       if (r.epoch % 500 === 0) console.log(`  epoch ${r.epoch}: ${r.seconds.toFixed(0)} s, loss ${r.loss!.toExponential(4)}, train RMSE ${r.trainRmse!.toFixed(3)}`);
     },
   });
