@@ -2,7 +2,6 @@
 /** `nbts`: the literate toolchain — export, check, run, test, clean, kernel, render, start. */
 import * as fs from "fs";
 import * as path from "path";
-import { spawnSync } from "child_process";
 import { exportProject, writeExport, currentLibFiles } from "./export";
 import { buildProject } from "./build";
 import { unifiedDiff } from "./diff";
@@ -20,7 +19,7 @@ usage:
   nbts test [nb…] [--jobs N] [--timeout S]
                               execute notebooks without writing (skips //| slow cells)
   nbts clean [nb…]            normalise metadata, ids and execution counts
-  nbts kernel                 register the tslab TypeScript kernel with Jupyter
+  nbts kernel                 register the TypeScript kernel "nbts" with Jupyter
   nbts render [--engine quarto] [--to html|pdf]
                               render _quarto.yml's notebooks into exported/
   nbts start [--jobs N]       run every notebook (2 at a time), render the report, print the results
@@ -152,37 +151,6 @@ function cmdClean(root: string, args: string[]): number {
   return 0;
 }
 
-/** Registers tslab with the first Jupyter found: `jupyter`'s Python, then /usr/bin/python3. */
-function cmdKernel(root: string): number {
-  const tslab = path.join(root, "node_modules", ".bin", "tslab");
-  if (!fs.existsSync(tslab)) {
-    console.error(`${tslab} not found: run npm install first`);
-    return 1;
-  }
-  const pythons: string[] = [];
-  const jupyter = spawnSync("jupyter", ["--paths"], { encoding: "utf8" });
-  if (jupyter.status === 0) {
-    const shebang = spawnSync("sh", ["-c", 'head -1 "$(command -v jupyter)"'], { encoding: "utf8" }).stdout.trim();
-    if (shebang.startsWith("#!")) pythons.push(shebang.slice(2).trim().split(/\s+/).pop()!);
-  }
-  pythons.push("/usr/bin/python3", "python3");
-  for (const py of pythons) {
-    const probe = spawnSync(py, ["-c", "import jupyter_client, nbformat"], { encoding: "utf8" });
-    if (probe.status !== 0) continue;
-    const r = spawnSync(tslab, ["install", `--python=${py}`, `--binary=${tslab}`], { stdio: "inherit" });
-    if (r.status === 0) {
-      console.log(`registered the TypeScript kernel (tslab) with ${py}'s Jupyter; open the notebooks with: jupyter lab notebooks/`);
-      return 0;
-    }
-  }
-  console.error(
-    "no Jupyter found (tried the Python behind `jupyter`, /usr/bin/python3 and python3: none has jupyter_client).\n" +
-      "Install one, e.g. on Debian: apt-get install jupyter-notebook python3-nbconvert — then run npm run kernel again.\n" +
-      "Notebooks still run without Jupyter: npx nbts run notebooks/01_data.ipynb",
-  );
-  return 1;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const root = findRoot();
@@ -197,8 +165,10 @@ export async function main(argv: string[]): Promise<number> {
       return cmdRun(root, rest, false);
     case "clean":
       return cmdClean(root, rest);
-    case "kernel":
-      return cmdKernel(root);
+    case "kernel": {
+      const { installKernel } = await import("./kernel/install");
+      return installKernel();
+    }
     case "render": {
       const { flags } = parseFlags(rest);
       const { render } = await import("./render/index");
