@@ -106,26 +106,28 @@ export async function measureHere(job: MeasureJob): Promise<Measurement> {
 }
 
 // %% notebooks/05_comparison.ipynb cell 154f3177 (#14)
-/** The compiled module a child process loads (`dist/lib/compare.js`), found from here or from the working directory. */
+/**
+ * The module a child process loads: this file itself (lib/compare.ts, or dist/lib/compare.js in the installed
+ * package), or from the notebook the library's source next to it (../lib/compare.ts).
+ */
 export function compiledModulePath(): string {
-  const here = typeof __dirname === "string" ? [path.join(__dirname, "compare.js"), path.resolve(__dirname, "../dist/lib/compare.js")] : []; // none in a notebook
-  const candidates = [...here, path.resolve("../dist/lib/compare.js"), path.resolve("dist/lib/compare.js")];
-  const found = candidates.find((f) => fs.existsSync(f));
-  if (!found) throw new Error(`compare.js not found (looked at ${candidates.join(", ")}); run \`npm run export\` to build dist/`);
-  return found;
+  if (typeof __filename === "string" && /compare\.(ts|js)$/.test(__filename)) return __filename;
+  return require.resolve(path.resolve("../lib/compare"));
 }
 
 /**
  * Fits and evaluates one model in a fresh Node process, so that its peak memory is its own and its timings are
  * not disturbed by what the calling process holds. The child prints one JSON line; errors come back as errors.
+ * A TypeScript module is loaded through tsx's loader.
  */
 export function measureInChild(job: MeasureJob, modulePath = compiledModulePath()): Promise<Measurement> {
   const payload = JSON.stringify({ ...job, data: path.resolve(job.data) });
   const script = `require(${JSON.stringify(modulePath)}).measureHere(JSON.parse(process.argv[1]))` +
     `.then(r => process.stdout.write(JSON.stringify({ ...r, predictions: Array.from(r.predictions) }) + "\\n"),` +
     ` e => { console.error(e && e.stack || e); process.exit(1); })`;
+  const loader = modulePath.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", script, payload], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...loader, "-e", script, payload], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "", err = "";
     child.stdout.on("data", (b) => (out += b));
     child.stderr.on("data", (b) => (err += b));

@@ -522,10 +522,13 @@ function studyWorkerName(thread = 0): string {
 }
 
 // %% notebooks/04_tuning.ipynb cell tuning-032 (#32)
-/** Where this module's code lives, for worker threads: the file itself, or the compiled library when run from the notebook. */
+/**
+ * Where this module's code lives, for worker threads: the file itself (lib/tuning.ts, or dist/lib/tuning.js in
+ * the installed package), or from the notebook the library's source next to it (../lib/tuning.ts).
+ */
 function tuningModuleFile(): string {
   if (typeof __filename === "string" && /tuning\.(ts|js)$/.test(__filename)) return __filename;
-  return require.resolve(path.resolve("../dist/lib/tuning"));
+  return require.resolve(path.resolve("../lib/tuning"));
 }
 
 const WORKER_SOURCE = `

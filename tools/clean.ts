@@ -1,5 +1,5 @@
 /** `nbts clean`: strip what changes from run to run, so that a re-run with the same results gives no diff. */
-import { Notebook, Output, TSLAB_METADATA, newCellId, toLines, sourceText } from "./notebook";
+import { Notebook, Output, KERNEL_METADATA, newCellId, toLines, sourceText } from "./notebook";
 
 /** Cell metadata that editors and kernels add and that says nothing about the cell. */
 const VOLATILE_CELL_METADATA = ["execution", "ExecuteTime", "collapsed", "scrolled", "jupyter", "vscode", "papermill", "editable", "deletable"];
@@ -28,8 +28,8 @@ function normalizeOutput(o: Output): Output {
 export function cleanNotebook(nb: Notebook): Notebook {
   if (nb.nbformat_minor < 5) nb.nbformat_minor = 5;
   for (const k of VOLATILE_NB_METADATA) delete nb.metadata[k];
-  nb.metadata.kernelspec = structuredClone(TSLAB_METADATA.kernelspec);
-  nb.metadata.language_info = structuredClone(TSLAB_METADATA.language_info);
+  nb.metadata.kernelspec = structuredClone(KERNEL_METADATA.kernelspec);
+  nb.metadata.language_info = structuredClone(KERNEL_METADATA.language_info);
   const seen = new Set<string>();
   for (const cell of nb.cells) {
     if (!cell.id || seen.has(cell.id)) cell.id = newCellId();

@@ -15,9 +15,9 @@ usage:
   nbts export                 notebooks → lib/ (+ lib/index.ts), then build dist/lib
   nbts check                  fail with a diff when lib/ differs from a fresh export
   nbts run  [nb…] [--jobs N] [--timeout S] [--skip-slow]
-                              execute notebooks and write their outputs back
+                              execute notebooks and write their outputs back (exports first when lib/ is stale)
   nbts test [nb…] [--jobs N] [--timeout S]
-                              execute notebooks without writing (skips //| slow cells)
+                              execute notebooks without writing (skips //| slow cells; stops when lib/ is stale)
   nbts clean [nb…]            normalise metadata, ids and execution counts
   nbts kernel                 register the TypeScript kernel "nbts" with Jupyter
   nbts render [--engine quarto] [--to html|pdf]
@@ -73,6 +73,14 @@ function cmdExport(root: string): number {
   return 0;
 }
 
+/** The lib/ files a fresh export would change (or add, or remove). */
+export function staleLibrary(root: string): string[] {
+  const fresh = exportProject(root);
+  const current = currentLibFiles(root);
+  const stale = [...fresh].filter(([rel, content]) => current.get(rel) !== content).map(([rel]) => rel);
+  return [...stale, ...[...current.keys()].filter((rel) => !fresh.has(rel))];
+}
+
 function cmdCheck(root: string): number {
   const t0 = performance.now();
   const fresh = exportProject(root);
@@ -118,9 +126,16 @@ async function cmdRun(root: string, args: string[], write: boolean): Promise<num
     console.error("no notebooks to run");
     return 1;
   }
-  // Notebooks import the compiled library (../dist/lib): make sure it is current.
-  const build = buildProject(root);
-  if (!build.ok) console.error(`warning: the library has type errors:\n  ${build.errors.join("\n  ")}`);
+  // Notebooks import the library's sources (../lib): never run old code silently.
+  const stale = staleLibrary(root);
+  if (stale.length) {
+    if (!write) {
+      console.error(`lib/ is stale: run npm run export (${stale.join(", ")} differ from the notebooks)`);
+      return 1;
+    }
+    console.error(`lib/ was stale (${stale.join(", ")}): exporting first`);
+    if (cmdExport(root) !== 0) return 1;
+  }
   const results = await runNotebooks(notebooks, {
     write,
     skipSlow: !write || flags.has("skip-slow"),

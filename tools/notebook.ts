@@ -202,21 +202,21 @@ export function makeCell(cell_type: Cell["cell_type"], text: string, id: string 
   return cell;
 }
 
-/** The kernel and language metadata of a tslab TypeScript notebook. */
-export const TSLAB_METADATA = {
-  kernelspec: { display_name: "TypeScript", language: "typescript", name: "tslab" },
+/** The kernel and language metadata of a notebook for the project's kernel `nbts` (tools/kernel). */
+export const KERNEL_METADATA = {
+  kernelspec: { display_name: "TypeScript (nbts)", language: "typescript", name: "nbts" },
   language_info: {
-    codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
+    codemirror_mode: { name: "javascript", typescript: true },
     file_extension: ".ts",
     mimetype: "text/typescript",
     name: "typescript",
-    version: "5.0.4",
+    version: (require("typescript/package.json") as { version: string }).version,
   },
 };
 
 /** A new, empty nbformat 4.5 TypeScript notebook. */
 export function emptyNotebook(): Notebook {
-  return { nbformat: 4, nbformat_minor: 5, metadata: structuredClone(TSLAB_METADATA), cells: [] };
+  return { nbformat: 4, nbformat_minor: 5, metadata: structuredClone(KERNEL_METADATA), cells: [] };
 }
 
 /** The notebooks of a folder in reading order (file name order), skipping checkpoints. */

@@ -83,7 +83,7 @@ export async function start(options: StartOptions): Promise<number> {
     progress.write(`data: ${dir} (from ${DATA_ENV})\n`);
   } else progress.write(`data: ${path.join(root, "data", "ml-latest-small")} (shipped; set ${DATA_ENV}=dir for another dataset)\n`);
 
-  // The library the notebooks import (../dist/lib) must exist and match the notebooks.
+  // The library the notebooks import (../lib) must match the notebooks; dist/ (the CLI, the package) is rebuilt.
   if (!options.skipBuild) {
     const tb = performance.now();
     writeExport(root, exportProject(root));

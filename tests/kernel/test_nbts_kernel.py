@@ -72,7 +72,7 @@ class NbtsKernelTests(jupyter_kernel_test.KernelTests):
         reply = self.run_cell('const ok = 1;\nconst n: number = "text";')
         c = reply["content"]
         self.assertEqual(c["status"], "error")
-        self.assertEqual(c["ename"], "TSError")
+        self.assertEqual(c["ename"], "CompileError")
         self.assertIn("line 2", c["evalue"])
 
     def test_nbts_execute_input_and_counts(self):

@@ -122,6 +122,11 @@ function bindingNames(name: ts.BindingName, out: string[]) {
   else for (const e of name.elements) if (!ts.isOmittedExpression(e)) bindingNames(e.name, out);
 }
 
+function bindingPositions(name: ts.BindingName, out: Set<number>) {
+  if (ts.isIdentifier(name)) out.add(name.getStart());
+  else for (const e of name.elements) if (!ts.isOmittedExpression(e)) bindingPositions(e.name, out);
+}
+
 function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
   return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 }
@@ -133,6 +138,7 @@ export function transformCell(code: string, prevModule: string | null, prevNames
   const declared = new Set<string>();
   const reexport: string[] = [];
   const reexportTypes: string[] = [];
+  const evolving = new Set<number>(); // where top-level variable names start: "implicitly any" is fine there
   const statements = sf.statements;
   for (const s of statements) {
     const names: string[] = [];
@@ -154,6 +160,14 @@ export function transformCell(code: string, prevModule: string | null, prevNames
     for (const n of names) declared.add(n);
     if (hasModifier(s, ts.SyntaxKind.ExportKeyword) || hasModifier(s, ts.SyntaxKind.DefaultKeyword)) continue;
     if (ts.isModuleDeclaration(s) && hasModifier(s, ts.SyntaxKind.DeclareKeyword) && !ts.isIdentifier(s.name)) continue;
+    // Constants are exported at the end, so that `const rows = []` keeps its evolving type as in a plain file;
+    // `let` and `var` are exported where they stand, so that a later cell's assignment reaches this cell's code.
+    if (ts.isVariableStatement(s) && !hasModifier(s, ts.SyntaxKind.DeclareKeyword) && s.declarationList.flags & ts.NodeFlags.Const) {
+      reexport.push(...names);
+      for (const d of s.declarationList.declarations) bindingPositions(d.name, evolving);
+      continue;
+    }
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) bindingPositions(d.name, evolving);
     edits.insert(s.getStart(sf), "export ");
   }
   // The trailing expression is the cell's value.
@@ -170,7 +184,7 @@ export function transformCell(code: string, prevModule: string | null, prevNames
   if (reexport.length) tail += `export { ${reexport.join(", ")} };`;
   if (reexportTypes.length) tail += `export type { ${reexportTypes.join(", ")} };`;
   edits.insert(code.length, tail + "export {};\n", { suffix: true });
-  return { text: edits.apply(), edits, hasResult, declared };
+  return { text: edits.apply(), edits, hasResult, declared, evolving, tailStart: code.length };
 }
 
 export class CellCompiler {
@@ -240,6 +254,11 @@ export class CellCompiler {
     const errors: CellDiagnostic[] = [];
     for (const d of diags) {
       if (d.category !== ts.DiagnosticCategory.Error || IGNORED.has(d.code)) continue;
+      // An evolving `[]` or `let x;` read by the export at the end: the cell itself is fine.
+      if (d.file === sf && d.start !== undefined && (d.code === 7034 || d.code === 7005)) {
+        const at = t.edits.toOriginal(d.start);
+        if (t.evolving.has(at) || (d.code === 7005 && at >= t.tailStart)) continue;
+      }
       const at = d.file === sf && d.start !== undefined ? toCellPos(d.start) : { line: 0, column: 0 };
       const where = d.file && d.file !== sf && d.start !== undefined ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : "";
       errors.push({ ...at, code: d.code, message: where + ts.flattenDiagnosticMessageText(d.messageText, "\n") });

@@ -206,7 +206,7 @@ function compileError(errors: CellDiagnostic[], code: string): CellError {
     if (e.line > 0 && lines[e.line - 1] !== undefined) traceback.push(`    ${lines[e.line - 1]}`, `    ${" ".repeat(Math.max(0, e.column - 1))}^`);
   }
   const first = errors[0];
-  return { ename: "TSError", evalue: `line ${first.line}, column ${first.column}: ${first.message}`, traceback };
+  return { ename: "CompileError", evalue: `line ${first.line}, column ${first.column}: ${first.message}`, traceback };
 }
 
 /** A runtime error: its stack, with frames in this cell mapped to the cell's own lines, and Node's internals left out. */
