@@ -44,12 +44,13 @@ export function embeddingNN(nUsers: number, nItems: number, p: NeuralParams): Em
   const h = denseLayer(p.userDim + p.itemDim, p.hidden, p.seed + 2);
   const out = denseLayer(p.hidden, 1, p.seed + 3);
   const [lo, hi] = p.yRange;
+  let dropoutStep = 0;
   return {
     variables: [users, items, h.w, h.b, out.w, out.b],
     decayed: [users, items, h.w, out.w],
     forward(u, i, training) {
       let x = tf.relu(tf.add(tf.matMul(tf.concat([tf.gather(users, u), tf.gather(items, i)], 1), h.w), h.b));
-      if (training && p.dropout > 0) x = tf.dropout(x, p.dropout);
+      if (training && p.dropout > 0) x = tf.dropout(x, p.dropout, undefined, p.seed * 1_000_003 + ++dropoutStep); // a new mask per step, the same ones for the same seed
       return sigmoidRange(tf.reshape(tf.add(tf.matMul(x, out.w), out.b), [-1]), lo, hi) as tf.Tensor1D;
     },
   };
@@ -70,6 +71,7 @@ export function nonlinearMF(nUsers: number, nItems: number, p: NeuralParams): Em
   const h = denseLayer(2 * k, p.hidden, p.seed + 2);
   const out = { w: tf.variable(tf.zeros([p.hidden, 1])), b: tf.variable(tf.zeros([1])) };
   const [lo, hi] = p.yRange;
+  let dropoutStep = 0;
   return {
     variables: [users, items, userBias, itemBias, h.w, h.b, out.w, out.b],
     decayed: [users, items, userBias, itemBias, h.w, out.w],
@@ -77,7 +79,7 @@ export function nonlinearMF(nUsers: number, nItems: number, p: NeuralParams): Em
       const pu = tf.gather(users, u), qi = tf.gather(items, i);
       const dot = tf.add(tf.sum(tf.mul(pu, qi), 1), tf.add(tf.gather(userBias, u), tf.gather(itemBias, i)));
       let x = tf.relu(tf.add(tf.matMul(tf.concat([pu, qi], 1), h.w), h.b));
-      if (training && p.dropout > 0) x = tf.dropout(x, p.dropout);
+      if (training && p.dropout > 0) x = tf.dropout(x, p.dropout, undefined, p.seed * 1_000_003 + ++dropoutStep); // a new mask per step, the same ones for the same seed
       return sigmoidRange(tf.add(dot, tf.reshape(tf.add(tf.matMul(x, out.w), out.b), [-1])), lo, hi) as tf.Tensor1D;
     },
   };

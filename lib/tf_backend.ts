@@ -79,6 +79,10 @@ export const BACKEND_PREFERENCE = [
 
 export let chosenBackend: string | null = null;
 
+// No development banners ("install the node backend", printed by the cpu backend on first use, even before a
+// backend is chosen): set when the module loads, before any tensor exists. The choice is printed by chooseTfBackend.
+tf.env().set("PROD", true);
+
 /**
  * Picks the fastest tfjs backend present (tfjs-node-gpu → tfjs-node → wasm → cpu; the native ones are optional
  * dependencies), registers the linear segment sum where needed, and returns the backend's label.
@@ -86,7 +90,6 @@ export let chosenBackend: string | null = null;
  */
 export async function chooseTfBackend(only?: "tfjs-node-gpu" | "tfjs-node" | "wasm" | "cpu", quiet = false): Promise<string> {
   if (chosenBackend && (!only || only === chosenBackend)) return chosenBackend;
-  tf.env().set("PROD", true); // no development banners ("install the node backend"): the choice is printed below
   for (const b of BACKEND_PREFERENCE) {
     if (only && b.label !== only) continue;
     try {

@@ -347,6 +347,15 @@ export async function runKernel(connectionFile: string) {
   const conn = JSON.parse(fs.readFileSync(connectionFile, "utf8")) as ConnectionInfo;
   const server = new KernelServer(conn, process.cwd());
   await server.start();
-  for (const signal of ["SIGTERM", "SIGHUP"] as const)
-    process.on(signal, () => void server.close().finally(() => process.exit(0)));
+  const stop = () => void server.close().finally(() => process.exit(0));
+  for (const signal of ["SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
+  // A kernel whose Jupyter died (killed, not shut down) ends too, as IPython's parent poller does.
+  const parent = Number(process.env.JPY_PARENT_PID) || process.ppid;
+  setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      stop();
+    }
+  }, 3000).unref();
 }
