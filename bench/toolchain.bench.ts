@@ -46,9 +46,9 @@ async function main() {
     writeNotebook(file, nb);
     return file;
   };
-  const hasData = fs.existsSync(path.join(root, "dist/lib/data.js"));
+  const hasData = fs.existsSync(path.join(root, "lib/data.ts"));
   const empty = make("empty.ipynb", ["1", ...Array(N).fill("")]);
-  const withLib = make("lib.ipynb", ["1", ...Array.from({ length: N }, (_, i) => (hasData ? `import * as data${i} from "../../../dist/lib/data";\nObject.keys(data${i}).length;` : `import * as p${i} from "path";`))]);
+  const withLib = make("lib.ipynb", ["1", ...Array.from({ length: N }, (_, i) => (hasData ? `import * as data${i} from "../../../lib/data";\nObject.keys(data${i}).length;` : `import * as p${i} from "path";`))]);
   for (const [label, file] of [["empty cell", empty], [hasData ? "cell importing lib/data" : "cell importing a module", withLib]] as const) {
     const cellMs: number[] = [];
     const t0 = performance.now();
@@ -56,14 +56,14 @@ async function main() {
     console.log(`in-process runner, ${label}: ${median(cellMs).toFixed(1)} ms per cell (median of ${N}); whole notebook ${(ms(t0) / 1000).toFixed(2)} s`);
   }
 
-  // The same notebooks through Jupyter (nbconvert + tslab kernel), when it is installed.
+  // The same notebooks through Jupyter (nbconvert + nbts kernel), when it is installed.
   const py = "/usr/bin/python3";
   if (spawnSync(py, ["-c", "import nbconvert"]).status === 0) {
     for (const [label, file] of [["empty cells", empty], ["lib cells", withLib]] as const) {
       const t0 = performance.now();
-      const r = spawnSync(py, ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", path.join(dir, "jupyter"), file], { encoding: "utf8" });
+      const r = spawnSync(py, ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=nbts", "--output-dir", path.join(dir, "jupyter"), file], { encoding: "utf8" });
       const total = ms(t0);
-      console.log(`Jupyter (nbconvert + tslab kernel), ${N + 1} ${label}: ${(total / 1000).toFixed(2)} s in all${r.status ? " (FAILED: " + r.stderr.split("\n").slice(-3).join(" ") + ")" : ""}`);
+      console.log(`Jupyter (nbconvert + nbts kernel), ${N + 1} ${label}: ${(total / 1000).toFixed(2)} s in all${r.status ? " (FAILED: " + r.stderr.split("\n").slice(-3).join(" ") + ")" : ""}`);
     }
   } else console.log("Jupyter: not installed (apt-get install jupyter-notebook python3-nbconvert; npm run kernel) — skipped");
 }

@@ -203,6 +203,13 @@ export class CellCompiler {
     this.cellFile = path.join(dir, "__nbts_cell.ts");
     const nodeModules = `${path.sep}node_modules${path.sep}`;
     const libDir = path.dirname(ts.getDefaultLibFilePath(this.options));
+    const snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
+    const exists = new Map<string, boolean>(), texts = new Map<string, string | undefined>(), dirs = new Map<string, boolean>();
+    const cached = <T>(memo: Map<string, T>, f: string, read: (f: string) => T): T => {
+      if (!f.includes(nodeModules)) return read(f);
+      if (!memo.has(f)) memo.set(f, read(f));
+      return memo.get(f)!;
+    };
     const host: ts.LanguageServiceHost = {
       getScriptFileNames: () => [this.cellFile],
       getScriptVersion: (f) => {
@@ -218,16 +225,20 @@ export class CellCompiler {
       getScriptSnapshot: (f) => {
         const v = this.virtual.get(f);
         if (v) return ts.ScriptSnapshot.fromString(v.text);
-        const text = ts.sys.readFile(f);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        const read = (file: string) => {
+          const text = ts.sys.readFile(file);
+          return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        };
+        return cached(snapshots, f, read); // TypeScript's own lib files are under node_modules too
       },
       getCurrentDirectory: () => dir,
       getCompilationSettings: () => this.options,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-      fileExists: (f) => this.virtual.has(f) || ts.sys.fileExists(f),
-      readFile: (f) => this.virtual.get(f)?.text ?? ts.sys.readFile(f),
+      // Module resolution reads many package.json files per program: node_modules does not change under a session.
+      fileExists: (f) => this.virtual.has(f) || cached(exists, f, ts.sys.fileExists),
+      readFile: (f) => this.virtual.get(f)?.text ?? cached(texts, f, ts.sys.readFile),
       readDirectory: ts.sys.readDirectory,
-      directoryExists: ts.sys.directoryExists,
+      directoryExists: (d) => cached(dirs, d, ts.sys.directoryExists),
       getDirectories: ts.sys.getDirectories,
       realpath: ts.sys.realpath,
     };

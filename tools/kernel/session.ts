@@ -123,6 +123,7 @@ export class Session {
   async execute(code: string, sink: CellSink): Promise<CellOutcome> {
     this.sink = sink;
     this.refreshLibrary();
+    if (!hasStatements(code)) return { ok: true }; // only blank lines and comments: nothing to compile or run
     const n = ++this.cellNumber;
     const filename = `cell[${n}]`;
     const compiled = this.compiler.compile(code);
@@ -167,6 +168,11 @@ export class Session {
   isComplete(code: string) {
     return isComplete(code);
   }
+}
+
+/** Whether a cell holds any statement (a cell of comments and blank lines does nothing). */
+function hasStatements(code: string): boolean {
+  return !/^(\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*$/.test(code);
 }
 
 /** Calls `f` inside a script run with breakOnSigint, so that Ctrl-C (SIGINT) stops a busy loop in its first part. */
