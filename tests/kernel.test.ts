@@ -104,3 +104,24 @@ describe("kernel session (tools/kernel): the compiler shared by Jupyter and nbts
     assert.equal(typed.ok, false);
   });
 });
+
+describe("nbts run: inline expressions in markdown (`{ts} expr`)", function () {
+  this.timeout(60000);
+  it("evaluates each after the code cells above it and keeps the text in the markdown cell's metadata", async () => {
+    const { runNotebook } = require("../tools/runner") as typeof import("../tools/runner");
+    const { readNotebook } = require("../tools/notebook") as typeof import("../tools/notebook");
+    const dir = fs.mkdtempSync(path.join(ARTIFACTS, "inline-"));
+    const nb = emptyNotebook();
+    nb.cells = [
+      makeCell("code", "const best = { rmse: 0.861234567, k: 40 };", "c1"),
+      makeCell("markdown", "Best RMSE `{ts} best.rmse` at k = `{ts} best.k`; `{ts} later` is not defined yet.", "m1"),
+      makeCell("code", "const later = 1;", "c2"),
+    ];
+    const file = path.join(dir, "inline.ipynb");
+    writeNotebook(file, nb);
+    const r = await runNotebook(file, { write: true, skipSlow: true });
+    assert.equal(r.ok, true, r.error);
+    const md = readNotebook(file).cells.find((c) => c.id === "m1")!;
+    assert.deepEqual((md.metadata as any).nbts.inline, { "best.rmse": "0.8612", "best.k": "40" });
+  });
+});

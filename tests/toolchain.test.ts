@@ -11,7 +11,7 @@ import { cleanNotebook } from "../tools/clean";
 import { runNotebook } from "../tools/runner";
 
 const FIXTURES = path.join(__dirname, "fixtures");
-/** Scratch folders live inside the project, so that notebooks there resolve tslab from node_modules. */
+/** Scratch folders live inside the project, so that notebooks there resolve tslab and tsconfig.json from it. */
 const ARTIFACTS = path.join(__dirname, "artifacts");
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 const tmpDir = (prefix: string) => fs.mkdtempSync(path.join(ARTIFACTS, prefix));
@@ -243,7 +243,7 @@ describe("nbts clean", () => {
   });
 });
 
-describe("nbts run / test (in-process tslab executor)", function () {
+describe("nbts run / test (in-process, with the kernel's compiler)", function () {
   this.timeout(120000);
 
   it("captures stdout, stderr and rich displays, skips eval:false, and slow cells only under test", async () => {

@@ -4,12 +4,14 @@ import * as util from "util";
 import { readNotebook, sourceText, Output } from "./notebook";
 import { parseDirectives, planCell } from "./directives";
 import { Session, CellSink } from "./kernel/session";
+import { inlineExpressions, formatInline } from "./inline";
 
 /** Messages sent to the parent over IPC. */
 export type ChildMessage =
   | { type: "start"; total: number }
   | { type: "cell-start"; index: number; number: number; firstLine: string }
   | { type: "cell-end"; index: number; ok: boolean; ms: number; outputs: Output[]; executionCount: number | null; skipped?: string }
+  | { type: "inline"; index: number; values: Record<string, string> }
   | { type: "done"; ok: boolean; error?: { index: number; firstLine: string; message: string } }
   | { type: "fatal"; message: string };
 
@@ -56,8 +58,23 @@ async function main() {
   await send({ type: "start", total: codeCells.length });
   let count = 0;
   let defaultModule: string | null = null;
-  for (const { c, i } of codeCells) {
+  for (const [i, c] of nb.cells.entries()) {
     const src = sourceText(c.source);
+    if (c.cell_type === "markdown") {
+      // Inline `{ts} expr`: evaluated after the code cells above, in the notebook's scope; a failure leaves it unset.
+      const exprs = inlineExpressions(src);
+      if (!exprs.length) continue;
+      const values: Record<string, string> = {};
+      const ignore: CellSink = { stream: () => undefined, display: () => undefined };
+      for (const e of exprs) {
+        const r = await session.evaluate(e, ignore);
+        if (r.ok) values[e] = formatInline(r.value);
+        else process.stderr.write(`${file}, cell ${i + 1}: \`{ts} ${e}\`: ${r.error.ename}: ${r.error.evalue}\n`);
+      }
+      await send({ type: "inline", index: i, values });
+      continue;
+    }
+    if (c.cell_type !== "code") continue;
     const d = parseDirectives(src);
     const plan = planCell(d, defaultModule);
     if (plan.defaultExp) defaultModule = plan.defaultExp;

@@ -3,6 +3,7 @@ import { fork } from "child_process";
 import * as path from "path";
 import { readNotebook, writeNotebook, Output } from "./notebook";
 import { cleanNotebook } from "./clean";
+import { setInlineValues } from "./inline";
 import type { ChildMessage } from "./run-child";
 
 export interface RunEvent {
@@ -46,6 +47,7 @@ export function runNotebook(file: string, opts: RunOptions): Promise<NotebookRes
   const t0 = performance.now();
   const nb = readNotebook(file); // fails early, naming the file, when it is not a notebook
   const results = new Map<number, { outputs: Output[]; executionCount: number | null }>();
+  const inline = new Map<number, Record<string, string>>();
   const emit = (e: Omit<RunEvent, "notebook">) => opts.onEvent?.({ notebook: file, ...e });
   emit({ type: "notebook-start" });
   return new Promise((resolve) => {
@@ -64,6 +66,7 @@ export function runNotebook(file: string, opts: RunOptions): Promise<NotebookRes
           cell.outputs = r.outputs;
           cell.execution_count = r.executionCount;
         }
+        for (const [index, values] of inline) setInlineValues(nb.cells[index], values);
         writeNotebook(file, cleanNotebook(nb));
       }
       const ms = performance.now() - t0;
@@ -90,6 +93,9 @@ export function runNotebook(file: string, opts: RunOptions): Promise<NotebookRes
           results.set(m.index, { outputs: m.outputs, executionCount: m.executionCount });
           if (!m.skipped) cells++;
           emit({ type: "cell-end", cell: m.index + 1, ok: m.ok, ms: m.ms, skipped: m.skipped });
+          break;
+        case "inline":
+          inline.set(m.index, m.values);
           break;
         case "done":
           finish(m.ok, m.error && `${file}, cell ${m.error.index + 1} (${m.error.firstLine}): ${m.error.message}`);

@@ -121,9 +121,21 @@ export class Session {
 
   /** Runs one cell. */
   async execute(code: string, sink: CellSink): Promise<CellOutcome> {
+    const r = await this.run(code, sink);
+    if (!r.ok) return r;
+    return r.value === undefined ? { ok: true } : { ok: true, result: { "text/plain": util.inspect(r.value, { colors: false, depth: 4 }) } };
+  }
+
+  /** The value of an expression in the notebook's scope (markdown's inline `{ts} expr`), or an error. */
+  async evaluate(expr: string, sink: CellSink): Promise<{ ok: true; value: unknown } | { ok: false; error: CellError }> {
+    const r = await this.run(`(${expr}\n)`, sink);
+    return r.ok ? { ok: true, value: r.value } : r;
+  }
+
+  private async run(code: string, sink: CellSink): Promise<{ ok: true; value: unknown } | { ok: false; error: CellError }> {
     this.sink = sink;
     this.refreshLibrary();
-    if (!hasStatements(code)) return { ok: true }; // only blank lines and comments: nothing to compile or run
+    if (!hasStatements(code)) return { ok: true, value: undefined }; // only blank lines and comments: nothing to compile or run
     const n = ++this.cellNumber;
     const filename = `cell[${n}]`;
     const compiled = this.compiler.compile(code);
@@ -154,7 +166,7 @@ export class Session {
       this.interruptWaiting = null;
       restore();
     }
-    return !compiled.hasResult || value === undefined ? { ok: true } : { ok: true, result: { "text/plain": util.inspect(value, { colors: false, depth: 4 }) } };
+    return { ok: true, value: compiled.hasResult ? value : undefined };
   }
 
   complete(code: string, cursor: number) {
