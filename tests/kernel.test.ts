@@ -37,11 +37,14 @@ describe("kernel session (tools/kernel): the compiler shared by Jupyter and nbts
     assert.equal(await value("console.log('no value')"), undefined);
   });
 
-  it("lets later cells assign an earlier `let`, seen by the earlier cell's functions; an evolving [] keeps its type", async () => {
-    const { value } = session();
+  it("lets later cells assign an earlier `let`, seen by the earlier cell's functions, not a `const`; an evolving [] keeps its type", async () => {
+    const { value, run } = session();
     await value("let n = 0;\nfunction inc() { return ++n; }\nconst rows = [];\nrows.push({ id: 1 });");
     assert.equal(await value("n = 10;\ninc()"), "11");
     assert.equal(await value("rows[0].id"), "1");
+    const c = await run("const fixed = 1;").then(() => run("fixed = 2;"));
+    assert.equal(c.ok, false);
+    if (!c.ok) assert.match(c.error.evalue, /Cannot assign to 'fixed' because it is a constant/);
   });
 
   it("runs top-level await and imports the library's TypeScript sources (../lib) with strict types", async () => {

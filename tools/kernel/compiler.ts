@@ -116,6 +116,20 @@ export function cellCompilerOptions(root: string): ts.CompilerOptions {
   };
 }
 
+/** The name at `pos` when it is an earlier cell's constant, function or class (what `x = …` must not change). */
+function earlierTarget(checker: ts.TypeChecker, sf: ts.SourceFile, pos: number): { name: string; kind: string } | null {
+  const find = (n: ts.Node): ts.Node | undefined => (n.getStart(sf) === pos && ts.isIdentifier(n) ? n : ts.forEachChild(n, find));
+  const id = find(sf);
+  if (!id) return null;
+  const sym = checker.getSymbolAtLocation(id);
+  if (!sym || !(sym.flags & ts.SymbolFlags.Alias)) return null;
+  const decl = checker.getAliasedSymbol(sym).valueDeclaration;
+  if (!decl) return null;
+  const name = id.getText(sf);
+  if (ts.isVariableDeclaration(decl)) return ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const ? { name, kind: "constant" } : null;
+  return { name, kind: ts.isFunctionDeclaration(decl) ? "function" : ts.isClassDeclaration(decl) ? "class" : "import" };
+}
+
 /** Names a binding pattern declares. */
 function bindingNames(name: ts.BindingName, out: string[]) {
   if (ts.isIdentifier(name)) out.push(name.text);
@@ -264,7 +278,17 @@ export class CellCompiler {
     const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf), ...program.getGlobalDiagnostics()];
     const errors: CellDiagnostic[] = [];
     for (const d of diags) {
-      if (d.category !== ts.DiagnosticCategory.Error || IGNORED.has(d.code)) continue;
+      if (d.category !== ts.DiagnosticCategory.Error) continue;
+      // Assigning an earlier cell's name is fine for its `let`/`var`, not for a constant, function or class.
+      if (d.file === sf && d.code === 2632 && d.start !== undefined) {
+        const target = earlierTarget(program.getTypeChecker(), sf, d.start);
+        if (target) {
+          const at = toCellPos(d.start);
+          errors.push({ ...at, code: 2588, message: `Cannot assign to '${target.name}' because it is a ${target.kind} (declared in an earlier cell).` });
+        }
+        continue;
+      }
+      if (IGNORED.has(d.code)) continue;
       // An evolving `[]` or `let x;` read by the export at the end: the cell itself is fine.
       if (d.file === sf && d.start !== undefined && (d.code === 7034 || d.code === 7005)) {
         const at = t.edits.toOriginal(d.start);
