@@ -118,10 +118,11 @@ class NbtsKernelTests(jupyter_kernel_test.KernelTests):
     def test_nbts_interrupt(self):
         self.flush_channels()
         # A busy loop is stopped by SIGINT; a cell waiting on a promise is abandoned.
-        for code in ["while (true) {}", "await new Promise(() => {});"]:
-            with self.subTest(code=code):
+        # 0.2 s: the interrupt may land while the cell is still compiling; it must not start then.
+        for code, wait in [("while (true) {}", 1.5), ("await new Promise(() => {});", 1.5), ("while (true) {}", 0.2)]:
+            with self.subTest(code=code, wait=wait):
                 msg_id = self.kc.execute(code)
-                time.sleep(1.5)
+                time.sleep(wait)
                 self.km.interrupt_kernel()
                 reply = self.get_non_kernel_info_reply(timeout=20)
                 self.assertEqual(reply["parent_header"]["msg_id"], msg_id)

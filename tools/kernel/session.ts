@@ -69,6 +69,8 @@ export class Session {
   private libStamp = "";
   private cellNumber = 0;
   private interruptWaiting: (() => void) | null = null;
+  private busy = false;
+  private interruptRequested = false;
   private readonly displayHook: ((bundle: { data: MimeBundle; metadata?: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) => void);
 
   constructor(readonly dir: string) {
@@ -109,9 +111,13 @@ export class Session {
     return n;
   }
 
-  /** Stops the running cell: a loop is broken by SIGINT itself (vm), a cell waiting on a promise is abandoned. */
+  /**
+   * Stops the running cell: a loop is broken by SIGINT itself (vm), a cell waiting on a promise is abandoned, and
+   * a cell still being compiled does not start.
+   */
   interrupt() {
-    this.interruptWaiting?.();
+    if (this.interruptWaiting) this.interruptWaiting();
+    else if (this.busy) this.interruptRequested = true;
   }
 
   /** Output of callbacks that fire after their cell ended goes to the latest cell. */
@@ -133,6 +139,16 @@ export class Session {
   }
 
   private async run(code: string, sink: CellSink): Promise<{ ok: true; value: unknown } | { ok: false; error: CellError }> {
+    this.busy = true;
+    this.interruptRequested = false;
+    try {
+      return await this.runCell(code, sink);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async runCell(code: string, sink: CellSink): Promise<{ ok: true; value: unknown } | { ok: false; error: CellError }> {
     this.sink = sink;
     this.refreshLibrary();
     if (!hasStatements(code)) return { ok: true, value: undefined }; // only blank lines and comments: nothing to compile or run
@@ -140,6 +156,8 @@ export class Session {
     const filename = `cell[${n}]`;
     const compiled = this.compiler.compile(code);
     if (compiled.errors.length) return { ok: false, error: compileError(compiled.errors, code) };
+    await new Promise((r) => setImmediate(r)); // a Ctrl-C that came during compilation is handled here
+    if (this.interruptRequested) return { ok: false, error: { ename: "KeyboardInterrupt", evalue: "interrupted before the cell started", traceback: ["KeyboardInterrupt: interrupted before the cell started"] } };
     const cellExports: Record<string, unknown> = {};
     for (const name of compiled.valueNames.filter((n) => n !== RESULT))
       Object.defineProperty(this.store, name, { get: () => cellExports[name], set: (v) => (cellExports[name] = v), enumerable: true, configurable: true });
