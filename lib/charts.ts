@@ -21,8 +21,11 @@ export async function chartToSvg(spec: VegaLiteSpec): Promise<string> {
   }
 }
 
-/** Rasterises an SVG to PNG (resvg, a registry package with its binary; system fonts), at `scale` times its size. */
-export function svgToPng(svg: string, scale = 2): Buffer {
+/**
+ * Rasterises an SVG to PNG (resvg, a registry package with its binary; system fonts), at `scale` times its size.
+ * A chart's PNG travels twice in its bundle (alone, and inside the HTML), so it stays at the SVG's own size.
+ */
+export function svgToPng(svg: string, scale = 1): Buffer {
   const { Resvg } = require("@resvg/resvg-js");
   const width = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1] ?? 0);
   const fitTo = width > 0 ? { mode: "width", value: Math.round(width * scale) } : { mode: "original" };
