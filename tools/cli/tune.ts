@@ -110,11 +110,12 @@ export async function run(args: CliArgs): Promise<number> {
   const started = performance.now();
   const here = __filename;
   let records: TrialRecord[];
+  let foldsRun = 0;
   try {
     records = await runStudy(studyFile, studyName, config, {
       objective: { module: here, name: "cliObjective", options: objective },
       workers,
-      onProgress: (e) => bar.update(e.done / e.total, `trial ${e.number} fold ${e.fold} ${e.state}${e.validation !== undefined ? ` ${e.validation.toFixed(4)}` : ""}`),
+      onProgress: (e) => (foldsRun++, bar.update(e.done / e.total, `trial ${e.number} fold ${e.fold} ${e.state}${e.validation !== undefined ? ` ${e.validation.toFixed(4)}` : ""}`)),
     });
   } finally {
     bar.done();
@@ -140,14 +141,14 @@ export async function run(args: CliArgs): Promise<number> {
       model: args.model, strategy: strategyName, folds, split: spec, seed: args.seed, study: temporary ? null : { file: studyFile, name: studyName },
       best: { params: Object.fromEntries(names.map((n) => [n, best.params[n]])), cv_rmse: best.value, cv_sd: sd(best), train_rmse: best.trainValue, test_rmse: testRmse },
       trials: records.map((t) => ({ number: t.number, params: Object.fromEntries(names.map((n) => [n, t.params[n]])), state: t.state, cv_rmse: t.value, fold_rmse: t.foldValues, train_rmse: t.trainValue, seconds: t.seconds })),
-      counts, seconds: { wall: +wall.toFixed(3) },
+      counts, folds_run: foldsRun, seconds: { wall: +wall.toFixed(3) },
     });
   } else {
     const header = ["rank", ...names, "cv_rmse", "± sd", "train_rmse", "seconds"];
     const rows = complete.slice(0, 10).map((t, i) => [String(i + 1), ...names.map((n) => String(t.params[n])), fmt(t.value), fmt(sd(t)), fmt(t.trainValue), fmt(t.seconds, 1)]);
     const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
     const line = (cells: string[]) => cells.map((c, j) => (j === 0 || j > names.length ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join("  ");
-    console.log(`best settings (${folds}-fold CV RMSE inside the training part; ${counts.complete} complete, ${counts.pruned} pruned, ${counts.failed} failed; ${wall.toFixed(1)} s)`);
+    console.log(`best settings (${folds}-fold CV RMSE inside the training part; ${records.length} trials: ${counts.complete} complete, ${counts.pruned} pruned, ${counts.failed} failed; ${foldsRun} folds run now; ${wall.toFixed(1)} s)`);
     console.log(line(header));
     for (const r of rows) console.log(line(r));
     console.log(`\ntest RMSE of the best setting (${names.map((n) => `${n}=${best.params[n]}`).join(", ")}), refitted on all ${train.size.toLocaleString("en-US")} training ratings: ${testRmse.toFixed(4)} (${test.size.toLocaleString("en-US")} test ratings, split ${spec})`);
