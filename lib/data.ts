@@ -590,6 +590,16 @@ export function coldStartCounts(train: Ratings, test: Ratings): ColdStartCounts 
 }
 
 // %% notebooks/01_data.ipynb cell data-046 (#46)
+/** Are two paths the same file (also through a link)? */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = fs.statSync(a), sb = fs.statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
 /** Loads a dataset folder (format detected) or explicit rating files into train/test Ratings on one index. */
 export function loadDataset(source: string | { train: string; test?: string | null; titles?: string | null }, options: LoadOptions = {}): Dataset {
   const duplicatePolicy = options.duplicates ?? "last";
@@ -600,6 +610,8 @@ export function loadDataset(source: string | { train: string; test?: string | nu
     const lineFormat = sniffLineFormat(source.train);
     files = { format: "rating-files", train: source.train, test: source.test ?? null, titles: source.titles ?? null, titleFormat: source.titles ? "thu" : null, users: null, lineFormat };
   }
+  if (files.test && sameFile(files.train, files.test))
+    throw new DataError(files.test, null, `is the training file too (${files.train}): every test rating would leak into training; give a separate test file or --split random:0.2`);
   if (options.ratingRange) files.lineFormat = { ...files.lineFormat, minRating: options.ratingRange[0], maxRating: options.ratingRange[1] };
   const report: DataReport = {
     files: [], duplicates: { policy: duplicatePolicy, train: 0, test: 0, example: null }, trainTestOverlap: 0,
@@ -712,6 +724,8 @@ export function loadDataset(source: string | { train: string; test?: string | nu
       for (let k = 0; k < inTest.length; k++) inTest[k] ^= 1;
       train = { ratings: subsetRatings(train.ratings, inTest), dated: train.dated };
       report.notes.push(`${overlap} (user, item) pair(s) rated in both train and test: removed from train`);
+      if (train.ratings.size === 0)
+        throw new DataError(files.train, null, `every rating is also in ${files.test} (removed from training as leaked): nothing is left to train on`);
     }
     report.trainTestOverlap = overlap;
     report.unseen = coldStartCounts(train.ratings, t);
@@ -891,6 +905,8 @@ export function splitDataset(ds: Dataset, spec?: string, seed = 0): Split & { sp
     return { spec: chosen, train: ds.train, test: ds.test };
   }
   const all = ds.test ? mergeRatings(ds.train, ds.test) : ds.train;
+  if (m[1] === "temporal" && !all.days) // name the file without dates
+    throw new DataError(ds.train.days && ds.files.test ? ds.files.test : ds.files.train, null, `has no dates: --split ${chosen} needs a date or timestamp on every line (use random:${fraction})`);
   return { spec: chosen, ...(m[1] === "random" ? randomSplit(all, fraction, seed) : temporalSplit(all, fraction)) };
 }
 

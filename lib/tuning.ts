@@ -236,21 +236,27 @@ function paramsKey(p: TrialParams): string {
 const DEFAULT_LEASE_SECONDS = 30;
 
 const HEARTBEAT_SOURCE = `
-const { workerData } = require("worker_threads");
+const { workerData, parentPort } = require("worker_threads");
 const db = require(workerData.sqlite)(workerData.file, { timeout: 30000 });
 const renew = db.prepare("UPDATE fold_runs SET lease_until = ? WHERE worker = ? AND state = 'running'");
 setInterval(() => { try { renew.run(Date.now() + workerData.leaseMs, workerData.worker); } catch {} }, workerData.everyMs);
+parentPort.postMessage("beating");
 `;
 
 /**
  * The heartbeat of one worker: a thread of its own renews the leases of every fold `worker` holds, five
  * times per lease, however long the objective keeps the worker's own thread busy. When the process dies
- * the heartbeat dies with it and the leases run out; a process id is never consulted.
+ * the heartbeat dies with it and the leases run out; a process id is never consulted. Resolves once the
+ * thread beats, so no fold is claimed before its lease can be renewed.
  */
-function startHeartbeat(file: string, worker: string, leaseSeconds: number): Worker {
+async function startHeartbeat(file: string, worker: string, leaseSeconds: number): Promise<Worker> {
   const thread = new Worker(HEARTBEAT_SOURCE, {
     eval: true,
     workerData: { sqlite: require.resolve("better-sqlite3"), file, worker, leaseMs: leaseSeconds * 1000, everyMs: leaseSeconds * 200 },
+  });
+  await new Promise<void>((resolve, reject) => {
+    thread.once("message", () => resolve());
+    thread.once("error", (e) => reject(new Error(`the heartbeat thread of ${worker} failed: ${e.message}`)));
   });
   thread.unref();
   return thread;
@@ -551,7 +557,7 @@ export interface StudyProgress {
  * worker died, their leases run out and this worker takes them. Returns the folds this worker finished.
  */
 export async function workOnStudy(study: Study, objective: FoldObjective, worker: string, onFold?: (e: StudyProgress) => void): Promise<number> {
-  const heartbeat = startHeartbeat(study.file, worker, study.leaseSeconds);
+  const heartbeat = await startHeartbeat(study.file, worker, study.leaseSeconds);
   let folds = 0;
   try {
     for (;;) {

@@ -218,12 +218,12 @@ describe("tuning: the study store", () => {
     this.timeout(60_000);
     const file = path.join(dir, "long.db");
     const config: StudyConfig = { ...gridConfig, folds: 2, strategy: { kind: "random", trials: 4, seed: 5 } };
-    // Each fold blocks its thread for ~0.6 s, twice the 0.3 s lease.
+    // Each fold blocks its thread for ~1 s, twice the 0.5 s lease.
     const child = `
       const t = require(${JSON.stringify(require.resolve("../lib/tuning"))});
       const toy = t.toyObjective({ maxEpochs: 12 });
-      const slow = (p, f, report) => { console.log("run " + JSON.stringify(p) + " " + f); return toy(p, f, (e, v, tr) => { const end = Date.now() + 50; while (Date.now() < end); return report(e, v, tr); }); };
-      t.runStudy(${JSON.stringify(file)}, "long", ${JSON.stringify(config)}, { objective: slow, leaseSeconds: 0.3 })
+      const slow = (p, f, report) => { console.log("run " + JSON.stringify(p) + " " + f); return toy(p, f, (e, v, tr) => { const end = Date.now() + 85; while (Date.now() < end); return report(e, v, tr); }); };
+      t.runStudy(${JSON.stringify(file)}, "long", ${JSON.stringify(config)}, { objective: slow, leaseSeconds: 0.5 })
         .then((trials) => { console.log("states " + trials.map((x) => x.state).join(",")); process.exit(0); }, (e) => { console.error(e); process.exit(1); });`;
     const run = () => new Promise<{ code: number; out: string }>((resolve) => {
       const p = spawn(process.execPath, ["-r", require.resolve("tsx/cjs"), "-e", child], { stdio: ["ignore", "pipe", "inherit"] });

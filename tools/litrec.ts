@@ -20,6 +20,7 @@ function usage(): string {
     lines.push(`      ${COMMANDS[cmd]}`);
   }
   lines.push("", "DIR is detected: THU Netflix (netflix_train.txt …), MovieLens ratings.csv, u.data or ratings.dat.");
+  lines.push("Data policies (any command): --duplicates first|last|mean|error (default last), --unknown-users error|drop|keep (default error).");
   lines.push("", "models:");
   for (const [name, m] of Object.entries(MODELS)) lines.push(`  ${name.padEnd(14)} ${m.describe}`);
   return lines.join("\n");

@@ -1,6 +1,7 @@
 /** Shared pieces of the `litrec` subcommands: argument parsing, dataset loading, progress on stderr, errors. */
 import * as fs from "fs";
-import { loadDataset, type Dataset, type LoadOptions } from "../../lib/data";
+import * as os from "os";
+import { loadDataset, type Dataset, type DuplicatePolicy, type LoadOptions, type UnknownUserPolicy } from "../../lib/data";
 import { DataError } from "../../lib/data_parse";
 
 /** A mistake in the command line: printed with a hint to `--help`, exit code 2. */
@@ -30,12 +31,22 @@ export interface CliArgs {
   strategy?: string; // --strategy grid|random|halving (tune)
   trials?: number; // --trials N (tune: random and halving)
   workers?: number; // --workers N (tune: trials run at once)
+  duplicates?: DuplicatePolicy; // --duplicates first|last|mean|error: a repeated (user, item) pair
+  unknownUsers?: UnknownUserPolicy; // --unknown-users error|drop|keep: THU ratings by users absent from users.txt
   quiet: boolean; // --quiet: no progress on stderr
   help: boolean;
   positional: string[];
 }
 
-const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers"]);
+const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "duplicates", "unknown-users"]);
+/** The choices of the options that name a documented data policy. */
+const POLICY_OPTIONS: Record<string, { field: "duplicates" | "unknownUsers"; choices: readonly string[] }> = {
+  duplicates: { field: "duplicates", choices: ["first", "last", "mean", "error"] },
+  "unknown-users": { field: "unknownUsers", choices: ["error", "drop", "keep"] },
+};
+
+/** Worker threads a model may start: one per core (more only queue on the same cores). */
+export const maxThreads = () => Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) | 0);
 const FLAG_OPTIONS = new Set(["json", "quiet", "help"]);
 
 /** Parses `litrec COMMAND [options]`; `--opt value` and `--opt=value` both work; unknown options are errors. */
@@ -70,13 +81,30 @@ export function parseArgs(argv: string[]): CliArgs {
       case "param": {
         const e = value.indexOf("=");
         if (e <= 0) throw new UsageError(`--param expects k=v, got '${value}'`);
-        args.params[value.slice(0, e)] = value.slice(e + 1);
+        const key = value.slice(0, e);
+        let v = value.slice(e + 1);
+        if (key === "threads") {
+          const t = Number(v);
+          if (v.trim() === "" || !Number.isInteger(t) || t < 0) throw new UsageError(`--param threads expects a whole number (0 = one per core), got '${v}'`);
+          if (t > maxThreads()) {
+            process.stderr.write(`litrec: --param threads=${t} is more than the ${maxThreads()} core(s) here; using ${maxThreads()}\n`);
+            v = String(maxThreads());
+          }
+        }
+        args.params[key] = v;
         break;
       }
       case "grid":
         if (!/^[^=]+=.+$/.test(value)) throw new UsageError(`--grid expects name=v1,v2,…, got '${value}'`);
         args.grid.push(value);
         break;
+      case "duplicates":
+      case "unknown-users": {
+        const { field, choices } = POLICY_OPTIONS[name];
+        if (!choices.includes(value)) throw new UsageError(`--${name} expects ${choices.join(", ")}, got '${value}'`);
+        (args as any)[field] = value;
+        break;
+      }
       case "seed":
       case "n":
       case "folds":
@@ -129,6 +157,8 @@ export function loadFromArgs(args: CliArgs, options: LoadOptions = {}): Dataset 
   const bar = new ProgressBar("loading", args.quiet);
   let current = "";
   const ds = loadDataset(args.data ?? { train: args.train!, test: args.test ?? null }, {
+    duplicates: args.duplicates,
+    unknownUsers: args.unknownUsers,
     ...options,
     onProgress: ({ file, fraction }) => {
       if (file !== current) current = file;

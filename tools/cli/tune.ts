@@ -44,11 +44,12 @@ export function spaceFromArgs(grid: Record<string, ParamValue[]>, fixed: Record<
 /** Plain-data options of the objective each worker thread builds for itself. */
 export interface CliObjectiveOptions {
   data?: string; train?: string; test?: string; split?: string; seed: number; folds: number; model: string;
+  duplicates?: CliArgs["duplicates"]; unknownUsers?: CliArgs["unknownUsers"];
 }
 
 /** The objective of a worker: load the dataset, put the test part aside, cross-validate the registered model. */
 export function cliObjective(options: CliObjectiveOptions): FoldObjective {
-  const ds = loadDataset(options.data ?? { train: options.train!, test: options.test ?? null });
+  const ds = loadDataset(options.data ?? { train: options.train!, test: options.test ?? null }, { duplicates: options.duplicates, unknownUsers: options.unknownUsers });
   const { train } = splitDataset(ds, options.split, options.seed);
   return crossValidationObjective(train, (params) => createModel(options.model, params), { folds: options.folds, seed: options.seed });
 }
@@ -94,7 +95,7 @@ export async function run(args: CliArgs): Promise<number> {
   const ds = loadFromArgs(args);
   const { train, test, spec } = splitDataset(ds, args.split, args.seed);
   const source = args.data ? { data: path.resolve(args.data) } : { train: path.resolve(args.train!), test: args.test ? path.resolve(args.test) : undefined };
-  const objective: CliObjectiveOptions = { ...source, split: spec, seed: args.seed, folds, model: args.model };
+  const objective: CliObjectiveOptions = { ...source, split: spec, seed: args.seed, folds, model: args.model, duplicates: args.duplicates, unknownUsers: args.unknownUsers };
   const config: StudyConfig = { space, strategy, folds, maxEpochs, objective: { ...objective, dataset: ds.name } };
   const digest = crypto.createHash("sha1").update(JSON.stringify(config)).digest("hex").slice(0, 10);
   const studyName = `${args.model} ${strategyName} ${digest}`;
