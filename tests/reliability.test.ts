@@ -11,6 +11,9 @@ import * as path from "path";
 import { loadDataset, splitDataset } from "../lib/data";
 import { DataError, dayToIsoDate } from "../lib/data_parse";
 import { parseArgs, UsageError } from "../tools/cli/common";
+import { readNotebook, writeNotebook, makeCell } from "../tools/notebook";
+import { render } from "../tools/render/index";
+import { failOnStrayRejection } from "../tools/render/vega";
 
 const ROOT = path.join(__dirname, "..");
 const FIX = path.join(__dirname, "fixtures", "reliability");
@@ -159,5 +162,69 @@ describe("reliability: command-line numbers and policies", () => {
     assert.equal(drop.code, 0, drop.stderr);
     const keep = JSON.parse(tool("litrec", "info", "--data", thu, "--unknown-users", "keep", "--json").stdout);
     assert.equal(keep.users, JSON.parse(drop.stdout).users + 1);
+  });
+});
+
+describe("reliability: the renderer", function () {
+  this.timeout(120_000);
+  const quiet = () => {};
+  const chart = (spec: object) => ({ output_type: "display_data" as const, data: { "application/vnd.vegalite.v5+json": spec, "text/plain": "chart" }, metadata: {} });
+  const points = { values: [{ a: 1, b: 2, u: "https://example.com/a" }, { a: 2, b: 1, u: "javascript:alert(1)" }] };
+
+  it("draws a chart with an href encoding, and turns a chart that cannot be drawn into an error box in its cell", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "litrec-render-"));
+    try {
+      fs.cpSync(path.join(__dirname, "fixtures", "render"), root, { recursive: true });
+      const file = path.join(root, "notebooks", "02_charts.ipynb");
+      const nb = readNotebook(file);
+      const cell = makeCell("code", "// two charts", "issue17");
+      cell.outputs = [
+        chart({ data: points, mark: "point", encoding: { x: { field: "a", type: "quantitative" }, y: { field: "b", type: "quantitative" }, href: { field: "u" } } }),
+        chart({ data: points, mark: "point", encoding: { x: { field: "a", type: "quantitative" } }, transform: [{ calculate: "nosuchfunction(datum.a)", as: "c" }] }),
+      ];
+      nb.cells.push(cell);
+      writeNotebook(file, nb);
+      const result = await render({ root, browser: null, log: quiet, to: "html" });
+      const page = fs.readFileSync(path.join(result.outDir, "02_charts.html"), "utf8");
+      const boxes = page.match(/This chart could not be drawn: [^<]*/g) ?? [];
+      assert.equal(boxes.length, 1, boxes.join("\n"));
+      assert.match(boxes[0], /nosuchfunction/);
+      const svgs = fs.readdirSync(path.join(result.outDir, "figures")).filter((f) => f.endsWith(".svg")).map((f) => fs.readFileSync(path.join(result.outDir, "figures", f), "utf8"));
+      assert.ok(svgs.some((svg) => svg.includes('xlink:href="https://example.com/a"')), "the web link is kept");
+      assert.ok(svgs.every((svg) => !/href="javascript:/i.test(svg)), "a javascript: link is dropped");
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+  it("a chart whose drawing leaves a rejected promise behind fails alone, not the process", async () => {
+    await assert.rejects(failOnStrayRejection(async () => {
+      void Promise.reject(new TypeError("Cannot read properties of null (reading 'href')"));
+      return "svg";
+    }), /reading 'href'/);
+    assert.equal(await failOnStrayRejection(async () => "svg"), "svg");
+  });
+  it("renders into a staging folder: a failed render leaves the previous report whole, README.md kept", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "litrec-render-"));
+    try {
+      fs.cpSync(path.join(__dirname, "fixtures", "render"), root, { recursive: true });
+      fs.mkdirSync(path.join(root, "exported"));
+      fs.writeFileSync(path.join(root, "exported", "README.md"), "kept\n");
+      await render({ root, browser: null, log: quiet, to: "html" });
+      const before = fs.readFileSync(path.join(root, "exported", "01_basics.html"), "utf8");
+      const figures = fs.readdirSync(path.join(root, "exported", "figures")).sort();
+      fs.writeFileSync(path.join(root, "notebooks", "03_trusted.ipynb"), "{ not json");
+      await assert.rejects(render({ root, browser: null, log: quiet, to: "html" }), /03_trusted\.ipynb: not valid JSON/);
+      assert.equal(fs.readFileSync(path.join(root, "exported", "01_basics.html"), "utf8"), before);
+      assert.deepEqual(fs.readdirSync(path.join(root, "exported", "figures")).sort(), figures);
+      assert.equal(fs.readFileSync(path.join(root, "exported", "README.md"), "utf8"), "kept\n");
+      assert.deepEqual(fs.readdirSync(root).filter((f) => f.includes("rendering")), [], "no staging folder left");
+      // A good render replaces the report and still keeps README.md.
+      fs.copyFileSync(path.join(__dirname, "fixtures", "render", "notebooks", "03_trusted.ipynb"), path.join(root, "notebooks", "03_trusted.ipynb"));
+      await render({ root, browser: null, log: quiet, to: "html" });
+      assert.equal(fs.readFileSync(path.join(root, "exported", "README.md"), "utf8"), "kept\n");
+      assert.ok(fs.existsSync(path.join(root, "exported", "03_trusted.html")));
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
