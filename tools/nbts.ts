@@ -23,7 +23,9 @@ usage:
   nbts kernel                 register the tslab TypeScript kernel with Jupyter
   nbts render [--engine quarto] [--to html|pdf]
                               render _quarto.yml's notebooks into exported/
-  nbts start [--jobs N]       run every notebook (2 at a time), render the report, print the results
+  nbts start [--jobs N] [--force]
+                              run every notebook (2 at a time) whose code, library or data changed since
+                              its outputs were written (--force: all), render the report, print the results
 
 Notebooks default to every notebooks/*.ipynb in name order.`;
 
@@ -226,7 +228,7 @@ export async function main(argv: string[]): Promise<number> {
     case "start": {
       const { start } = await import("./start");
       const { flags } = parseFlags(rest);
-      return start({ root, jobs: flags.has("jobs") ? numberFlag(flags, "jobs", 2, { integer: true }) : undefined });
+      return start({ root, jobs: flags.has("jobs") ? numberFlag(flags, "jobs", 2, { integer: true }) : undefined, force: flags.has("force") });
     }
     case undefined:
     case "help":
