@@ -11,5 +11,8 @@ export * from "./ncf";
 export * from "./stats";
 export * from "./tf_backend";
 export * from "./tuning";
+export * from "./tuning_objectives";
+export * from "./tuning_runner";
+export * from "./tuning_store";
 export * from "./usercf";
 export * from "./usercf_engine";

@@ -4,10 +4,10 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  crossValidationObjective, describeSpace, gridPoints, randomPoint, rungEpochs, runStudy, strategyCandidates, Study, survivesRung,
-  toyObjective, workOnStudy, type FoldObjective, type SearchSpace, type StudyConfig,
-} from "../lib/tuning";
+import { describeSpace, gridPoints, randomPoint, rungEpochs, strategyCandidates, survivesRung, type SearchSpace } from "../lib/tuning";
+import { Study, type StudyConfig } from "../lib/tuning_store";
+import { runStudy, workOnStudy, type FoldObjective } from "../lib/tuning_runner";
+import { crossValidationObjective, toyObjective } from "../lib/tuning_objectives";
 import { GlobalMeanRecommender, kFold, loadDataset, rmse } from "../lib/data";
 
 const space: SearchSpace = {
@@ -179,7 +179,7 @@ describe("tuning: the study store", () => {
     const uninterrupted = await runStudy(path.join(dir, "whole.db"), "r", config, { objective: toyObjective({ maxEpochs: 12 }) });
     // The child runs the toy objective at ~20 ms per epoch and says when it is in the middle of its fourth fold.
     const child = `
-      const t = require(${JSON.stringify(require.resolve("../lib/tuning"))});
+      const t = { ...require(${JSON.stringify(require.resolve("../lib/tuning_runner"))}), ...require(${JSON.stringify(require.resolve("../lib/tuning_objectives"))}) };
       const toy = t.toyObjective({ maxEpochs: 12 });
       let folds = 0;
       const slow = (p, f, report) => { const n = ++folds; return toy(p, f, (e, v, tr) => {
@@ -220,7 +220,7 @@ describe("tuning: the study store", () => {
     const config: StudyConfig = { ...gridConfig, folds: 2, strategy: { kind: "random", trials: 4, seed: 5 } };
     // Each fold blocks its thread for ~1 s, twice the 0.5 s lease.
     const child = `
-      const t = require(${JSON.stringify(require.resolve("../lib/tuning"))});
+      const t = { ...require(${JSON.stringify(require.resolve("../lib/tuning_runner"))}), ...require(${JSON.stringify(require.resolve("../lib/tuning_objectives"))}) };
       const toy = t.toyObjective({ maxEpochs: 12 });
       const slow = (p, f, report) => { console.log("run " + JSON.stringify(p) + " " + f); return toy(p, f, (e, v, tr) => { const end = Date.now() + 85; while (Date.now() < end); return report(e, v, tr); }); };
       t.runStudy(${JSON.stringify(file)}, "long", ${JSON.stringify(config)}, { objective: slow, leaseSeconds: 0.5 })
@@ -254,7 +254,7 @@ describe("tuning: the study store", () => {
     const file = path.join(dir, "s.db");
     const events: number[] = [];
     const trials = await runStudy(file, "threads", gridConfig, {
-      objective: { module: require.resolve("../lib/tuning"), name: "toyObjective", options: { maxEpochs: 12 } },
+      objective: { module: require.resolve("../lib/tuning_objectives"), name: "toyObjective", options: { maxEpochs: 12 } },
       workers: 2,
       onProgress: (e) => events.push(e.done),
     });
@@ -269,7 +269,7 @@ describe("tuning: the study store", () => {
     const config: StudyConfig = { ...gridConfig, strategy: { kind: "random", trials: 16, seed: 4 } };
     // Each process runs the toy objective slowed down to ~1 ms per epoch, so that the two overlap.
     const child = `
-      const t = require(${JSON.stringify(require.resolve("../lib/tuning"))});
+      const t = { ...require(${JSON.stringify(require.resolve("../lib/tuning_runner"))}), ...require(${JSON.stringify(require.resolve("../lib/tuning_objectives"))}) };
       const toy = t.toyObjective({ maxEpochs: 12 });
       const slow = (p, f, report) => toy(p, f, (e, v, tr) => { const end = Date.now() + 1; while (Date.now() < end); return report(e, v, tr); });
       t.runStudy(${JSON.stringify(file)}, "shared", ${JSON.stringify(config)}, { objective: slow })

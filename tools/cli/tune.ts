@@ -8,7 +8,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadDataset, rmse, splitDataset, type Recommender } from "../../lib/data";
-import { crossValidationObjective, describeSpace, runStudy, Study, type FoldObjective, type ParamValue, type SearchSpace, type SearchStrategy, type StudyConfig, type TrialParams, type TrialRecord } from "../../lib/tuning";
+import { describeSpace, type ParamValue, type SearchSpace, type SearchStrategy, type TrialParams } from "../../lib/tuning";
+import { Study, type StudyConfig, type TrialRecord } from "../../lib/tuning_store";
+import { runStudy, type FoldObjective } from "../../lib/tuning_runner";
+import { crossValidationObjective } from "../../lib/tuning_objectives";
 import { MODELS } from "../models";
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError } from "./common";
 
