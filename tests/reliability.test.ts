@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadDataset, splitDataset } from "../lib/data";
+import { loadDataset, parseTitleLine, readTitles, splitDataset } from "../lib/data";
 import { DataError, dayToIsoDate } from "../lib/data_parse";
 import { parseArgs, UsageError } from "../tools/cli/common";
 import { readNotebook, writeNotebook, makeCell } from "../tools/notebook";
@@ -106,6 +106,18 @@ describe("reliability: files that are not rating files", () => {
   it("UTF-16 input, with or without a byte-order mark, is named as UTF-16", () => {
     throwsDataError(() => loadDataset({ train: at("utf16-bom.txt") }), at("utf16-bom.txt"), null, /^is UTF-16 text \(byte-order mark FF FE\)/);
     throwsDataError(() => loadDataset({ train: at("utf16-no-bom.txt") }), at("utf16-no-bom.txt"), null, /^looks like UTF-16 text without a byte-order mark/);
+  });
+  it("titles files: UTF-16 is named, and a bad title line is quoted bounded and escaped", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "litrec-titles-"));
+    try {
+      const titles = path.join(dir, "movie_titles.txt");
+      fs.writeFileSync(titles, Buffer.from("\ufeff1,2003,Dinosaur Planet\n", "utf16le"));
+      throwsDataError(() => readTitles(titles, "thu"), titles, null, /^is UTF-16 text \(byte-order mark FF FE\)/);
+      const line = "\x1b[31m" + "y".repeat(1000);
+      assert.throws(() => parseTitleLine(line, titles, 7), (e: Error) => e.message === `${titles}:7: expected 'id,year,title', found '\\x1b[31m${"y".repeat(195)}… (1,005 characters)'`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
   it("error messages quote at most 200 characters of a line, with control characters escaped", () => {
     const r = tool("litrec", "info", "--train", at("control-chars.txt"));
