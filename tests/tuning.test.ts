@@ -332,6 +332,7 @@ describe("litrec tune (CLI)", () => {
     // The same command again finds every trial done and runs nothing: the same numbers come back.
     const second = JSON.parse((await cli(args)).stdout);
     assert.deepEqual(second.trials.map((t: any) => t.fold_rmse), out.trials.map((t: any) => t.fold_rmse));
+    assert.deepEqual([out.folds_run, second.folds_run], [4, 0], "each run reports the folds it ran");
     const s = Study.open(study, out.study.name);
     assert.equal(s.foldRuns().length, 4);
     s.close();
