@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import { DataError, RatingColumns, parseRatingFile, dayToIsoDate, type LineFormat, type FieldSeparator, type ParsedRatingFile } from "./data_parse";
 import * as path from "path";
+import * as builtin from "./datasets";
 
 // %% notebooks/01_data.ipynb cell data-003 (#3)
 // The library module imports its parsing engine; in the notebook the cells above define these names.
@@ -590,8 +591,14 @@ export function coldStartCounts(train: Ratings, test: Ratings): ColdStartCounts 
 }
 
 // %% notebooks/01_data.ipynb cell data-046 (#46)
-/** Loads a dataset folder (format detected) or explicit rating files into train/test Ratings on one index. */
-export function loadDataset(source: string | { train: string; test?: string | null; titles?: string | null }, options: LoadOptions = {}): Dataset {
+/** Where ratings come from: a dataset folder, a built-in name (`"ml-100k"`, see "Built-in datasets"), or explicit rating files. */
+export type DatasetSource = string | { train: string; test?: string | null; titles?: string | null };
+
+/** Loads a dataset folder (format detected), a built-in dataset by name, or explicit rating files into train/test Ratings on one index. */
+export function loadDataset(source: DatasetSource, options: LoadOptions & builtin.BuiltinLoadOptions & { download: true }): Promise<Dataset>;
+export function loadDataset(source: DatasetSource, options?: LoadOptions & builtin.BuiltinLoadOptions): Dataset;
+export function loadDataset(source: DatasetSource, options: LoadOptions & builtin.BuiltinLoadOptions = {}): Dataset | Promise<Dataset> {
+  if (typeof source === "string" && builtin.isBuiltinName(source)) return builtin.loadBuiltin(source, options, loadDataset); // the cached copy
   const duplicatePolicy = options.duplicates ?? "last";
   const unknownPolicy = options.unknownUsers ?? "error";
   let files: DatasetFiles;
