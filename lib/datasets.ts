@@ -146,7 +146,7 @@ export function progressPrinter(label: string, stream: NodeJS.WriteStream = proc
 
 // %% notebooks/01_data.ipynb cell datasets-009 (#91)
 /** One HTTP(S) GET, following up to 5 redirects; resolves with the response (any status). */
-export function httpGet(url: string, headers: Record<string, string>, timeoutMs: number, dataset: string, redirects = 5): Promise<{ res: http.IncomingMessage; url: string }> {
+export function httpGet(url: string, headers: Record<string, string>, timeoutMs: number, dataset: string, redirects = 5): Promise<{ res: http.IncomingMessage; url: string; timedOut: () => boolean }> {
   return new Promise((resolve, reject) => {
     let u: URL;
     try {
@@ -162,9 +162,13 @@ export function httpGet(url: string, headers: Record<string, string>, timeoutMs:
         if (redirects === 0) return reject(new FetchError(dataset, "http", `${url}: too many redirects`));
         return resolve(httpGet(new URL(res.headers.location, u).toString(), headers, timeoutMs, dataset, redirects - 1));
       }
-      resolve({ res, url });
+      resolve({ res, url, timedOut: () => timedOut });
     });
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
+    let timedOut = false;
+    req.setTimeout(timeoutMs, () => {
+      timedOut = true;
+      req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" }));
+    });
     req.on("error", (e: NodeJS.ErrnoException) => reject(networkError(dataset, u, e)));
   });
 }
@@ -199,7 +203,8 @@ export async function downloadFile(url: string, file: string, options: DownloadO
   let have = fs.existsSync(part) && meta?.url === url ? fs.statSync(part).size : 0;
   if (have === 0) fs.rmSync(part, { force: true });
   const headers: Record<string, string> = have > 0 ? { range: `bytes=${have}-`, ...(meta?.validator ? { "if-range": meta.validator } : {}) } : {};
-  const { res } = await httpGet(url, headers, options.timeoutMs ?? 30_000, dataset);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const { res, timedOut } = await httpGet(url, headers, timeoutMs, dataset);
   const status = res.statusCode ?? 0;
   if (status === 416 && have > 0) {
     // The part is as long as the file or longer: start again.
@@ -257,8 +262,13 @@ export async function downloadFile(url: string, file: string, options: DownloadO
       if (failed) return;
       if (!res.complete || (total !== null && have !== total)) {
         failed = true;
+        const where = `${mb(have)}${total !== null ? ` of ${mb(total)}` : ""}; the part is kept in ${part}: run the same command again to resume`;
         out.end(() =>
-          reject(new FetchError(dataset, "truncated", `the connection closed after ${mb(have)}${total !== null ? ` of ${mb(total)}` : ""}; the part is kept in ${part}: run the same command again to resume`)),
+          reject(
+            timedOut()
+              ? new FetchError(dataset, "network", `no answer from ${new URL(url).host} for ${timeoutMs / 1000} s after ${where}`)
+              : new FetchError(dataset, "truncated", `the connection closed after ${where}`),
+          ),
         );
         return;
       }
@@ -282,7 +292,9 @@ export function unzipInto(archive: string, dir: string, dataset: string, writeFa
       let files = 0;
       let written = 0;
       const fail = (e: Error) => {
-        zip.close();
+        try {
+          zip.close();
+        } catch {} // already closed
         reject(e);
       };
       zip.on("error", (e) => fail(corrupt(e)));
@@ -359,6 +371,12 @@ export interface FetchResult {
 
 export const NOTE = ".litrec-fetch.json";
 
+/** Removes `dir` and then its parent when they are empty (the staging folders of a download). */
+export function removeEmpty(dir: string): void {
+  for (const d of [dir, path.dirname(dir)])
+    if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
+}
+
 /** The file name a URL gives (its last path segment), as the original's download named its files. */
 export function fileNameOf(url: string, dataset: string): string {
   let name = "";
@@ -384,9 +402,14 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
   if (!urls) throw new FetchError(name, "missing", `give the files' links: litrec fetch ${name} --url URL --url URL … (${entry.describe})`);
   ensureWritable(name, home);
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const shown = path.join(home, ".licences-shown"); // the names whose licence this cache has printed
+  if (!options.quiet && !(fs.existsSync(shown) && fs.readFileSync(shown, "utf8").split("\n").includes(name))) {
+    log(`${name}: ${entry.licence}`);
+    fs.appendFileSync(shown, name + "\n");
+  }
   const downloads = path.join(home, ".downloads", name);
-  if (!fs.existsSync(downloads) && !options.quiet) log(`${name}: ${entry.licence}`);
   fs.mkdirSync(downloads, { recursive: true });
+  const tidy = () => removeEmpty(downloads); // no empty folder left by a failure
 
   // 1. Download and verify each file.
   const files: string[] = [];
@@ -397,16 +420,21 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
     const file = path.join(downloads, fileNameOf(url, name));
     if (!fs.existsSync(file)) {
       const onProgress = options.onProgress ?? (options.quiet ? undefined : progressPrinter(`${name} ${path.basename(file)}`));
-      const d = await downloadFile(url, file, { dataset: name, onProgress, timeoutMs: options.timeoutMs, writeFault: options.writeFault });
+      const d = await downloadFile(url, file, { dataset: name, onProgress, timeoutMs: options.timeoutMs, writeFault: options.writeFault }).catch((e) => {
+        tidy();
+        throw e;
+      });
       bytes += d.bytes - d.resumedFrom;
       resumedFrom += d.resumedFrom;
-      const expected = options.md5 !== undefined ? options.md5 : options.urls?.length ? null : entry.md5;
+      const expected = options.md5 !== undefined ? options.md5 : entry.md5; // a mirror given by --url must hold the same bytes
       if (expected && d.md5 !== expected.toLowerCase()) {
         fs.rmSync(file, { force: true });
+        tidy();
         throw new FetchError(name, "checksum", `${path.basename(file)} has md5 ${d.md5}, expected ${expected}: the download is corrupt or the file changed; it was deleted, run again to download it afresh`);
       }
-      if (!expected && entry.bytes !== null && !options.urls?.length && d.bytes !== entry.bytes) {
+      if (!expected && entry.bytes !== null && d.bytes !== entry.bytes) {
         fs.rmSync(file, { force: true });
+        tidy();
         throw new FetchError(name, "checksum", `${path.basename(file)} has ${d.bytes} bytes, expected ${entry.bytes}; it was deleted, run again`);
       }
       verified = expected ? `md5 ${d.md5}` : `size ${d.bytes} bytes`;
@@ -422,7 +450,10 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
         try {
           await unzipInto(file, temp, name, options.writeFault);
         } catch (e) {
-          if (e instanceof FetchError && e.reason === "corrupt") fs.rmSync(file, { force: true });
+          if (e instanceof FetchError && e.reason === "corrupt") {
+            fs.rmSync(file, { force: true });
+            tidy();
+          }
           throw e;
         }
       } else
@@ -440,6 +471,7 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
     fs.rmSync(temp, { recursive: true, force: true });
   }
   fs.rmSync(downloads, { recursive: true, force: true });
+  removeEmpty(path.dirname(downloads));
   return result(false, bytes, resumedFrom, verified);
 }
 
@@ -464,7 +496,7 @@ export function foldFiles(dir: string, fold: number): { train: string; test: str
 export function builtinSource(name: string, options: BuiltinLoadOptions = {}): string | { train: string; test: string } {
   const dir = path.join(datasetHome(options.dir), name);
   if (!fs.existsSync(path.join(dir, DATASETS[name].marker)))
-    throw new FetchError(name, "missing", `not in the cache (${dir}): run \`litrec fetch ${name}${name === "thu-netflix" ? " --url URL …" : ""}\` first, or load it with { download: true }`);
+    throw new FetchError(name, "missing", `not in the cache (${dir}): run \`litrec fetch ${name}${name === "thu-netflix" ? " --url URL …" : ""}\` first (in code: { download: true })`);
   return options.fold === undefined ? dir : foldFiles(dir, options.fold);
 }
 
