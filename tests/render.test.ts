@@ -9,7 +9,7 @@ import { sanitizeHtml, safeHref } from "../tools/render/sanitize";
 import { PageEnv, renderMarkdown } from "../tools/render/markdown";
 import { findChromium, NO_BROWSER_HINT } from "../tools/render/pdf";
 import { resultsFromNotebook, resultsTableText } from "../tools/render/results";
-import { readNotebook } from "../tools/notebook";
+import { readNotebook, writeNotebook, sourceText } from "../tools/notebook";
 import { start } from "../tools/start";
 
 const FIXTURE = path.join(__dirname, "fixtures", "render");
@@ -386,6 +386,58 @@ describe("npm start (nbts start)", function () {
     assert.match(text, /^SVD\s+0\.9342\s+0\.7371\s+3\.2\s+Basics of the fixture$/m);
     assert.match(text, /^report: .*exported\/index\.html$/m);
     assert.ok(fs.existsSync(path.join(root, "exported", "index.html")));
+  });
+
+  it("reuses notebooks whose code, library and data are unchanged, and runs the others (freeze)", async function () {
+    const root = copyFixture();
+    const data = path.join(root, "data-for-freeze");
+    fs.mkdirSync(data);
+    fs.writeFileSync(path.join(data, "ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4,0\n");
+    const saved = process.env.LITREC_DATA;
+    process.env.LITREC_DATA = data;
+    let ran: string[] = [];
+    const progress: string[] = [];
+    const once = (force = false) =>
+      start({
+        root,
+        force,
+        skipBuild: true,
+        progress: { write: (s: string) => (progress.push(s), true), isTTY: false } as any,
+        out: quiet,
+        runNotebooks: async (files) => ((ran = files.map((f) => path.basename(f))), files.map((f) => ({ notebook: f, ok: true, cells: 1, ms: 1 }))),
+      });
+    try {
+      assert.equal(await once(), 0);
+      assert.deepEqual(ran, ["01_basics.ipynb", "02_charts.ipynb", "03_trusted.ipynb"]);
+      progress.length = 0;
+      assert.equal(await once(), 0);
+      assert.deepEqual(ran, [], "nothing changed: every notebook is reused");
+      assert.match(progress.join(""), /reused, unchanged since their outputs were written .*: notebooks\/01_basics\.ipynb, notebooks\/02_charts\.ipynb, notebooks\/03_trusted\.ipynb/);
+      // A code cell changes: that notebook only.
+      const nbFile = path.join(root, "notebooks", "02_charts.ipynb");
+      const nb = readNotebook(nbFile);
+      const code = nb.cells.find((c) => c.cell_type === "code")!;
+      code.source = sourceText(code.source) + "\n// edited";
+      writeNotebook(nbFile, nb);
+      assert.equal(await once(), 0);
+      assert.deepEqual(ran, ["02_charts.ipynb"]);
+      // A markdown cell or an output changes: still frozen.
+      const md = readNotebook(nbFile);
+      md.cells.find((c) => c.cell_type === "markdown")!.source = "changed prose";
+      writeNotebook(nbFile, md);
+      assert.equal(await once(), 0);
+      assert.deepEqual(ran, []);
+      // The dataset changes: every notebook.
+      fs.appendFileSync(path.join(data, "ratings.csv"), "1,2,3,0\n");
+      assert.equal(await once(), 0);
+      assert.equal(ran.length, 3);
+      // --force runs everything.
+      assert.equal(await once(true), 0);
+      assert.equal(ran.length, 3);
+    } finally {
+      if (saved === undefined) delete process.env.LITREC_DATA;
+      else process.env.LITREC_DATA = saved;
+    }
   });
 
   it("fails with a clear message when LITREC_DATA does not exist", async function () {

@@ -159,6 +159,31 @@ describe("nbts export", () => {
     assert.throws(() => exportProject(dir), /needs a module: add `\/\/\| default_exp NAME`/);
   });
 
+  it("writes the imports between the modules of one notebook itself, as its later cells see earlier ones", () => {
+    const dir = tmpDir("nbexp-");
+    fs.mkdirSync(path.join(dir, "notebooks"));
+    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", [
+      "//| default_exp data",
+      '//| export data_parse\nimport * as fs from "fs";\nimport { join as joinPath } from "path";\nfunction parseRatingFile(f: string): number[] { return fs.readFileSync(joinPath(f)).length ? [1] : []; }\ninterface ParsedFile { rows: number }',
+      "//| export\nfunction loadDataset(dir: string): ParsedFile { const parseRatingFile = (x: string) => x; return { rows: parseRatingFile(dir).length + readAll(dir) }; }",
+      "//| export\nfunction readAll(dir: string): number { return parseRatingFile(dir).length + (fs.existsSync(dir) ? 1 : 0); }\nconst o = { parseRatingFile: 1 }; o.parseRatingFile;",
+    ]);
+    const data = exportProject(dir).get("lib/data.ts")!;
+    // One import per specifier: the value, the type (type-only) and the other cell's import of fs, copied.
+    assert.match(data, /import \{ type ParsedFile, parseRatingFile \} from "\.\/data_parse";|import \{ parseRatingFile, type ParsedFile \} from "\.\/data_parse";/);
+    assert.match(data, /import \* as fs from "fs";/);
+    // `joinPath` is not used by the data module, so its import stays in data_parse only.
+    assert.doesNotMatch(data, /joinPath/);
+    assert.doesNotMatch(exportProject(dir).get("lib/data_parse.ts")!, /from "\.\/data"/);
+  });
+
+  it("refuses to import an internal (exporti) name across modules, naming both cells", () => {
+    const dir = tmpDir("nbexp-");
+    fs.mkdirSync(path.join(dir, "notebooks"));
+    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", ["//| default_exp data", "//| exporti engine\nfunction kernel() { return 1; }", "//| export\nfunction run() { return kernel(); }"]);
+    assert.throws(() => exportProject(dir), /01_x\.ipynb cell #3 \(id cell3\): uses `kernel`, which .*cell #2 \(id cell2\) exports to module engine as internal \(exporti\)/);
+  });
+
   it("leads a line of a generated module back to its cell", () => {
     const greet = exportProject(path.join(FIXTURES, "project")).get("lib/greet.ts")!;
     const line = greet.split("\n").findIndex((l) => l.includes("function secret")) + 1;
