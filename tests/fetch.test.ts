@@ -4,8 +4,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFile } from "child_process";
-import { fetchDataset, FetchError, type FetchOptions } from "../lib/datasets";
+import { execFile, spawn } from "child_process";
+import { fetchDataset, FetchError, progressPrinter, type FetchOptions } from "../lib/datasets";
 import { loadDataset } from "../lib/data";
 import { serveFixtures, zipFiles, type FixtureServer } from "./fixtures/serve";
 
@@ -33,6 +33,7 @@ describe("litrec fetch (loopback server)", function () {
   let server: FixtureServer;
   let zips: Record<string, Buffer>;
   let big: Buffer; // a stored (uncompressed) archive large enough to drop mid-file
+  let bigLatest: Buffer; // the same, in the ml-latest layout
   let tmp: string;
   const cache = (label: string) => fs.mkdtempSync(path.join(tmp, label + "-"));
   const quiet = (dir: string, extra: FetchOptions = {}): FetchOptions => ({ dir, quiet: true, ...extra });
@@ -42,6 +43,7 @@ describe("litrec fetch (loopback server)", function () {
     const bigRatings = Array.from({ length: 60_000 }, (_, k) => `${1 + (k % 500)}\t${1 + Math.floor(k / 500)}\t${1 + (k % 5)}\t${880000000 + k}`).join("\n") + "\n";
     zips = { ml100k: await zipFiles(ML100K), ml1m: await zipFiles(ML1M), latest: await zipFiles(LATEST), big: await zipFiles({ "ml-100k/u.data": bigRatings }, true) };
     big = zips.big;
+    bigLatest = await zipFiles({ "ml-latest-small/ratings.csv": "userId,movieId,rating,timestamp\n" + Array.from({ length: 40_000 }, (_, k) => `${1 + (k % 400)},${1 + Math.floor(k / 400)},${(1 + (k % 10)) / 2},${1400000000 + k}`).join("\n") + "\n" }, true);
     const thu = Object.fromEntries(["users.txt", "movie_titles.txt", "netflix_train.txt", "netflix_test.txt"].map((f) => [`/thu/${f}`, { body: fs.readFileSync(path.join(THU, f)) }]));
     server = await serveFixtures({
       "/ml-100k.zip": { body: zips.ml100k },
@@ -51,6 +53,7 @@ describe("litrec fetch (loopback server)", function () {
       "/stall/ml-100k.zip": { body: zips.ml100k, stall: true },
       "/drop/ml-100k.zip": { body: big, chunk: 64 * 1024, dropAfter: Math.floor(big.length / 2) },
       "/norange/ml-100k.zip": { body: big, chunk: 64 * 1024, dropAfter: Math.floor(big.length / 3), noRange: true },
+      "/crawl/ml-latest-small.zip": { body: bigLatest, chunk: 16 * 1024, delayMs: 25 },
       "/corrupt/ml-100k.zip": { body: Buffer.from("this is not a zip archive at all, just bytes") },
       "/truncated/ml-100k.zip": { body: zips.ml100k.subarray(0, Math.floor(zips.ml100k.length * 0.6)) },
       ...thu,
@@ -60,6 +63,14 @@ describe("litrec fetch (loopback server)", function () {
     await server?.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
+
+  /** Runs the CLI asynchronously (so that this process's server answers meanwhile) with LITREC_HOME=home. */
+  const litrecIn = (home: string, ...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, ["--import", "tsx", path.join(ROOT, "tools", "litrec.ts"), ...args], { cwd: ROOT, env: { ...process.env, LITREC_HOME: home } }, (e, stdout, stderr) =>
+        resolve({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
 
   /** Nothing but the given names is left in a cache folder (no .part, no temp folder, no half dataset). */
   const contents = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f !== ".licences-shown").sort() : []);
@@ -187,15 +198,46 @@ describe("litrec fetch (loopback server)", function () {
     await assert.rejects(fetchDataset("ml-5k"), (e: any) => e.reason === "unknown-name" && /one of: ml-latest-small, ml-100k/.test(e.message));
   });
 
+  it("prints progress as a bar on a terminal and as a line per 10% elsewhere", () => {
+    const fake = (isTTY: boolean) => {
+      const out: string[] = [];
+      return { stream: { isTTY, write: (t: string) => out.push(t) } as unknown as NodeJS.WriteStream, out };
+    };
+    const feed = (isTTY: boolean) => {
+      const f = fake(isTTY);
+      const show = progressPrinter("ml-1m ml-1m.zip", f.stream);
+      for (let k = 0; k <= 100; k++) show({ file: "ml-1m.zip", received: k * 59_175, total: 5_917_500, resumedFrom: 0, seconds: 1 + k / 50 });
+      return f.out;
+    };
+    const lines = feed(false);
+    assert.strictEqual(lines.length, 11);
+    assert.strictEqual(lines[10], "ml-1m ml-1m.zip 100% 5.9 MB of 5.9 MB, 2.0 MB/s\n");
+    const bar = feed(true);
+    assert.ok(bar.every((t) => t.startsWith("\r[")));
+    assert.match(bar[bar.length - 1], /^\r\[#{24}\] ml-1m ml-1m\.zip 100% .*\n$/);
+  });
+
+  it("an interrupted litrec fetch (the process killed) resumes on the next call", async () => {
+    const home = cache("killed");
+    const part = path.join(home, "datasets", ".downloads", "ml-latest-small", "ml-latest-small.zip.part");
+    const cmd = [path.join(ROOT, "tools", "litrec.ts"), "fetch", "ml-latest-small", "--url", `${server.base}/crawl/ml-latest-small.zip`, "--quiet"];
+    const child = spawn(process.execPath, ["--import", "tsx", ...cmd], { cwd: ROOT, env: { ...process.env, LITREC_HOME: home }, stdio: "ignore" });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    for (let k = 0; k < 400 && !(fs.existsSync(part) && fs.statSync(part).size > 64 * 1024); k++) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGINT");
+    await exited;
+    const kept = fs.statSync(part).size;
+    assert.ok(kept > 0 && kept < big.length, `kept ${kept} of ${big.length}`);
+    assert.ok(!fs.existsSync(path.join(home, "datasets", "ml-latest-small")));
+    const again = await litrecIn(home, ...cmd.slice(1));
+    assert.strictEqual(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`resumed after ${(kept / 1e6).toFixed(1)} MB\\), size ${bigLatest.length} bytes, installed`));
+    assert.strictEqual(loadDataset("ml-latest-small", { dir: path.join(home, "datasets") }).train.size, 40_000);
+  });
+
   it("litrec fetch: THU files named from their URLs, cache hits, --split fold:1, and errors", async () => {
     const home = cache("cli");
-    // Asynchronous, so that this process's server answers while the CLI runs.
-    const litrec = (...args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, ["--import", "tsx", path.join(ROOT, "tools", "litrec.ts"), ...args], { cwd: ROOT, env: { ...process.env, LITREC_HOME: home } }, (e, stdout, stderr) =>
-          resolve({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr }),
-        ),
-      );
+    const litrec = (...args: string[]) => litrecIn(home, ...args);
     const thuUrls = ["users.txt", "movie_titles.txt", "netflix_train.txt", "netflix_test.txt"].flatMap((f) => ["--url", `${server.base}/thu/${f}`]);
     const first = await litrec("fetch", "thu-netflix", ...thuUrls);
     assert.strictEqual(first.code, 0, first.stderr);
