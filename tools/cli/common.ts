@@ -131,12 +131,13 @@ export class ProgressBar {
 /** Loads the dataset named by --data DIR or --train FILE [--test FILE], showing parse progress. */
 export function loadFromArgs(args: CliArgs, options: LoadOptions = {}): Dataset {
   if (args.data && (args.train || args.test)) throw new UsageError("give either --data DIR or --train FILE [--test FILE], not both");
+  // A built-in name (`--data ml-100k`) becomes its folder in the cache, for this command and the workers it starts.
+  if (args.data && isBuiltinName(args.data)) args.data = builtinSource(args.data) as string;
   const fold = /^fold:(\d+)$/.exec(args.split ?? "");
   if (fold) {
-    // ml-100k's canonical folds: uN.base / uN.test become the given train/test, for this command and the workers it starts.
+    // ml-100k's canonical folds: uN.base / uN.test become the given train/test.
     if (!args.data) throw new UsageError("--split fold:N needs --data ml-100k (or an ml-100k folder)");
-    const dir = isBuiltinName(args.data) ? (builtinSource(args.data) as string) : args.data;
-    Object.assign(args, foldFiles(dir, Number(fold[1])), { data: undefined, split: "given" });
+    Object.assign(args, foldFiles(args.data, Number(fold[1])), { data: undefined, split: "given" });
   }
   if (!args.data && !args.train) throw new UsageError(args.test ? "--test needs --train FILE" : "missing --data DIR (or --train FILE --test FILE)");
   const bar = new ProgressBar("loading", args.quiet);
