@@ -62,7 +62,7 @@ export function isBuiltinName(source: string): boolean {
 
 // %% notebooks/01_data.ipynb cell datasets-005 (#86)
 /** Why a fetch failed. */
-export type FetchFailure = "unknown-name" | "missing" | "network" | "http" | "truncated" | "corrupt" | "checksum" | "disk" | "unwritable" | "layout";
+export type FetchFailure = "unknown-name" | "missing" | "network" | "http" | "truncated" | "corrupt" | "checksum" | "disk" | "unwritable" | "layout" | "busy";
 
 /** A fetch failure, with a one-line message that starts with the dataset's name. */
 export class FetchError extends Error {
@@ -377,6 +377,31 @@ export function removeEmpty(dir: string): void {
     if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
 }
 
+/** Takes the cache's lock on one dataset (a file holding this process's id); a lock left by a process that is gone is taken over. */
+export function lockDataset(name: string, home: string): () => void {
+  const lock = path.join(home, `.lock-${name}`);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e: any) {
+      return e.code === "EPERM";
+    }
+  };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return () => fs.rmSync(lock, { force: true });
+    } catch (e: any) {
+      if (e.code !== "EEXIST") throw new FetchError(name, "unwritable", `cannot create ${lock} (${e.code ?? e.message})`);
+      const pid = Number(fs.readFileSync(lock, "utf8"));
+      if (pid > 0 && pid !== process.pid && alive(pid)) throw new FetchError(name, "busy", `another litrec fetch (process ${pid}) is fetching it into ${home}: wait for it to finish`);
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  throw new FetchError(name, "busy", `cannot take the lock ${lock}`);
+}
+
 /** The file name a URL gives (its last path segment), as the original's download named its files. */
 export function fileNameOf(url: string, dataset: string): string {
   let name = "";
@@ -401,78 +426,84 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
   const urls = options.urls?.length ? options.urls : entry.url ? [entry.url] : null;
   if (!urls) throw new FetchError(name, "missing", `give the files' links: litrec fetch ${name} --url URL --url URL … (${entry.describe})`);
   ensureWritable(name, home);
-  const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
-  const shown = path.join(home, ".licences-shown"); // the names whose licence this cache has printed
-  if (!options.quiet && !(fs.existsSync(shown) && fs.readFileSync(shown, "utf8").split("\n").includes(name))) {
-    log(`${name}: ${entry.licence}`);
-    fs.appendFileSync(shown, name + "\n");
-  }
-  const downloads = path.join(home, ".downloads", name);
-  fs.mkdirSync(downloads, { recursive: true });
-  const tidy = () => removeEmpty(downloads); // no empty folder left by a failure
-
-  // 1. Download and verify each file.
-  const files: string[] = [];
-  let bytes = 0,
-    resumedFrom = 0,
-    verified = "";
-  for (const url of urls) {
-    const file = path.join(downloads, fileNameOf(url, name));
-    if (!fs.existsSync(file)) {
-      const onProgress = options.onProgress ?? (options.quiet ? undefined : progressPrinter(`${name} ${path.basename(file)}`));
-      const d = await downloadFile(url, file, { dataset: name, onProgress, timeoutMs: options.timeoutMs, writeFault: options.writeFault }).catch((e) => {
-        tidy();
-        throw e;
-      });
-      bytes += d.bytes - d.resumedFrom;
-      resumedFrom += d.resumedFrom;
-      const expected = options.md5 !== undefined ? options.md5 : entry.md5; // a mirror given by --url must hold the same bytes
-      if (expected && d.md5 !== expected.toLowerCase()) {
-        fs.rmSync(file, { force: true });
-        tidy();
-        throw new FetchError(name, "checksum", `${path.basename(file)} has md5 ${d.md5}, expected ${expected}: the download is corrupt or the file changed; it was deleted, run again to download it afresh`);
-      }
-      if (!expected && entry.bytes !== null && d.bytes !== entry.bytes) {
-        fs.rmSync(file, { force: true });
-        tidy();
-        throw new FetchError(name, "checksum", `${path.basename(file)} has ${d.bytes} bytes, expected ${entry.bytes}; it was deleted, run again`);
-      }
-      verified = expected ? `md5 ${d.md5}` : `size ${d.bytes} bytes`;
-    }
-    files.push(file);
-  }
-
-  // 2. Unpack (or copy) into a temporary folder, check the layout, rename into place.
-  const temp = fs.mkdtempSync(path.join(home, `.tmp-${name}-`));
+  const unlock = lockDataset(name, home);
   try {
-    for (const file of files) {
-      if (file.endsWith(".zip")) {
-        try {
-          await unzipInto(file, temp, name, options.writeFault);
-        } catch (e) {
-          if (e instanceof FetchError && e.reason === "corrupt") {
-            fs.rmSync(file, { force: true });
-            tidy();
-          }
-          throw e;
-        }
-      } else
-        try {
-          fs.copyFileSync(file, path.join(temp, path.basename(file)));
-        } catch (e: any) {
-          throw diskError(name, path.join(temp, path.basename(file)), e, "the cache is unchanged; free space and run the same command again");
-        }
+    if (fs.existsSync(path.join(target, entry.marker))) return result(true); // another process just installed it
+    const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+    const shown = path.join(home, ".licences-shown"); // the names whose licence this cache has printed
+    if (!options.quiet && !(fs.existsSync(shown) && fs.readFileSync(shown, "utf8").split("\n").includes(name))) {
+      log(`${name}: ${entry.licence}`);
+      fs.appendFileSync(shown, name + "\n");
     }
-    const root = findMarker(temp, entry.marker);
-    if (!root) throw new FetchError(name, "layout", `the downloaded files hold no ${entry.marker} (got: ${fs.readdirSync(temp).join(", ") || "nothing"}); nothing was installed`);
-    fs.writeFileSync(path.join(root, NOTE), JSON.stringify({ name, urls, verified, fetched: new Date().toISOString() }, null, 1) + "\n");
-    fs.renameSync(root, target);
+    const downloads = path.join(home, ".downloads", name);
+    fs.mkdirSync(downloads, { recursive: true });
+    const tidy = () => removeEmpty(downloads); // no empty folder left by a failure
+
+    // 1. Download and verify each file.
+    const files: string[] = [];
+    let bytes = 0,
+      resumedFrom = 0,
+      verified = "";
+    for (const url of urls) {
+      const file = path.join(downloads, fileNameOf(url, name));
+      if (!fs.existsSync(file)) {
+        const onProgress = options.onProgress ?? (options.quiet ? undefined : progressPrinter(`${name} ${path.basename(file)}`));
+        const d = await downloadFile(url, file, { dataset: name, onProgress, timeoutMs: options.timeoutMs, writeFault: options.writeFault }).catch((e) => {
+          tidy();
+          throw e;
+        });
+        bytes += d.bytes - d.resumedFrom;
+        resumedFrom += d.resumedFrom;
+        const expected = options.md5 !== undefined ? options.md5 : entry.md5; // a mirror given by --url must hold the same bytes
+        if (expected && d.md5 !== expected.toLowerCase()) {
+          fs.rmSync(file, { force: true });
+          tidy();
+          throw new FetchError(name, "checksum", `${path.basename(file)} has md5 ${d.md5}, expected ${expected}: the download is corrupt or the file changed; it was deleted, run again to download it afresh`);
+        }
+        if (!expected && entry.bytes !== null && d.bytes !== entry.bytes) {
+          fs.rmSync(file, { force: true });
+          tidy();
+          throw new FetchError(name, "checksum", `${path.basename(file)} has ${d.bytes} bytes, expected ${entry.bytes}; it was deleted, run again`);
+        }
+        verified = expected ? `md5 ${d.md5}` : `size ${d.bytes} bytes`;
+      }
+      files.push(file);
+    }
+
+    // 2. Unpack (or copy) into a temporary folder, check the layout, rename into place.
+    const temp = fs.mkdtempSync(path.join(home, `.tmp-${name}-`));
+    try {
+      for (const file of files) {
+        if (file.endsWith(".zip")) {
+          try {
+            await unzipInto(file, temp, name, options.writeFault);
+          } catch (e) {
+            if (e instanceof FetchError && e.reason === "corrupt") {
+              fs.rmSync(file, { force: true });
+              tidy();
+            }
+            throw e;
+          }
+        } else
+          try {
+            fs.copyFileSync(file, path.join(temp, path.basename(file)));
+          } catch (e: any) {
+            throw diskError(name, path.join(temp, path.basename(file)), e, "the cache is unchanged; free space and run the same command again");
+          }
+      }
+      const root = findMarker(temp, entry.marker);
+      if (!root) throw new FetchError(name, "layout", `the downloaded files hold no ${entry.marker} (got: ${fs.readdirSync(temp).join(", ") || "nothing"}); nothing was installed`);
+      fs.writeFileSync(path.join(root, NOTE), JSON.stringify({ name, urls, verified, fetched: new Date().toISOString() }, null, 1) + "\n");
+      fs.renameSync(root, target);
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
+    }
+    fs.rmSync(downloads, { recursive: true, force: true });
+    removeEmpty(path.dirname(downloads));
+    return result(false, bytes, resumedFrom, verified);
   } finally {
-    fs.rmSync(temp, { recursive: true, force: true });
+    unlock();
   }
-  fs.rmSync(downloads, { recursive: true, force: true });
-  removeEmpty(path.dirname(downloads));
-  return result(false, bytes, resumedFrom, verified);
 }
 
 // %% notebooks/01_data.ipynb cell datasets-019 (#100)

@@ -198,6 +198,20 @@ describe("litrec fetch (loopback server)", function () {
     await assert.rejects(fetchDataset("ml-5k"), (e: any) => e.reason === "unknown-name" && /one of: ml-latest-small, ml-100k/.test(e.message));
   });
 
+  it("a second fetch of the same set while the first runs is refused (a lock holding its process id); a stale lock is taken over", async () => {
+    const dir = cache("lock");
+    const urls = [`${server.base}/ml-100k.zip`];
+    fs.writeFileSync(path.join(dir, ".lock-ml-100k"), String(process.ppid)); // a live process
+    await assert.rejects(fetchDataset("ml-100k", quiet(dir, { md5: md5(zips.ml100k), urls })), (e: any) => e.reason === "busy" && new RegExp(`another litrec fetch \\(process ${process.ppid}\\) is fetching it`).test(e.message));
+    const gone = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ["-e", "0"]);
+      child.on("exit", () => resolve(child.pid!));
+    });
+    fs.writeFileSync(path.join(dir, ".lock-ml-100k"), String(gone));
+    const r = await fetchDataset("ml-100k", quiet(dir, { md5: md5(zips.ml100k), urls }));
+    assert.deepStrictEqual([r.cached, contents(dir)], [false, ["ml-100k"]]);
+  });
+
   it("prints progress as a bar on a terminal and as a line per 10% elsewhere", () => {
     const fake = (isTTY: boolean) => {
       const out: string[] = [];
