@@ -114,6 +114,7 @@ export interface DownloadOptions {
 export interface DownloadResult {
   file: string;
   bytes: number;
+  announced: number | null; // the size the server announced (the download was checked against it), or null
   md5: string;
   resumedFrom: number; // 0 when the download started from the beginning
   seconds: number;
@@ -235,7 +236,7 @@ export async function downloadFile(url: string, file: string, options: DownloadO
   fs.writeFileSync(metaFile, JSON.stringify({ url, validator }));
   const out = fs.createWriteStream(part, { flags: have > 0 ? "a" : "w" });
   const report = () => options.onProgress?.({ file: path.basename(file), received: have, total, resumedFrom, seconds: (performance.now() - t0) / 1000 });
-  const kept = () => `the ${mb(have)} downloaded so far are kept in ${part}; free space and run the same command again to resume`;
+  const kept = () => `the ${mb(have)} downloaded so far are kept in ${part}: run the same command again to resume`;
   await new Promise<void>((resolve, reject) => {
     let failed = false;
     const fail = (e: Error) => {
@@ -278,7 +279,7 @@ export async function downloadFile(url: string, file: string, options: DownloadO
   if (total === null) report();
   fs.renameSync(part, file);
   fs.rmSync(metaFile, { force: true });
-  return { file, bytes: have, md5: hash.digest("hex"), resumedFrom, seconds: (performance.now() - t0) / 1000 };
+  return { file, bytes: have, announced: total, md5: hash.digest("hex"), resumedFrom, seconds: (performance.now() - t0) / 1000 };
 }
 
 // %% notebooks/01_data.ipynb cell datasets-012 (#93)
@@ -465,7 +466,7 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
           tidy();
           throw new FetchError(name, "checksum", `${path.basename(file)} has ${d.bytes} bytes, expected ${entry.bytes}; it was deleted, run again`);
         }
-        verified = expected ? `md5 ${d.md5}` : `size ${d.bytes} bytes`;
+        verified += (verified ? ", " : "") + (expected ? `md5 ${d.md5}` : d.announced !== null || entry.bytes !== null ? `size ${d.bytes} bytes` : `${d.bytes} bytes (the server gave no size to check)`);
       }
       files.push(file);
     }

@@ -255,7 +255,7 @@ describe("litrec fetch (loopback server)", function () {
     const thuUrls = ["users.txt", "movie_titles.txt", "netflix_train.txt", "netflix_test.txt"].flatMap((f) => ["--url", `${server.base}/thu/${f}`]);
     const first = await litrec("fetch", "thu-netflix", ...thuUrls);
     assert.strictEqual(first.code, 0, first.stderr);
-    assert.match(first.stdout, /^thu-netflix: .* MB in .* s \(.* MB\/s\), size \d+ bytes, installed at .*datasets\/thu-netflix; use it: litrec info --data thu-netflix/);
+    assert.match(first.stdout, /^thu-netflix: .* MB in .* s \(.* MB\/s\), (size \d+ bytes, ){4}installed at .*datasets\/thu-netflix; use it: litrec info --data thu-netflix/);
     assert.match(first.stderr, /Netflix Prize data.*may not be redistributed/);
     assert.deepStrictEqual(fs.readdirSync(path.join(home, "datasets", "thu-netflix")).sort(), [".litrec-fetch.json", "movie_titles.txt", "netflix_test.txt", "netflix_train.txt", "users.txt"]);
     const again = await litrec("fetch", "thu-netflix");
