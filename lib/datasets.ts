@@ -73,7 +73,7 @@ export class FetchError extends Error {
 }
 
 /** Megabytes with one decimal, for messages. */
-export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+export const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** The error for a failed write: a full disk says so and how much was kept. */
 export function diskError(dataset: string, file: string, e: NodeJS.ErrnoException, kept: string): FetchError {
@@ -128,7 +128,7 @@ export function progressPrinter(label: string, stream: NodeJS.WriteStream = proc
     const done = p.total !== null && p.received >= p.total;
     const fraction = p.total ? p.received / p.total : 0;
     const rate = p.seconds > 0 ? (p.received - p.resumedFrom) / p.seconds : 0;
-    const text = `${label} ${p.total ? `${(fraction * 100).toFixed(0).padStart(3)}% ` : ""}${mb(p.received)}${p.total ? ` of ${mb(p.total)}` : ""}, ${mb(rate)}/s`;
+    const text = `${label} ${p.total ? `${(fraction * 100).toFixed(0).padStart(3)}% ` : ""}${megabytes(p.received)}${p.total ? ` of ${megabytes(p.total)}` : ""}, ${megabytes(rate)}/s`;
     if (stream.isTTY) {
       const now = Date.now();
       if (!done && now - lastDraw < 100) return;
@@ -236,7 +236,7 @@ export async function downloadFile(url: string, file: string, options: DownloadO
   fs.writeFileSync(metaFile, JSON.stringify({ url, validator }));
   const out = fs.createWriteStream(part, { flags: have > 0 ? "a" : "w" });
   const report = () => options.onProgress?.({ file: path.basename(file), received: have, total, resumedFrom, seconds: (performance.now() - t0) / 1000 });
-  const kept = () => `the ${mb(have)} downloaded so far are kept in ${part}: run the same command again to resume`;
+  const kept = () => `the ${megabytes(have)} downloaded so far are kept in ${part}: run the same command again to resume`;
   await new Promise<void>((resolve, reject) => {
     let failed = false;
     const fail = (e: Error) => {
@@ -263,7 +263,7 @@ export async function downloadFile(url: string, file: string, options: DownloadO
       if (failed) return;
       if (!res.complete || (total !== null && have !== total)) {
         failed = true;
-        const where = `${mb(have)}${total !== null ? ` of ${mb(total)}` : ""}; the part is kept in ${part}: run the same command again to resume`;
+        const where = `${megabytes(have)}${total !== null ? ` of ${megabytes(total)}` : ""}; the part is kept in ${part}: run the same command again to resume`;
         out.end(() =>
           reject(
             timedOut()
