@@ -43,6 +43,9 @@ describe("litrec fetch (loopback server)", function () {
     const bigRatings = Array.from({ length: 60_000 }, (_, k) => `${1 + (k % 500)}\t${1 + Math.floor(k / 500)}\t${1 + (k % 5)}\t${880000000 + k}`).join("\n") + "\n";
     zips = { ml100k: await zipFiles(ML100K), ml1m: await zipFiles(ML1M), latest: await zipFiles(LATEST), big: await zipFiles({ "ml-100k/u.data": bigRatings }, true) };
     big = zips.big;
+    // An entry named ../evil.txt (yazl refuses to write one: the name is patched in, same length).
+    const slip = await zipFiles({ "ml-100k/u.data": U_DATA.join("\n"), "ZZ/evil.txt": "outside" });
+    zips.slip = Buffer.from(slip.toString("latin1").split("ZZ/evil.txt").join("../evil.txt"), "latin1");
     bigLatest = await zipFiles({ "ml-latest-small/ratings.csv": "userId,movieId,rating,timestamp\n" + Array.from({ length: 40_000 }, (_, k) => `${1 + (k % 400)},${1 + Math.floor(k / 400)},${(1 + (k % 10)) / 2},${1400000000 + k}`).join("\n") + "\n" }, true);
     const thu = Object.fromEntries(["users.txt", "movie_titles.txt", "netflix_train.txt", "netflix_test.txt"].map((f) => [`/thu/${f}`, { body: fs.readFileSync(path.join(THU, f)) }]));
     server = await serveFixtures({
@@ -54,6 +57,7 @@ describe("litrec fetch (loopback server)", function () {
       "/drop/ml-100k.zip": { body: big, chunk: 64 * 1024, dropAfter: Math.floor(big.length / 2) },
       "/norange/ml-100k.zip": { body: big, chunk: 64 * 1024, dropAfter: Math.floor(big.length / 3), noRange: true },
       "/crawl/ml-latest-small.zip": { body: bigLatest, chunk: 16 * 1024, delayMs: 25 },
+      "/slip/ml-100k.zip": { body: zips.slip },
       "/corrupt/ml-100k.zip": { body: Buffer.from("this is not a zip archive at all, just bytes") },
       "/truncated/ml-100k.zip": { body: zips.ml100k.subarray(0, Math.floor(zips.ml100k.length * 0.6)) },
       ...thu,
@@ -152,7 +156,7 @@ describe("litrec fetch (loopback server)", function () {
     assert.deepStrictEqual(contents(dir), [".downloads"]); // the (empty) part stays for a resume
   });
 
-  it("a wrong checksum, a 404, a corrupt and a truncated archive: one line each, nothing installed", async () => {
+  it("a wrong checksum, a 404, a corrupt, a truncated and a path-escaping archive: one line each, nothing installed", async () => {
     const dir = cache("bad");
     const fail = async (opts: FetchOptions, reason: string, pattern: RegExp) => {
       await assert.rejects(fetchDataset("ml-100k", quiet(dir, opts)), (e: any) => {
@@ -169,6 +173,8 @@ describe("litrec fetch (loopback server)", function () {
     await fail({ urls: [`${server.base}/nowhere/ml-100k.zip`] }, "http", /HTTP 404 Not Found \(the file is not there/);
     await fail({ urls: [`${server.base}/corrupt/ml-100k.zip`], md5: null }, "corrupt", /is not a valid zip archive/);
     await fail({ urls: [`${server.base}/truncated/ml-100k.zip`], md5: null }, "corrupt", /is not a valid zip archive/);
+    await fail({ urls: [`${server.base}/slip/ml-100k.zip`], md5: null }, "corrupt", /invalid relative path: \.\.\/evil\.txt/);
+    assert.ok(!fs.existsSync(path.join(dir, "evil.txt")) && !fs.existsSync(path.join(tmp, "evil.txt")), "nothing written outside the cache");
   });
 
   it("no network, a full disk, an unwritable cache: one line each", async () => {
