@@ -172,6 +172,12 @@ describe("nbts render (fixture project)", function () {
     assert.match(chapter, /<div class="cell code" id="cell-example">\n<div class="cell-code"><pre>/);
   });
 
+  it("puts each inline expression's computed text in the prose, and marks one that has none", function () {
+    const chapter = read("01_basics.html");
+    assert.match(chapter, /<p>The best model, SVD_k\*50, has RMSE 0\.9342; <strong>\?notRunYet<\/strong> has no value\.<\/p>/);
+    assert.ok(result.warnings.some((w) => /01_basics\.ipynb cell m-inline: `\{ts\} notRunYet` has no value: run the notebook/.test(w)));
+  });
+
   it("renders Quarto callouts with their titles", function () {
     const chapter = read("01_basics.html");
     assert.match(chapter, /<div class="callout callout-tip" role="note">\n<p class="callout-title">Folded code<\/p>\n<p>Engine cells fold;/);

@@ -304,3 +304,22 @@ describe("nbts run / test (in-process tslab executor)", function () {
     assert.match(r.error!, /cell 2 \(while \(true\) \{\}\): timed out after 8 s/);
   });
 });
+
+describe("inline expressions in markdown (`{ts} expr`)", () => {
+  const { inlineExpressions, formatInline, substituteInline } = require("../tools/inline") as typeof import("../tools/inline");
+  it("finds each expression once, in order", () => {
+    assert.deepEqual(inlineExpressions("RMSE `{ts} best.rmse` at k=`{ts} best.k`, again `{ts} best.rmse`; `code` stays"), ["best.rmse", "best.k"]);
+  });
+  it("formats numbers for prose", () => {
+    assert.equal(formatInline(0.861234567), "0.8612");
+    assert.equal(formatInline(100836), "100,836");
+    assert.equal(formatInline(1.8e-9), "1.80e-9");
+    assert.equal(formatInline([1, 0.25]), "1, 0.25");
+    assert.equal(formatInline("k=4"), "k=4");
+  });
+  it("substitutes the computed text as literal markdown", () => {
+    const missing: string[] = [];
+    assert.equal(substituteInline("`{ts} a` and `{ts} b`", { a: "x_*y*" }, (e) => missing.push(e)), "x\\_\\*y\\* and **?b**");
+    assert.deepEqual(missing, ["b"]);
+  });
+});

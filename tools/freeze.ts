@@ -8,6 +8,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { readNotebook, writeNotebook, sourceText, Notebook } from "./notebook";
+import { inlineSources } from "./inline";
 
 /** Bump when the key's recipe changes, so that older keys never match. */
 const RECIPE = "nbts-freeze-1";
@@ -55,10 +56,12 @@ export function sharedInputs(root: string, dataDir: string): string {
   return h.digest("hex");
 }
 
-/** The freeze key of one notebook: its code cells (order and source) on top of the shared inputs. */
+/** The freeze key of one notebook: its code cells (order and source) and the markdown with inline expressions, on top of the shared inputs. */
 export function freezeKey(nb: Notebook, shared: string): string {
   const h = sha256().update(shared);
   for (const c of nb.cells) if (c.cell_type === "code") h.update(`\0cell\0${sourceText(c.source)}`);
+  // Prose with inline expressions is computed by the run too.
+  for (const text of inlineSources(nb.cells)) h.update(`\0inline\0${text}`);
   return h.digest("hex");
 }
 

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import { loadDataset, type Dataset, type DuplicatePolicy, type LoadOptions, type UnknownUserPolicy } from "../../lib/data";
 import { DataError } from "../../lib/data_parse";
+import { builtinSource, foldFiles, isBuiltinName } from "../../lib/datasets";
 
 /** A mistake in the command line: printed with a hint to `--help`, exit code 2. */
 export class UsageError extends Error {
@@ -33,12 +34,14 @@ export interface CliArgs {
   workers?: number; // --workers N (tune: trials run at once)
   duplicates?: DuplicatePolicy; // --duplicates first|last|mean|error: a repeated (user, item) pair
   unknownUsers?: UnknownUserPolicy; // --unknown-users error|drop|keep: THU ratings by users absent from users.txt
+  dir?: string; // --dir DIR (fetch: the cache folder)
+  url: string[]; // --url URL (repeated; fetch)
   quiet: boolean; // --quiet: no progress on stderr
   help: boolean;
   positional: string[];
 }
 
-const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "duplicates", "unknown-users"]);
+const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "duplicates", "unknown-users", "dir", "url"]);
 /** The choices of the options that name a documented data policy. */
 const POLICY_OPTIONS: Record<string, { field: "duplicates" | "unknownUsers"; choices: readonly string[] }> = {
   duplicates: { field: "duplicates", choices: ["first", "last", "mean", "error"] },
@@ -51,7 +54,7 @@ const FLAG_OPTIONS = new Set(["json", "quiet", "help"]);
 
 /** Parses `litrec COMMAND [options]`; `--opt value` and `--opt=value` both work; unknown options are errors. */
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { command: "", params: {}, seed: 0, json: false, n: 10, grid: [], quiet: false, help: false, positional: [] };
+  const args: CliArgs = { command: "", params: {}, seed: 0, json: false, n: 10, grid: [], url: [], quiet: false, help: false, positional: [] };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === "-h" || a === "--help") {
@@ -94,6 +97,9 @@ export function parseArgs(argv: string[]): CliArgs {
         args.params[key] = v;
         break;
       }
+      case "url":
+        args.url.push(value);
+        break;
       case "grid":
         if (!/^[^=]+=.+$/.test(value)) throw new UsageError(`--grid expects name=v1,v2,…, got '${value}'`);
         args.grid.push(value);
@@ -153,6 +159,14 @@ export class ProgressBar {
 /** Loads the dataset named by --data DIR or --train FILE [--test FILE], showing parse progress. */
 export function loadFromArgs(args: CliArgs, options: LoadOptions = {}): Dataset {
   if (args.data && (args.train || args.test)) throw new UsageError("give either --data DIR or --train FILE [--test FILE], not both");
+  // A built-in name (`--data ml-100k`) becomes its folder in the cache, for this command and the workers it starts.
+  if (args.data && isBuiltinName(args.data)) args.data = builtinSource(args.data) as string;
+  const fold = /^fold:(\d+)$/.exec(args.split ?? "");
+  if (fold) {
+    // ml-100k's canonical folds: uN.base / uN.test become the given train/test.
+    if (!args.data) throw new UsageError("--split fold:N needs --data ml-100k (or an ml-100k folder)");
+    Object.assign(args, foldFiles(args.data, Number(fold[1])), { data: undefined, split: "given" });
+  }
   if (!args.data && !args.train) throw new UsageError(args.test ? "--test needs --train FILE" : "missing --data DIR (or --train FILE --test FILE)");
   const bar = new ProgressBar("loading", args.quiet);
   let current = "";

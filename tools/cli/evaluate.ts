@@ -4,7 +4,7 @@ import { MODELS } from "../models";
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError, fmtInt } from "./common";
 
 export const usage =
-  "litrec evaluate --data DIR | --train FILE --test FILE  --model NAME [--param k=v …] [--split random:0.2|temporal:0.2|given] [--seed N] [--json]";
+  "litrec evaluate --data DIR | --train FILE --test FILE  --model NAME [--param k=v …] [--split random:0.2|temporal:0.2|given|fold:1] [--seed N] [--json]";
 
 /** The registered model named by --model, built from --param pairs. */
 export function modelFromArgs(args: CliArgs) {

@@ -130,7 +130,8 @@ export function readConfig(root: string, configFile = path.join(root, "_quarto.y
     if (!isInside(realRoot, fs.realpathSync(source)))
       throw new ConfigError(shown, `chapter "${rel}" resolves outside the project (symbolic link)`);
     const base = path.basename(norm, ext);
-    const isIndex = base.toLowerCase() === "index";
+    // `index.qmd`, or a notebook named like nbdev's preface (`00_index.ipynb`), is the home page.
+    const isIndex = /^(?:\d+[_-])?index$/i.test(base);
     const page = isIndex ? "index.html" : `${safeName(base)}.html`;
     if (!isIndex && (page === "api.html" || page === "print.html"))
       throw new ConfigError(shown, `chapter "${rel}" would be written as ${page}, a name the renderer uses itself; rename it`);

@@ -16,6 +16,7 @@ import { renderOutputs } from "./outputs";
 import { head, NavItem, pageHtml } from "./page";
 import { findChromium, NO_BROWSER_HINT, printToPdf, which } from "./pdf";
 import { isResultsCell, ResultRow, resultsFromCell, resultsTableHtml } from "./results";
+import { inlineValues, substituteInline } from "../inline";
 
 export { ConfigError } from "./config";
 export { findChromium } from "./pdf";
@@ -247,7 +248,9 @@ class Renderer {
       const cell = ch.cells[index];
       const cellId = cell.id && /^[A-Za-z0-9_-]+$/.test(cell.id) ? cell.id : `${index + 1}`;
       if (cell.cell_type === "markdown") {
-        let text = inlineAttachments(cell, sourceText(cell.source));
+        let text = substituteInline(inlineAttachments(cell, sourceText(cell.source)), inlineValues(cell), (expr) =>
+          this.warn(`${ch.chapter.rel} cell ${cell.id ?? index + 1}: \`{ts} ${expr}\` has no value: run the notebook (nbts run) so the prose gets its numbers`),
+        );
         if (!titleRemoved && ch.titleLine && text.includes(ch.titleLine)) {
           text = text.replace(ch.titleLine, "");
           titleRemoved = true;
