@@ -221,6 +221,9 @@ describe("reliability: the renderer", function () {
       fs.cpSync(path.join(__dirname, "fixtures", "render"), root, { recursive: true });
       fs.mkdirSync(path.join(root, "exported"));
       fs.writeFileSync(path.join(root, "exported", "README.md"), "kept\n");
+      const stale = path.join(root, ".exported.rendering-killed"); // what a killed render left two hours ago
+      fs.mkdirSync(stale);
+      fs.utimesSync(stale, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
       await render({ root, browser: null, log: quiet, to: "html" });
       const before = fs.readFileSync(path.join(root, "exported", "01_basics.html"), "utf8");
       const figures = fs.readdirSync(path.join(root, "exported", "figures")).sort();

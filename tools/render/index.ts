@@ -462,8 +462,14 @@ const isRendered = (name: string) => ["assets", "figures", "notebooks", "lib"].i
 
 /** A fresh, empty folder beside `outDir` that a render writes into (the same file system, so it can be renamed). */
 function stagingDir(outDir: string): string {
-  fs.mkdirSync(path.dirname(outDir), { recursive: true });
-  return fs.mkdtempSync(path.join(path.dirname(outDir), `.${path.basename(outDir)}.rendering-`));
+  const parent = path.dirname(outDir);
+  const prefix = `.${path.basename(outDir)}.rendering-`;
+  fs.mkdirSync(parent, { recursive: true });
+  // A render that was killed leaves its staging folder behind: remove those older than an hour.
+  for (const name of fs.readdirSync(parent))
+    if (name.startsWith(prefix) && Date.now() - fs.statSync(path.join(parent, name)).mtimeMs > 3_600_000)
+      fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  return fs.mkdtempSync(path.join(parent, prefix));
 }
 
 /**
