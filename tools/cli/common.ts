@@ -19,7 +19,8 @@ export interface CliArgs {
   test?: string; // --test FILE
   model?: string; // --model NAME
   params: Record<string, string>; // --param k=v (repeated)
-  split?: string; // --split random:0.2|temporal:0.2|given
+  split?: string; // --split random:0.2|temporal:0.2|given|user:0.25|user-temporal:0.25|loo|loo-random
+  metrics?: string; // --metrics ndcg@10,precision@10 (evaluate: ranking metrics)
   seed: number; // --seed N (default 0)
   json: boolean; // --json: one JSON object on stdout
   user?: string; // --user ID (recommend)
@@ -35,7 +36,7 @@ export interface CliArgs {
   positional: string[];
 }
 
-const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers"]);
+const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "metrics"]);
 const FLAG_OPTIONS = new Set(["json", "quiet", "help"]);
 
 /** Parses `litrec COMMAND [options]`; `--opt value` and `--opt=value` both work; unknown options are errors. */
