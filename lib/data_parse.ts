@@ -2,7 +2,7 @@
 
 import * as fs from "fs";
 
-// %% notebooks/01_data.ipynb cell data-005 (#5)
+// %% notebooks/01_data.ipynb cell data-005 (#4)
 /** An input problem: the message starts with `file:line:` so an editor can jump to it. */
 export class DataError extends Error {
   constructor(
@@ -15,7 +15,7 @@ export class DataError extends Error {
   }
 }
 
-// %% notebooks/01_data.ipynb cell data-008 (#8)
+// %% notebooks/01_data.ipynb cell data-008 (#7)
 /** Days since 1970-01-01 of a proleptic Gregorian date (month 1–12). */
 export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -37,7 +37,7 @@ export function dayToIsoDate(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
-// %% notebooks/01_data.ipynb cell data-011 (#11)
+// %% notebooks/01_data.ipynb cell data-011 (#10)
 /** Parsed ratings as parallel typed columns; only the first `size` entries are valid. */
 export class RatingColumns {
   size = 0;
@@ -92,7 +92,7 @@ export class RatingColumns {
 /** The day number stored for a rating without a date. */
 export const MISSING_DAY = -2147483648;
 
-// %% notebooks/01_data.ipynb cell data-013 (#13)
+// %% notebooks/01_data.ipynb cell data-013 (#12)
 /** How the fields of a line are separated. */
 export type FieldSeparator = "whitespace" | "comma" | "double-colon";
 
@@ -158,7 +158,7 @@ export function parseDayBytes(buf: Uint8Array, start: number, end: number): numb
   return Math.floor(seconds / 86400);
 }
 
-// %% notebooks/01_data.ipynb cell data-016 (#16)
+// %% notebooks/01_data.ipynb cell data-016 (#15)
 /** What the parser must know about a file's lines. */
 export interface LineFormat {
   separator: FieldSeparator;

@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Ratings, Recommender, FitOptions, rmse, seededRandom } from "./data";
-import { FactorModel, initFactorModel, copyFactorModel, assignFactorModel, predictPairsInto, rmseOnTriples, sgdRange, shuffledTriples, stratify, SgdThreads, alsHalfSweep, PairKernels } from "./mf_engine";
-import { chooseTfBackend } from "./tf_backend";
 import * as tf from "@tensorflow/tfjs";
+import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, type FactorModel } from "./mf_engine";
+import { chooseTfBackend } from "./tf_backend";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
@@ -201,13 +201,10 @@ export function rmseVsTimeSpec(runs: { engine: string; history: EpochReport[] }[
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-024 (#27)
-// The library module imports its engines; in the notebook the cells above define these names.
-
-// %% notebooks/03_matrix_factorization.ipynb cell mf-025 (#28)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-025 (#27)
 
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-026 (#29)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-026 (#28)
 /** Hyper-parameters of full-batch gradient descent with tfjs autodiff (the original's method and its repairs). */
 export interface GdParams {
   k: number; // latent factors
@@ -403,7 +400,7 @@ export class GradientDescentMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#46)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#45)
 /** Hyper-parameters of biased SGD; the defaults meet the speed and accuracy targets of this chapter. */
 export interface SgdParams {
   k: number; // latent factors
@@ -472,7 +469,7 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#51)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#50)
 /** Hyper-parameters of ALS. */
 export interface AlsParams {
   k: number; // latent factors
@@ -515,7 +512,7 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#61)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#60)
 /** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
 export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
 

@@ -303,7 +303,7 @@ export class PairKernels {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-036 (#40)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-036 (#39)
 /**
  * One SGD pass over the ratings start..end (in their stored order: shuffle them once beforehand) (Funk / Surprise SVD update); returns the sum of squared errors
  * seen before each update. Self-contained (no closures), so that worker threads can run its source.
@@ -339,7 +339,7 @@ export function sgdRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#42)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#41)
 /** The body of an SGD worker thread: on each message it runs `sgdRange` over the slice it is given. */
 export function sgdWorkerMain(sgd: typeof sgdRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -405,7 +405,7 @@ export class SgdThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#43)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#42)
 /**
  * Splits rows 0..n-1 into `groups` contiguous ranges of about equal rating counts. Contiguous, so that threads
  * writing the biases of different groups never share a cache line (false sharing halves the speed otherwise).
@@ -465,7 +465,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#49)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#48)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:

@@ -153,6 +153,54 @@ describe("the rendered report in headless Chromium", function () {
     assert.equal(text, "ran");
   });
 
+  it("opens folded code on a click", async function () {
+    const { page, report } = await open("01_basics.html");
+    const code = page.locator("#cell-engine details.code-fold pre");
+    assert.equal(await code.isVisible(), false, "engine code starts folded");
+    await page.locator("#cell-engine details.code-fold summary").click();
+    assert.equal(await code.isVisible(), true, "a click opens it");
+    assert.match((await code.textContent()) ?? "", /dotKernel/);
+    await page.close();
+    assert.deepEqual(report.errors, []);
+  });
+
+  it("finds a term with the offline search and lands on its cell", async function () {
+    const { page, report } = await open("03_trusted.html");
+    await page.locator("#search-input").fill("kruskal wallis");
+    const first = page.locator("#search-results li a").first();
+    await first.waitFor();
+    assert.match((await first.textContent()) ?? "", /Basics of the fixture › Reading aids/);
+    await page.locator("#search-input").press("Enter");
+    await page.waitForURL(/01_basics\.html#cell-m-aids$/);
+    const visible = await page.locator("#cell-m-aids").isVisible();
+    await page.locator("#search-input").fill("zzzz-no-such-term");
+    assert.equal(await page.locator("#search-results li.none").textContent(), "No match");
+    await page.close();
+    assert.ok(visible);
+    assert.deepEqual(report.errors, []);
+  });
+
+  it("lands every @fig- cross-reference on its figure", async function () {
+    let checked = 0;
+    for (const file of result.pages) {
+      const { page } = await open(file);
+      const hrefs = (await page.evaluate(`[...document.querySelectorAll('a.xref')].map(a => a.href)`)) as string[];
+      await page.close();
+      for (const href of hrefs) {
+        const target = await browser!.newPage();
+        await target.goto(href);
+        const id = decodeURIComponent(new URL(href).hash.slice(1));
+        const figure = (await target.evaluate(`(() => { const e = document.getElementById(${JSON.stringify(id)}); return e ? { tag: e.tagName, caption: e.querySelector('figcaption')?.textContent ?? '' } : null; })()`)) as { tag: string; caption: string } | null;
+        await target.close();
+        assert.ok(figure, `${file}: ${href} lands on nothing`);
+        if (id.startsWith("fig-")) assert.equal(figure!.tag, "FIGURE", `${file}: ${href}`);
+        assert.match(figure!.caption, /^Figure \d+\.\d+/, `${file}: ${href}`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 2, `${checked} cross-references checked`);
+  });
+
   it("keeps a screenshot of the index page", async function () {
     const { page } = await open("index.html");
     const file = path.join(ARTIFACTS, "report-index.png");

@@ -9,7 +9,7 @@ import { sanitizeHtml, safeHref } from "../tools/render/sanitize";
 import { PageEnv, renderMarkdown } from "../tools/render/markdown";
 import { findChromium, NO_BROWSER_HINT } from "../tools/render/pdf";
 import { resultsFromNotebook, resultsTableText } from "../tools/render/results";
-import { readNotebook } from "../tools/notebook";
+import { readNotebook, writeNotebook, sourceText } from "../tools/notebook";
 import { start } from "../tools/start";
 
 const FIXTURE = path.join(__dirname, "fixtures", "render");
@@ -155,7 +155,57 @@ describe("nbts render (fixture project)", function () {
     assert.match(api, /the global mean/, "parameter comments are kept");
     const chapter = read("01_basics.html");
     assert.match(chapter, /<div class="cell code" id="cell-export1">/);
-    assert.match(chapter, /Exported to <code>lib\/basics\.ts<\/code>: <a href="api\.html#basics\.mean"><code>mean<\/code><\/a>/);
+    // Each cell links to the report's copy of its notebook and, when exported, to its place in lib/.
+    assert.match(chapter, /<a class="cell-source" href="notebooks\/01_basics\.ipynb"[^>]*>01_basics\.ipynb · cell export1<\/a> · <a href="lib\/basics\.html#cell-export1"><code>lib\/basics\.ts<\/code><\/a>: <a href="api\.html#basics\.mean"><code>mean<\/code><\/a>/);
+    assert.equal(read("notebooks/01_basics.ipynb"), fs.readFileSync(path.join(FIXTURE, "notebooks", "01_basics.ipynb"), "utf8"));
+    const source = read("lib/basics.html");
+    assert.match(source, /<pre class="code" id="cell-export1">/);
+    assert.match(source, /href="\.\.\/assets\/report\.css"/);
+  });
+
+  it("folds engine code and cells that ask for it, with Quarto's code-fold and code-summary", function () {
+    const chapter = read("01_basics.html");
+    assert.match(chapter, /<details class="cell-code code-fold"><summary>Engine code: lib\/basics_engine\.ts <span class="lines">\(6 lines\)<\/span><\/summary><pre><code[^>]*>[\s\S]*dotKernel/);
+    assert.match(chapter, /<details class="cell-code code-fold"><summary>Show the set-up <span class="lines">\(1 lines\)<\/span><\/summary>/);
+    assert.match(chapter, /<details class="cell-code code-fold" open><summary>Code /);
+    // An ordinary cell is not folded.
+    assert.match(chapter, /<div class="cell code" id="cell-example">\n<div class="cell-code"><pre>/);
+  });
+
+  it("puts each inline expression's computed text in the prose, and marks one that has none", function () {
+    const chapter = read("01_basics.html");
+    assert.match(chapter, /<p>The best model, SVD_k\*50, has RMSE 0\.9342; <strong>\?notRunYet<\/strong> has no value\.<\/p>/);
+    assert.ok(result.warnings.some((w) => /01_basics\.ipynb cell m-inline: `\{ts\} notRunYet` has no value: run the notebook/.test(w)));
+  });
+
+  it("renders Quarto callouts with their titles", function () {
+    const chapter = read("01_basics.html");
+    assert.match(chapter, /<div class="callout callout-tip" role="note">\n<p class="callout-title">Folded code<\/p>\n<p>Engine cells fold;/);
+    assert.match(chapter, /<div class="callout callout-warning" role="note">\n<p class="callout-title">Leak<\/p>\n<p>Never tune on the test set\.<\/p>\n<\/div>/);
+  });
+
+  it("builds an offline search index of every cell and API symbol, loaded by every page", function () {
+    const script = read("assets/search-index.js");
+    const entries = JSON.parse(script.replace(/^window\.LITREC_SEARCH = /, "").replace(/;\n$/, ""));
+    const hit = entries.find((e: any) => e.text.includes("Kruskal"));
+    assert.deepEqual({ page: hit.page, id: hit.id, section: hit.section }, { page: "01_basics.html", id: "cell-m-aids", section: "Reading aids" });
+    assert.ok(entries.some((e: any) => e.page === "api.html" && e.id === "basics.mean"));
+    assert.ok(!script.includes("<script"), "no entry can close a script element");
+    for (const page of result.pages) assert.match(read(page), /<script src="assets\/search-index\.js"><\/script>\n<script src="assets\/search\.js"><\/script>/, page);
+  });
+
+  it("prints exported cells as their signatures, folded code as a note, and long logs shortened", function () {
+    const print = read("print.html");
+    const cell = (id: string) => new RegExp(`<div class="cell code" id="cell-${id}">([\\s\\S]*?)\n</div>\n(?=<div class="cell|</section>)`).exec(print)![1];
+    assert.doesNotMatch(cell("export1"), /reduce/, "the body is left to the HTML report");
+    assert.match(cell("export1"), /\/\*\* Mean of a list of numbers \(0 for an empty list\)\. \*\//, "with the first sentence of its doc");
+    assert.match(cell("export1"), /<span class="hljs-title function_">mean<\/span>[\s\S]*Signatures; 4 lines of code in the HTML report and in <code>lib\/basics\.ts<\/code>/);
+    assert.match(cell("engine"), /Engine code: lib\/basics_engine\.ts: 6 lines of code, in the HTML report and in <code>lib\/basics_engine\.ts<\/code>/);
+    assert.doesNotMatch(cell("engine"), /<pre>/);
+    assert.match(cell("longlog"), /epoch 20\n?<\/pre>\n<p class="cell-meta folded-note">… 20 more lines of output in the HTML report\.<\/p>/);
+    assert.doesNotMatch(cell("longlog"), /epoch 21/);
+    assert.match(read("01_basics.html"), /epoch 40/, "the site keeps the whole log");
+    assert.match(print, /<h1 class="title">API index<\/h1>/);
   });
 
   it("shows a results cell as a table, and gathers the rows on the index page", function () {
@@ -386,6 +436,58 @@ describe("npm start (nbts start)", function () {
     assert.match(text, /^SVD\s+0\.9342\s+0\.7371\s+3\.2\s+Basics of the fixture$/m);
     assert.match(text, /^report: .*exported\/index\.html$/m);
     assert.ok(fs.existsSync(path.join(root, "exported", "index.html")));
+  });
+
+  it("reuses notebooks whose code, library and data are unchanged, and runs the others (freeze)", async function () {
+    const root = copyFixture();
+    const data = path.join(root, "data-for-freeze");
+    fs.mkdirSync(data);
+    fs.writeFileSync(path.join(data, "ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4,0\n");
+    const saved = process.env.LITREC_DATA;
+    process.env.LITREC_DATA = data;
+    let ran: string[] = [];
+    const progress: string[] = [];
+    const once = (force = false) =>
+      start({
+        root,
+        force,
+        skipBuild: true,
+        progress: { write: (s: string) => (progress.push(s), true), isTTY: false } as any,
+        out: quiet,
+        runNotebooks: async (files) => ((ran = files.map((f) => path.basename(f))), files.map((f) => ({ notebook: f, ok: true, cells: 1, ms: 1 }))),
+      });
+    try {
+      assert.equal(await once(), 0);
+      assert.deepEqual(ran, ["01_basics.ipynb", "02_charts.ipynb", "03_trusted.ipynb"]);
+      progress.length = 0;
+      assert.equal(await once(), 0);
+      assert.deepEqual(ran, [], "nothing changed: every notebook is reused");
+      assert.match(progress.join(""), /reused, unchanged since their outputs were written .*: notebooks\/01_basics\.ipynb, notebooks\/02_charts\.ipynb, notebooks\/03_trusted\.ipynb/);
+      // A code cell changes: that notebook only.
+      const nbFile = path.join(root, "notebooks", "02_charts.ipynb");
+      const nb = readNotebook(nbFile);
+      const code = nb.cells.find((c) => c.cell_type === "code")!;
+      code.source = sourceText(code.source) + "\n// edited";
+      writeNotebook(nbFile, nb);
+      assert.equal(await once(), 0);
+      assert.deepEqual(ran, ["02_charts.ipynb"]);
+      // A markdown cell or an output changes: still frozen.
+      const md = readNotebook(nbFile);
+      md.cells.find((c) => c.cell_type === "markdown")!.source = "changed prose";
+      writeNotebook(nbFile, md);
+      assert.equal(await once(), 0);
+      assert.deepEqual(ran, []);
+      // The dataset changes: every notebook.
+      fs.appendFileSync(path.join(data, "ratings.csv"), "1,2,3,0\n");
+      assert.equal(await once(), 0);
+      assert.equal(ran.length, 3);
+      // --force runs everything.
+      assert.equal(await once(true), 0);
+      assert.equal(ran.length, 3);
+    } finally {
+      if (saved === undefined) delete process.env.LITREC_DATA;
+      else process.env.LITREC_DATA = saved;
+    }
   });
 
   it("fails with a clear message when LITREC_DATA does not exist", async function () {

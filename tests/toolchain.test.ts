@@ -159,6 +159,31 @@ describe("nbts export", () => {
     assert.throws(() => exportProject(dir), /needs a module: add `\/\/\| default_exp NAME`/);
   });
 
+  it("writes the imports between the modules of one notebook itself, as its later cells see earlier ones", () => {
+    const dir = tmpDir("nbexp-");
+    fs.mkdirSync(path.join(dir, "notebooks"));
+    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", [
+      "//| default_exp data",
+      '//| export data_parse\nimport * as fs from "fs";\nimport { join as joinPath } from "path";\nfunction parseRatingFile(f: string): number[] { return fs.readFileSync(joinPath(f)).length ? [1] : []; }\ninterface ParsedFile { rows: number }',
+      "//| export\nfunction loadDataset(dir: string): ParsedFile { const parseRatingFile = (x: string) => x; return { rows: parseRatingFile(dir).length + readAll(dir) }; }",
+      "//| export\nfunction readAll(dir: string): number { return parseRatingFile(dir).length + (fs.existsSync(dir) ? 1 : 0); }\nconst o = { parseRatingFile: 1 }; o.parseRatingFile;",
+    ]);
+    const data = exportProject(dir).get("lib/data.ts")!;
+    // One import per specifier: the value, the type (type-only) and the other cell's import of fs, copied.
+    assert.match(data, /import \{ type ParsedFile, parseRatingFile \} from "\.\/data_parse";|import \{ parseRatingFile, type ParsedFile \} from "\.\/data_parse";/);
+    assert.match(data, /import \* as fs from "fs";/);
+    // `joinPath` is not used by the data module, so its import stays in data_parse only.
+    assert.doesNotMatch(data, /joinPath/);
+    assert.doesNotMatch(exportProject(dir).get("lib/data_parse.ts")!, /from "\.\/data"/);
+  });
+
+  it("refuses to import an internal (exporti) name across modules, naming both cells", () => {
+    const dir = tmpDir("nbexp-");
+    fs.mkdirSync(path.join(dir, "notebooks"));
+    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", ["//| default_exp data", "//| exporti engine\nfunction kernel() { return 1; }", "//| export\nfunction run() { return kernel(); }"]);
+    assert.throws(() => exportProject(dir), /01_x\.ipynb cell #3 \(id cell3\): uses `kernel`, which .*cell #2 \(id cell2\) exports to module engine as internal \(exporti\)/);
+  });
+
   it("leads a line of a generated module back to its cell", () => {
     const greet = exportProject(path.join(FIXTURES, "project")).get("lib/greet.ts")!;
     const line = greet.split("\n").findIndex((l) => l.includes("function secret")) + 1;
@@ -277,5 +302,24 @@ describe("nbts run / test (in-process tslab executor)", function () {
     const r = await runNotebook(file, { write: false, skipSlow: true, timeoutMs: 8000 });
     assert.equal(r.ok, false);
     assert.match(r.error!, /cell 2 \(while \(true\) \{\}\): timed out after 8 s/);
+  });
+});
+
+describe("inline expressions in markdown (`{ts} expr`)", () => {
+  const { inlineExpressions, formatInline, substituteInline } = require("../tools/inline") as typeof import("../tools/inline");
+  it("finds each expression once, in order", () => {
+    assert.deepEqual(inlineExpressions("RMSE `{ts} best.rmse` at k=`{ts} best.k`, again `{ts} best.rmse`; `code` stays"), ["best.rmse", "best.k"]);
+  });
+  it("formats numbers for prose", () => {
+    assert.equal(formatInline(0.861234567), "0.8612");
+    assert.equal(formatInline(100836), "100,836");
+    assert.equal(formatInline(1.8e-9), "1.80e-9");
+    assert.equal(formatInline([1, 0.25]), "1, 0.25");
+    assert.equal(formatInline("k=4"), "k=4");
+  });
+  it("substitutes the computed text as literal markdown", () => {
+    const missing: string[] = [];
+    assert.equal(substituteInline("`{ts} a` and `{ts} b`", { a: "x_*y*" }, (e) => missing.push(e)), "x\\_\\*y\\* and **?b**");
+    assert.deepEqual(missing, ["b"]);
   });
 });

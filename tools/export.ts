@@ -63,6 +63,20 @@ class ImportSet {
       }
   }
 
+  /** Adds one named binding (the exporter's own imports between modules of a notebook). */
+  addNamed(spec: string, name: string, typeOnly: boolean): void {
+    this.addBinding({ spec, kind: "named", text: name }, typeOnly);
+  }
+
+  /** Adds one binding that another cell of the notebook imports. */
+  addBinding(b: ImportedBinding, typeOnly: boolean): void {
+    const e = this.entry(b.spec);
+    if (b.kind === "default") e.defaults.add(b.text);
+    else if (b.kind === "namespace") e.namespaces.add(b.text);
+    else if (b.kind === "equals") e.equals.add(b.text);
+    else if (!e.named.has(b.text)) (typeOnly ? e.typeNamed : e.named).set(b.text, true);
+  }
+
   private entry(spec: string) {
     let e = this.bySpec.get(spec);
     if (!e) {
@@ -134,6 +148,104 @@ export function transformCell(body: string, isPublic: boolean, imports: ImportSe
   return out.replace(/^\s*\n/, "").replace(/\s+$/, "");
 }
 
+/** A top-level name a module declares: whether it is a type only, and whether the cell is public (`export`). */
+interface Declared {
+  module: string;
+  typeOnly: boolean;
+  isPublic: boolean;
+  where: string;
+  /** Set when the cell binds the name by an import: a module that uses it gets the same import. */
+  imported?: ImportedBinding;
+}
+
+/** One name bound by an import statement, with the module-relative specifier it comes from. */
+export interface ImportedBinding {
+  spec: string;
+  kind: "default" | "namespace" | "named" | "equals";
+  text: string; // `a`, or `b as a` for a renamed named import
+}
+
+/** The names bound by a binding pattern (`const { a, b: [c] } = …` binds a and c). */
+function bindingNames(name: ts.BindingName, out: string[]): string[] {
+  if (ts.isIdentifier(name)) out.push(name.text);
+  else for (const el of name.elements) if (!ts.isOmittedExpression(el)) bindingNames(el.name, out);
+  return out;
+}
+
+/** The top-level names a cell declares or imports, with whether each is a type only (interface, type alias). */
+export function declaredNames(body: string): { name: string; typeOnly: boolean; imported?: ImportedBinding }[] {
+  const sf = ts.createSourceFile("cell.ts", body, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const out: { name: string; typeOnly: boolean; imported?: ImportedBinding }[] = [];
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st) && st.importClause) {
+      const spec = rewriteSpecifier((st.moduleSpecifier as ts.StringLiteral).text);
+      const clause = st.importClause;
+      if (clause.name) out.push({ name: clause.name.text, typeOnly: clause.isTypeOnly, imported: { spec, kind: "default", text: clause.name.text } });
+      const nb = clause.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) out.push({ name: nb.name.text, typeOnly: clause.isTypeOnly, imported: { spec, kind: "namespace", text: nb.name.text } });
+      if (nb && ts.isNamedImports(nb))
+        for (const el of nb.elements) {
+          const text = el.propertyName ? `${el.propertyName.getText(sf)} as ${el.name.text}` : el.name.text;
+          out.push({ name: el.name.text, typeOnly: clause.isTypeOnly || el.isTypeOnly, imported: { spec, kind: "named", text } });
+        }
+    } else if (ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) && ts.isStringLiteral(st.moduleReference.expression)) {
+      out.push({ name: st.name.text, typeOnly: false, imported: { spec: rewriteSpecifier(st.moduleReference.expression.text), kind: "equals", text: st.name.text } });
+    } else if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) for (const n of bindingNames(d.name, [])) out.push({ name: n, typeOnly: false });
+    } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isEnumDeclaration(st)) && st.name) {
+      out.push({ name: st.name.text, typeOnly: false });
+    } else if (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) {
+      out.push({ name: st.name.text, typeOnly: true });
+    } else if (ts.isModuleDeclaration(st) && ts.isIdentifier(st.name) && st.name.text !== "global") {
+      out.push({ name: st.name.text, typeOnly: false });
+    }
+  }
+  return out;
+}
+
+/**
+ * The names a module's code uses without declaring or importing them (its free names), found by
+ * binding the module on its own: an identifier the checker cannot resolve is free. Only identifiers
+ * spelled as one of `candidates` are looked up, when given.
+ */
+export function freeNames(code: string, candidates?: Set<string>): Map<string, number[]> {
+  const free = new Map<string, number[]>(); // name → where it is used (offsets into code)
+  if (candidates && ![...candidates].some((n) => code.includes(n))) return free;
+  const fileName = "/module.ts";
+  const sf = ts.createSourceFile(fileName, code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const host: ts.CompilerHost = {
+    getSourceFile: (f) => (f === fileName ? sf : undefined),
+    getDefaultLibFileName: () => "lib.d.ts",
+    writeFile: () => {},
+    getCurrentDirectory: () => "/",
+    getCanonicalFileName: (f) => f,
+    useCaseSensitiveFileNames: () => true,
+    getNewLine: () => "\n",
+    fileExists: (f) => f === fileName,
+    readFile: () => undefined,
+  };
+  const program = ts.createProgram([fileName], { noLib: true, noResolve: true, types: [] }, host);
+  const checker = program.getTypeChecker();
+  const visit = (node: ts.Node) => {
+    if (ts.isIdentifier(node) && (!candidates || candidates.has(node.text))) {
+      const p = node.parent;
+      const isMemberName =
+        (ts.isPropertyAccessExpression(p) && p.name === node) ||
+        (ts.isQualifiedName(p) && p.right === node) ||
+        ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isPropertySignature(p) || ts.isMethodDeclaration(p) || ts.isMethodSignature(p) || ts.isGetAccessor(p) || ts.isSetAccessor(p) || ts.isEnumMember(p)) && p.name === node) ||
+        (ts.isBindingElement(p) && p.propertyName === node) ||
+        ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p);
+      if (!isMemberName) {
+        const symbol = ts.isShorthandPropertyAssignment(p) && p.name === node ? checker.getShorthandAssignmentValueSymbol(p) : checker.getSymbolAtLocation(node);
+        if (!symbol?.declarations?.length) free.set(node.text, [...(free.get(node.text) ?? []), node.getStart(sf)]);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return free;
+}
+
 /** Exports every notebook under `root/notebooks` in memory; throws a NotebookError naming the cell at fault. */
 export function exportProject(root: string): ExportFiles {
   const modules = new Map<string, ExportedCell[]>();
@@ -165,15 +277,61 @@ export function exportProject(root: string): ExportFiles {
       modules.set(plan.exportTo, list);
     });
   }
+  // What each notebook's cells declare, module by module: a name one of its modules uses and another
+  // of its modules declares is imported between them, as the notebook's later cells see earlier ones.
+  const declared = new Map<string, Map<string, Declared>>(); // notebook → name → declaration
+  for (const [module, cells] of modules)
+    for (const c of cells) {
+      const byName = declared.get(c.notebook) ?? new Map<string, Declared>();
+      declared.set(c.notebook, byName);
+      const where = `${c.notebook} cell #${c.cellIndex + 1} (id ${c.cellId})`;
+      for (const d of declaredNames(c.body)) {
+        const seen = byName.get(d.name);
+        if (d.imported) {
+          if (!seen) byName.set(d.name, { module, typeOnly: d.typeOnly, isPublic: true, where, imported: d.imported });
+          continue;
+        }
+        if (seen && seen.module !== module && !seen.imported)
+          throw new NotebookError(c.notebook, `${where}: \`${d.name}\` is declared for module ${module} and, at ${seen.where}, for module ${seen.module}: give one of them another name`);
+        if (!seen || seen.imported) byName.set(d.name, { module, typeOnly: d.typeOnly, isPublic: c.isPublic, where });
+      }
+    }
   const files: ExportFiles = new Map();
   const names = [...modules.keys()].sort();
   for (const name of names) {
     const cells = modules.get(name)!;
     const imports = new ImportSet();
-    const chunks = cells.map((c) => {
+    const bodies = cells.map((c) => {
       const where = `${c.notebook} cell #${c.cellIndex + 1} (id ${c.cellId})`;
-      return `${cellMarker(c.notebook, c.cellId, c.cellIndex)}\n${transformCell(c.body, c.isPublic, imports, where)}`;
+      return { c, where, code: transformCell(c.body, c.isPublic, imports, where) };
     });
+    // The module's free names, each attributed to the cells that use it (by offset into the joined code).
+    const starts: number[] = [];
+    let joined = "";
+    for (const b of bodies) {
+      starts.push(joined.length);
+      joined += b.code + "\n";
+    }
+    const candidates = new Set<string>();
+    for (const nb of new Set(cells.map((c) => c.notebook)))
+      for (const [n, d] of declared.get(nb)!) if (d.module !== name) candidates.add(n);
+    for (const [used, offsets] of freeNames(joined, candidates)) {
+      for (const offset of offsets) {
+        let k = starts.length - 1;
+        while (starts[k] > offset) k--;
+        const { c, where } = bodies[k];
+        const d = declared.get(c.notebook)!.get(used);
+        if (d?.imported) {
+          imports.addBinding(d.imported, d.typeOnly);
+          continue;
+        }
+        if (!d || d.module === name) continue;
+        if (!d.isPublic)
+          throw new NotebookError(c.notebook, `${where}: uses \`${used}\`, which ${d.where} exports to module ${d.module} as internal (exporti): make that cell \`//| export\` or move this one`);
+        imports.addNamed(`./${d.module}`, used, d.typeOnly);
+      }
+    }
+    const chunks = bodies.map(({ c, code }) => `${cellMarker(c.notebook, c.cellId, c.cellIndex)}\n${code}`);
     const sources = [...new Set(cells.map((c) => c.notebook))];
     const importBlock = imports.render(name);
     const content = [HEADER(sources), importBlock ? importBlock + "\n" : "", chunks.join("\n\n"), ""]

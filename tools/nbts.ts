@@ -23,7 +23,9 @@ usage:
   nbts kernel                 register the tslab TypeScript kernel with Jupyter
   nbts render [--engine quarto] [--to html|pdf]
                               render _quarto.yml's notebooks into exported/
-  nbts start [--jobs N]       run every notebook (2 at a time), render the report, print the results
+  nbts start [--jobs N] [--force]
+                              run every notebook (2 at a time) whose code, library or data changed since
+                              its outputs were written (--force: all), render the report, print the results
 
 Notebooks default to every notebooks/*.ipynb in name order.`;
 
@@ -208,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
     case "start": {
       const { start } = await import("./start");
       const { flags } = parseFlags(rest);
-      return start({ root, jobs: flags.has("jobs") ? Number(flags.get("jobs")) : undefined });
+      return start({ root, jobs: flags.has("jobs") ? Number(flags.get("jobs")) : undefined, force: flags.has("force") });
     }
     case undefined:
     case "help":

@@ -1,7 +1,9 @@
 /**
  * `npm start` (`nbts start`): the whole study in one command. Exports and builds the library, runs every
  * notebook on the shipped data (or on `LITREC_DATA=dir`) writing the outputs back, renders the report into
- * `exported/`, and ends with the results table (model, RMSE, MAE, time) and the report's path.
+ * `exported/`, and ends with the results table (model, RMSE, MAE, time) and the report's path. A notebook
+ * whose code, library, dependencies and dataset are those of the run that wrote its outputs is not run
+ * again (freeze, see freeze.ts) unless `force` is set.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,6 +13,7 @@ import { exportProject, writeExport } from "./export";
 import { buildProject } from "./build";
 import { render } from "./render/index";
 import { resultsTableText } from "./render/results";
+import { planFreeze, recordKey, sharedInputs } from "./freeze";
 
 export interface StartOptions {
   root: string;
@@ -18,6 +21,8 @@ export interface StartOptions {
   jobs?: number;
   /** Per-cell time limit in ms (default 10 min). */
   timeoutMs?: number;
+  /** Run every notebook, even those whose frozen outputs are still valid (`npm start -- --force`). */
+  force?: boolean;
   /** Skip the export + build step (tests). */
   skipBuild?: boolean;
   /** Replaces the notebook runner (tests). */
@@ -73,15 +78,16 @@ export async function start(options: StartOptions): Promise<number> {
 
   // The dataset: LITREC_DATA is resolved against the caller's folder, since notebooks run in notebooks/.
   const dataEnv = process.env[DATA_ENV];
+  let dataDir = path.join(root, "data", "ml-latest-small");
   if (dataEnv) {
     const dir = path.resolve(dataEnv);
     if (!fs.existsSync(dir)) {
       console.error(`${DATA_ENV}=${dataEnv}: no such file or folder`);
       return 1;
     }
-    process.env[DATA_ENV] = dir;
+    process.env[DATA_ENV] = dataDir = dir;
     progress.write(`data: ${dir} (from ${DATA_ENV})\n`);
-  } else progress.write(`data: ${path.join(root, "data", "ml-latest-small")} (shipped; set ${DATA_ENV}=dir for another dataset)\n`);
+  } else progress.write(`data: ${dataDir} (shipped; set ${DATA_ENV}=dir for another dataset)\n`);
 
   // The library the notebooks import (../dist/lib) must exist and match the notebooks.
   if (!options.skipBuild) {
@@ -98,9 +104,15 @@ export async function start(options: StartOptions): Promise<number> {
   const notebooks = listNotebooks(path.join(root, "notebooks"));
   if (!notebooks.length) progress.write("no notebooks in notebooks/\n");
   const index = new Map(notebooks.map((f, i) => [f, i]));
+  const plan = planFreeze(notebooks, sharedInputs(root, dataDir));
+  const keys = new Map(plan.map((p) => [p.file, p.key]));
+  const reused = options.force ? [] : plan.filter((p) => p.frozen).map((p) => p.file);
+  const toRun = notebooks.filter((f) => !reused.includes(f));
+  if (reused.length)
+    progress.write(`reused, unchanged since their outputs were written (npm start -- --force runs them): ${reused.map((f) => path.relative(root, f)).join(", ")}\n`);
   const run = options.runNotebooks ?? runNotebooks;
   const tr = performance.now();
-  const ran = await run(notebooks, {
+  const ran = await run(toRun, {
     write: true,
     skipSlow: false,
     jobs: options.jobs ?? 2,
@@ -108,6 +120,7 @@ export async function start(options: StartOptions): Promise<number> {
     onEvent: startProgress(root, index, notebooks.length, progress),
   });
   const runMs = performance.now() - tr;
+  for (const r of ran) if (r.ok) recordKey(r.notebook, keys.get(r.notebook)!);
   const failed = ran.filter((r) => !r.ok);
   for (const r of failed) console.error(`\n${path.relative(root, r.notebook)} failed (its outputs were not written):\n  ${r.error ?? "unknown error"}`);
 
@@ -122,7 +135,7 @@ export async function start(options: StartOptions): Promise<number> {
   } else out("No results yet: no chapter has a `//| label: results` cell with output.");
   out("");
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
-  out(`notebooks: ${ran.length - failed.length} ok, ${failed.length} failed (${seconds(runMs)}); render ${seconds(renderMs)}; total ${seconds(performance.now() - t0)}`);
+  out(`notebooks: ${ran.length - failed.length} ok, ${failed.length} failed (${seconds(runMs)}), ${reused.length} reused; render ${seconds(renderMs)}; total ${seconds(performance.now() - t0)}`);
   out(`report: ${rel(path.join(report.outDir, "index.html"))}`);
   out(report.pdf ? `PDF:    ${rel(report.pdf)}` : report.pdfSkipped ?? "");
   return failed.length ? 1 : 0;

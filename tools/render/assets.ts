@@ -36,9 +36,12 @@ export function copyAssets(write: (rel: string, data: string | Buffer) => void):
   for (const f of fs.readdirSync(fonts)) if (/\.(woff2|woff|ttf)$/.test(f)) write(`assets/katex/fonts/${f}`, fs.readFileSync(path.join(fonts, f)));
   write("assets/report.css", REPORT_CSS);
   write("assets/report.js", REPORT_JS);
+  write("assets/search.js", SEARCH_JS);
 }
 
 export const STYLESHEETS = ["assets/katex/katex.min.css", "assets/highlight/github.min.css", "assets/report.css"];
+/** Every page loads the search: the index (written at render time as a script, since a file:// page cannot fetch JSON) and its code. */
+export const SEARCH_SCRIPTS = ["assets/search-index.js", "assets/search.js"];
 export const CHART_SCRIPTS = ["assets/vega/vega.min.js", "assets/vega/vega-lite.min.js", "assets/vega/vega-embed.min.js"];
 
 /** Draws the interactive charts; the static SVG stays when JavaScript or a chart fails. No network: data must be inline. */
@@ -60,6 +63,56 @@ export const REPORT_JS = `"use strict";
       .then(function () { el.setAttribute("data-rendered", "true"); })
       .catch(function (e) { el.setAttribute("data-error", String(e)); console.error(el.id + ": " + e); });
   });
+})();
+`;
+
+/**
+ * The offline site search: every word of the query must occur in an entry (a cell of a page, an API
+ * symbol); entries are ranked by how often the words occur, titles counting more. No network.
+ */
+export const SEARCH_JS = `"use strict";
+(function () {
+  var input = document.getElementById("search-input");
+  var list = document.getElementById("search-results");
+  var index = window.LITREC_SEARCH || [];
+  if (!input || !list) return;
+  function count(hay, word) { var n = 0, at = hay.indexOf(word); while (at >= 0) { n++; at = hay.indexOf(word, at + word.length); } return n; }
+  function snippet(text, word) {
+    var at = text.toLowerCase().indexOf(word);
+    var start = Math.max(0, at - 40);
+    return (start > 0 ? "\u2026" : "") + text.slice(start, start + 140) + (start + 140 < text.length ? "\u2026" : "");
+  }
+  function search(query) {
+    var words = query.toLowerCase().split(/\\s+/).filter(function (w) { return w.length > 1; });
+    if (!words.length) return [];
+    var hits = [];
+    index.forEach(function (e) {
+      var text = e.text.toLowerCase(), title = (e.chapter + " " + e.section).toLowerCase(), score = 0;
+      for (var i = 0; i < words.length; i++) {
+        var n = count(text, words[i]) + 3 * count(title, words[i]);
+        if (!n) return;
+        score += n;
+      }
+      hits.push({ e: e, score: score });
+    });
+    hits.sort(function (a, b) { return b.score - a.score; });
+    return hits.slice(0, 20).map(function (h) { return { e: h.e, snippet: snippet(h.e.text, words[0]) }; });
+  }
+  function show() {
+    var hits = search(input.value);
+    list.textContent = "";
+    list.hidden = !input.value.trim();
+    if (!hits.length && input.value.trim()) { var li = document.createElement("li"); li.className = "none"; li.textContent = "No match"; list.appendChild(li); return; }
+    hits.forEach(function (h) {
+      var li = document.createElement("li"), a = document.createElement("a"), where = document.createElement("span"), text = document.createElement("span");
+      a.href = h.e.page + "#" + h.e.id;
+      where.className = "where"; where.textContent = h.e.chapter + (h.e.section && h.e.section !== h.e.chapter ? " \u203a " + h.e.section : "");
+      text.className = "snippet"; text.textContent = h.snippet;
+      a.appendChild(where); a.appendChild(text); li.appendChild(a); list.appendChild(li);
+    });
+  }
+  input.addEventListener("input", show);
+  input.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { var first = list.querySelector("a"); if (first) window.location.href = first.href; } });
 })();
 `;
 
@@ -127,6 +180,23 @@ figcaption { color: var(--muted); font-size: .9rem; margin-top: .4rem; }
 .api-symbol .kind { color: var(--muted); font-weight: 400; font-size: .8rem; margin-left: .5rem; }
 .api-symbol .defined-in { color: var(--muted); font-size: .85rem; }
 .api-symbol dl.tags dt { font-weight: 600; }
+.code-fold summary { cursor: pointer; color: var(--muted); font-size: .85rem; padding: .2rem .4rem; border: 1px solid var(--border); border-radius: 6px; background: var(--bg-soft); width: fit-content; }
+.code-fold[open] summary { border-bottom-left-radius: 0; border-bottom-right-radius: 0; }
+.code-fold summary .lines { opacity: .75; }
+.code-fold pre { margin-top: 0; }
+.callout { border: 1px solid var(--border); border-left: 4px solid var(--accent); border-radius: 6px; padding: .4rem 1rem; margin: 1rem 0; background: #f8fbff; }
+.callout-title { font-weight: 600; margin: .3rem 0; }
+.callout-tip { border-left-color: #1a7f37; background: #f6fff8; }
+.callout-warning, .callout-caution { border-left-color: #bf8700; background: #fffbf0; }
+.callout-important { border-left-color: var(--error); background: #fff6f5; }
+.search { margin: 0 0 1rem; position: relative; }
+.search input { width: 100%; padding: .3rem .5rem; border: 1px solid var(--border); border-radius: 4px; font: inherit; }
+.search ol { list-style: none; padding: 0; margin: .3rem 0 0; max-height: 60vh; overflow-y: auto; background: #fff; border: 1px solid var(--border); border-radius: 4px; }
+.search li a { display: block; padding: .3rem .4rem; border-bottom: 1px solid var(--border); }
+.search .where { display: block; font-weight: 600; font-size: .8rem; color: var(--text); }
+.search .snippet { display: block; font-size: .8rem; color: var(--muted); }
+.search li.none { padding: .3rem .4rem; color: var(--muted); }
+.cell-meta .cell-source { margin-right: .25rem; }
 .print-only { display: none; }
 @media (max-width: 70rem) { .layout { grid-template-columns: var(--sidebar) minmax(0, 1fr); } .toc { display: none; } }
 @media (max-width: 45rem) { .layout { display: block; } .sidebar { position: static; height: auto; } .content { padding: 1rem; } }
@@ -141,7 +211,11 @@ figcaption { color: var(--muted); font-size: .9rem; margin-top: .4rem; }
   section.chapter, .print-contents { break-before: page; }
   .title-page { padding-top: 30vh; }
   pre, figure, table, .api-symbol { break-inside: avoid; }
-  pre { white-space: pre-wrap; word-break: break-word; }
+  pre { white-space: pre-wrap; word-break: break-word; font-size: 7.5pt; line-height: 1.35; padding: .4rem .6rem; }
+  table { font-size: 8pt; }
+  .math.display { overflow: visible; font-size: .9em; }
+  details.code-fold > summary { display: none; }
+  .cell-meta .cell-source { display: none; }
   a { color: inherit; }
 }
 `;

@@ -28,6 +28,8 @@ export interface ReportConfig {
   /** A source named `index.*` listed among the chapters becomes the index page's prose. */
   indexSource: Chapter | null;
   toc: boolean;
+  /** Quarto's `format.html.code-fold`: fold every cell's code (true), fold it open ("show"), or not (false). Engine cells fold anyway. */
+  codeFold: boolean | "show";
   formats: { html: boolean; pdf: boolean };
   /** Name of the PDF inside the output folder. */
   pdfName: string;
@@ -128,7 +130,8 @@ export function readConfig(root: string, configFile = path.join(root, "_quarto.y
     if (!isInside(realRoot, fs.realpathSync(source)))
       throw new ConfigError(shown, `chapter "${rel}" resolves outside the project (symbolic link)`);
     const base = path.basename(norm, ext);
-    const isIndex = base.toLowerCase() === "index";
+    // `index.qmd`, or a notebook named like nbdev's preface (`00_index.ipynb`), is the home page.
+    const isIndex = /^(?:\d+[_-])?index$/i.test(base);
     const page = isIndex ? "index.html" : `${safeName(base)}.html`;
     if (!isIndex && (page === "api.html" || page === "print.html"))
       throw new ConfigError(shown, `chapter "${rel}" would be written as ${page}, a name the renderer uses itself; rename it`);
@@ -146,6 +149,8 @@ export function readConfig(root: string, configFile = path.join(root, "_quarto.y
   const pdf = formatKeys.includes("pdf");
   const htmlOpts = typeof format === "object" && format.html && typeof format.html === "object" ? format.html : {};
   const toc = htmlOpts.toc ?? doc.toc ?? true;
+  const fold = htmlOpts["code-fold"] ?? false;
+  if (fold !== true && fold !== false && fold !== "show") warnings.push(`${shown}: format.html.code-fold is true, false or show (found ${JSON.stringify(fold)}); code is not folded`);
   const pdfFile = book["output-file"] ?? safeName(title);
   return {
     root,
@@ -157,6 +162,7 @@ export function readConfig(root: string, configFile = path.join(root, "_quarto.y
     chapters,
     indexSource,
     toc: toc !== false,
+    codeFold: fold === true || fold === "show" ? fold : false,
     formats: { html: html || !pdf, pdf },
     pdfName: `${safeName(String(pdfFile).replace(/\.pdf$/i, ""))}.pdf`,
     warnings,

@@ -16,6 +16,7 @@ import { renderOutputs } from "./outputs";
 import { head, NavItem, pageHtml } from "./page";
 import { findChromium, NO_BROWSER_HINT, printToPdf, which } from "./pdf";
 import { isResultsCell, ResultRow, resultsFromCell, resultsTableHtml } from "./results";
+import { inlineValues, substituteInline } from "../inline";
 
 export { ConfigError } from "./config";
 export { findChromium } from "./pdf";
@@ -153,9 +154,35 @@ function inlineAttachments(cell: Cell, text: string): string {
   });
 }
 
+/** One searchable piece of a page: a markdown cell, or a code cell's source. */
+export interface SearchEntry {
+  page: string;
+  id: string;
+  chapter: string;
+  section: string;
+  text: string;
+}
+
+/** Hot loops live in modules named `…_engine` or `…_kernel` (the project's layout rule): their code folds by default. */
+export function isEngine(module: string): boolean {
+  return /_(engine|kernel)$/.test(module);
+}
+
+/** How a cell's code is shown: folded (true), folded but open ("show"), or plain (false). */
+export function codeFold(d: ReturnType<typeof parseDirectives>, exportTo: string | null, project: boolean | "show"): boolean | "show" {
+  const own = d.options.get("code-fold");
+  if (own === true || own === false || own === "show") return own;
+  if (exportTo && isEngine(exportTo)) return true;
+  return project;
+}
+
 interface RenderedChapter {
   loaded: LoadedChapter;
   body: string;
+  /** The body as the PDF prints it: folded (engine) code is left to the HTML report. */
+  printBody: string;
+  /** What the site search finds on this page: one entry per cell with text. */
+  search: SearchEntry[];
   toc: TocEntry[];
   charts: boolean;
   results: ResultRow[];
@@ -166,6 +193,8 @@ class Renderer {
   readonly written = new Set<string>();
   private readonly pageLinks = new Map<string, string>();
   private readonly apiByCell = new Map<string, ApiSymbol[]>();
+  /** Module name → its source page in the report (`lib/data.html`), for the modules `lib/` holds. */
+  readonly libPages = new Map<string, string>();
 
   constructor(
     readonly config: ReportConfig,
@@ -207,6 +236,10 @@ class Renderer {
   async renderChapter(ch: LoadedChapter): Promise<RenderedChapter> {
     const env = new PageEnv(ch.trusted, this.crossRefs, this.pageLinks, ch.chapter.page);
     const parts: string[] = [];
+    const printParts: string[] = [];
+    const search: SearchEntry[] = [];
+    let section = ch.title;
+    let defaultModule: string | null = null;
     let charts = false;
     const results: ResultRow[] = [];
     let titleRemoved = false;
@@ -215,18 +248,29 @@ class Renderer {
       const cell = ch.cells[index];
       const cellId = cell.id && /^[A-Za-z0-9_-]+$/.test(cell.id) ? cell.id : `${index + 1}`;
       if (cell.cell_type === "markdown") {
-        let text = inlineAttachments(cell, sourceText(cell.source));
+        let text = substituteInline(inlineAttachments(cell, sourceText(cell.source)), inlineValues(cell), (expr) =>
+          this.warn(`${ch.chapter.rel} cell ${cell.id ?? index + 1}: \`{ts} ${expr}\` has no value: run the notebook (nbts run) so the prose gets its numbers`),
+        );
         if (!titleRemoved && ch.titleLine && text.includes(ch.titleLine)) {
           text = text.replace(ch.titleLine, "");
           titleRemoved = true;
         }
         const html = renderMarkdown(text, env);
-        if (html.trim()) parts.push(`<div class="cell markdown" id="cell-${cellId}">\n${html}</div>`);
+        if (html.trim()) {
+          const block = `<div class="cell markdown" id="cell-${cellId}">\n${html}</div>`;
+          parts.push(block);
+          printParts.push(block);
+        }
+        const heading = /^#{1,3} +(.+?)\s*#*\s*$/m.exec(text);
+        if (heading) section = markdownText(heading[1]);
+        const plain = markdownText(text);
+        if (plain) search.push({ page: ch.chapter.page, id: `cell-${cellId}`, chapter: ch.title, section, text: plain });
         continue;
       }
       if (cell.cell_type !== "code") continue;
       const d = parseDirectives(sourceText(cell.source));
-      const plan = planCell(d, null);
+      const plan = planCell(d, defaultModule);
+      if (plan.defaultExp) defaultModule = plan.defaultExp;
       if (!plan.render) continue;
       const echo = d.options.get("echo") !== false;
       const outputOption = d.options.get("output");
@@ -236,15 +280,35 @@ class Renderer {
       const tblCap = d.options.get("tbl-cap");
       const code = d.body.replace(/^(\s*\n)+/, "").trimEnd();
       const pieces: string[] = [];
-      if (echo && code) pieces.push(`<div class="cell-code"><pre><code class="hljs language-typescript">${highlight(code)}</code></pre></div>`);
+      const printPieces: string[] = [];
+      const fold = codeFold(d, plan.exportTo, this.config.codeFold);
+      if (echo && code) {
+        const pre = `<pre><code class="hljs language-typescript">${highlight(code)}</code></pre>`;
+        const lines = code.split("\n").length;
+        if (fold) {
+          const summary = String(d.options.get("code-summary") ?? (plan.exportTo && isEngine(plan.exportTo) ? `Engine code: lib/${plan.exportTo}.ts` : "Code"));
+          pieces.push(`<details class="cell-code code-fold"${fold === "show" ? " open" : ""}><summary>${escapeHtml(summary)} <span class="lines">(${lines} lines)</span></summary>${pre}</details>`);
+          printPieces.push(`<p class="cell-meta folded-note">${escapeHtml(summary)}: ${lines} lines of code, in the HTML report${plan.exportTo ? ` and in <code>lib/${escapeHtml(plan.exportTo)}.ts</code>` : ""}.</p>`);
+        } else {
+          pieces.push(`<div class="cell-code">${pre}</div>`);
+          printPieces.push(plan.exportTo ? this.printedExport(ch.chapter.rel, cell.id, plan.exportTo, lines) : `<div class="cell-code">${pre}</div>`);
+        }
+        search.push({ page: ch.chapter.page, id: `cell-${cellId}`, chapter: ch.title, section, text: code.replace(/\s+/g, " ").slice(0, 2000) });
+      }
+      const source = ch.chapter.rel.endsWith(".ipynb")
+        ? `<a class="cell-source" href="${escapeHtml(ch.chapter.rel)}" title="a copy of the notebook this cell is in">${escapeHtml(path.basename(ch.chapter.rel))} · cell ${escapeHtml(cell.id ?? String(index + 1))}</a>`
+        : "";
+      const module = plan.exportTo && this.libPages.has(plan.exportTo) ? plan.exportTo : null;
+      const moduleLink = module ? ` · <a href="${escapeHtml(this.libPages.get(module)!)}#cell-${escapeHtml(cell.id ?? "")}"><code>lib/${escapeHtml(module)}.ts</code></a>` : "";
       const documented = this.apiByCell.get(`${ch.chapter.rel} ${cell.id}`);
       if (documented?.length && (d.words.has("export") || d.words.has("exporti"))) {
         const links = documented.map((s) => `<a href="api.html#${escapeHtml(s.anchor)}"><code>${escapeHtml(s.name)}</code></a>`).join(", ");
-        pieces.push(`<p class="cell-meta">Exported to <code>lib/${escapeHtml(documented[0].module)}.ts</code>: ${links}</p>`);
-      }
+        pieces.push(`<p class="cell-meta">${source}${moduleLink}: ${links}</p>`);
+      } else if (echo && code && (source || moduleLink)) pieces.push(`<p class="cell-meta">${source}${moduleLink}</p>`);
       if (showOutputs && cell.outputs?.length) {
         const rows = isResultsCell(cell) ? resultsFromCell(cell) : null;
         let outHtml: string[];
+        let printHtmls: string[] | null = null;
         let figureIndex = -1;
         if (rows) {
           results.push(...rows);
@@ -260,24 +324,49 @@ class Renderer {
           charts ||= rendered.some((r) => r.chart);
           figureIndex = rendered.findIndex((r) => r.figure);
           outHtml = rendered.map((r) => r.html);
+          if (rendered.some((r) => r.print)) printHtmls = rendered.map((r) => r.print ?? r.html);
         }
         const ref = typeof label === "string" ? this.crossRefs.get(label) : undefined;
-        if (figureIndex >= 0 && (ref?.name.startsWith("Figure") || typeof figCap === "string")) {
-          const name = ref?.name.startsWith("Figure") ? `${ref.name}` : "";
-          const caption = [name, typeof figCap === "string" ? escapeHtml(figCap) : ""].filter(Boolean).join(": ");
-          const id = ref ? ` id="${escapeHtml(ref.id)}"` : "";
-          outHtml[figureIndex] = `<figure${id}>${outHtml[figureIndex]}<figcaption>${caption}</figcaption></figure>`;
-        } else if (ref?.name.startsWith("Table") || typeof tblCap === "string") {
-          const caption = [ref?.name ?? "", typeof tblCap === "string" ? escapeHtml(tblCap) : ""].filter(Boolean).join(": ");
-          outHtml = [`<div class="table-block"${ref ? ` id="${escapeHtml(ref.id)}"` : ""}><p class="caption">${caption}</p>${outHtml.join("\n")}</div>`];
+        // Figure and table captions (and the ids cross-references land on), on the page and in print alike.
+        const captioned = (html: string[]): string[] => {
+          if (figureIndex >= 0 && (ref?.name.startsWith("Figure") || typeof figCap === "string")) {
+            const name = ref?.name.startsWith("Figure") ? `${ref.name}` : "";
+            const caption = [name, typeof figCap === "string" ? escapeHtml(figCap) : ""].filter(Boolean).join(": ");
+            const id = ref ? ` id="${escapeHtml(ref.id)}"` : "";
+            return html.map((h, k) => (k === figureIndex ? `<figure${id}>${h}<figcaption>${caption}</figcaption></figure>` : h));
+          }
+          if (ref?.name.startsWith("Table") || typeof tblCap === "string") {
+            const caption = [ref?.name ?? "", typeof tblCap === "string" ? escapeHtml(tblCap) : ""].filter(Boolean).join(": ");
+            return [`<div class="table-block"${ref ? ` id="${escapeHtml(ref.id)}"` : ""}><p class="caption">${caption}</p>${html.join("\n")}</div>`];
+          }
+          return html;
+        };
+        if (printHtmls) printHtmls = captioned(printHtmls);
+        outHtml = captioned(outHtml);
+        if (outHtml.some((h) => h)) {
+          pieces.push(`<div class="cell-output">\n${outHtml.join("\n")}\n</div>`);
+          printPieces.push(`<div class="cell-output">\n${(printHtmls ?? outHtml).join("\n")}\n</div>`);
         }
-        if (outHtml.some((h) => h)) pieces.push(`<div class="cell-output">\n${outHtml.join("\n")}\n</div>`);
       }
       if (pieces.length) parts.push(`<div class="cell code" id="cell-${cellId}">\n${pieces.join("\n")}\n</div>`);
+      if (printPieces.length) printParts.push(`<div class="cell code" id="cell-${cellId}">\n${printPieces.join("\n")}\n</div>`);
     }
     const number = ch.number !== null ? `<span class="chapter-number">${ch.number}</span>` : "";
-    const body = `<h1 class="title">${number}${escapeHtml(ch.title)}</h1>\n${parts.join("\n")}`;
-    return { loaded: ch, body, toc: env.toc, charts, results };
+    const heading = `<h1 class="title">${number}${escapeHtml(ch.title)}</h1>\n`;
+    return { loaded: ch, body: heading + parts.join("\n"), printBody: heading + printParts.join("\n"), search, toc: env.toc, charts, results };
+  }
+
+  /**
+   * An exported cell as the PDF prints it: the signatures of what it exports (the API a reader uses),
+   * the code itself being in the HTML report and in `lib/`.
+   */
+  printedExport(notebook: string, cellId: string | undefined, module: string, lines: number): string {
+    const symbols = this.apiByCell.get(`${notebook} ${cellId}`) ?? [];
+    const where = `${lines} lines of code in the HTML report and in <code>lib/${escapeHtml(module)}.ts</code>`;
+    if (!symbols.length) return `<p class="cell-meta folded-note">Internal code of <code>lib/${escapeHtml(module)}.ts</code>: ${where}.</p>`;
+    // Each signature under the first sentence of its doc comment, as a reader of a d.ts file sees it.
+    const sigs = symbols.map((x) => (x.doc ? `/** ${firstSentences(x.doc.split(/\n\s*\n/)[0], 160)} */\n` : "") + x.signature).join("\n\n");
+    return `<div class="cell-code signatures"><pre><code class="hljs language-typescript">${highlight(sigs)}</code></pre></div>\n<p class="cell-meta folded-note">Signatures; ${where}.</p>`;
   }
 
   apiBody(): { body: string; toc: PageEnv["toc"] } {
@@ -321,13 +410,60 @@ class Renderer {
   }
 }
 
+/**
+ * The PDF's API chapter: each module with the names it exports. Signatures stand next to the cells that
+ * define them; the documentation of each is the HTML report's api.html.
+ */
+function apiIndexBody(api: ApiSymbol[]): string {
+  const modules = [...new Set(api.map((s) => s.module))];
+  const rows = modules.map((m) => `<tr><td><code>lib/${escapeHtml(m)}.ts</code></td><td>${api.filter((s) => s.module === m).map((s) => `<code>${escapeHtml(s.name)}</code>`).join(", ")}</td></tr>`);
+  return `<h1 class="title">API index</h1>\n<p>What each module of the library exports. Each signature is printed next to the cell that defines it; the documented reference is <code>api.html</code> in the HTML report.</p>\n<table class="api-index"><thead><tr><th>module</th><th>exports</th></tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
+}
+
+/**
+ * The sources the pages link to: a copy of each chapter's notebook (as Quarto's notebook links), and each
+ * generated module of `lib/` as a highlighted page with an anchor where each cell's code starts.
+ */
+function writeSources(renderer: Renderer, config: ReportConfig, libDir: string): void {
+  for (const ch of config.chapters) if (ch.rel.endsWith(".ipynb")) renderer.write(ch.rel, fs.readFileSync(ch.source));
+  if (!fs.existsSync(libDir)) return;
+  for (const file of fs.readdirSync(libDir).sort()) {
+    if (!file.endsWith(".ts") || file === "index.ts") continue;
+    const module = file.slice(0, -3);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(module)) continue;
+    const text = fs.readFileSync(path.join(libDir, file), "utf8");
+    // One highlighted block per cell, each opened by an anchor on the exporter's marker line.
+    const chunks = text.split(/^(?=\/\/ %% \S+ cell \S+ \(#\d+\)$)/m);
+    const blocks = chunks.map((chunk) => {
+      const m = /^\/\/ %% (\S+) cell (\S+) \(#\d+\)$/m.exec(chunk.split("\n")[0]);
+      const id = m && /^[A-Za-z0-9_-]+$/.test(m[2]) ? ` id="cell-${m[2]}"` : "";
+      return `<pre class="code"${id}><code class="hljs language-typescript">${highlight(chunk.replace(/\n+$/, ""))}</code></pre>`;
+    });
+    const page = `lib/${module}.html`;
+    renderer.libPages.set(module, page);
+    const body = `<h1 class="title"><code>lib/${escapeHtml(file)}</code></h1>\n<p>Generated by <code>nbts export</code> from the notebooks' exported cells; each block starts at the marker naming its cell.</p>\n${blocks.join("\n")}`;
+    renderer.write(page, `${head(`lib/${file} – ${config.title}`, false).replace(/href="assets\//g, 'href="../assets/')}\n<body class="source">\n<main class="content source">\n<p><a href="../api.html">API reference</a> · <a href="../index.html">${escapeHtml(config.title)}</a></p>\n${body}\n</main>\n</body>\n</html>\n`);
+  }
+}
+
+/** The search index as a script (`window.LITREC_SEARCH = […]`): every cell of every page, and every API symbol. */
+function searchIndexScript(chapters: RenderedChapter[], index: RenderedChapter | null, api: ApiSymbol[]): string {
+  const entries: SearchEntry[] = [
+    ...(index ? index.search.map((e) => ({ ...e, page: "index.html" })) : []),
+    ...chapters.flatMap((c) => c.search),
+    ...api.map((s) => ({ page: "api.html", id: s.anchor, chapter: "API reference", section: s.module, text: `${s.name} ${s.signature} ${s.doc ?? ""}` })),
+  ];
+  // JSON is a JavaScript expression; `<` is escaped so that no entry can close a script element.
+  return `window.LITREC_SEARCH = ${JSON.stringify(entries).replace(/</g, "\\u003c")};\n`;
+}
+
 /** Removes what an earlier render wrote (pages, PDFs, assets, figures), keeping README.md and anything else. */
 function cleanOutDir(outDir: string): void {
   if (!fs.existsSync(outDir)) return;
   for (const name of fs.readdirSync(outDir)) {
     const full = path.join(outDir, name);
     if (!isInside(outDir, full)) continue;
-    if (name === "assets" || name === "figures" || /\.(html|pdf)$/i.test(name)) fs.rmSync(full, { recursive: true, force: true });
+    if (["assets", "figures", "notebooks", "lib"].includes(name) || /\.(html|pdf)$/i.test(name)) fs.rmSync(full, { recursive: true, force: true });
   }
 }
 
@@ -384,6 +520,7 @@ export async function render(options: RenderOptions = {}): Promise<RenderResult>
   const renderer = new Renderer(config, api, collectCrossRefs(chapters), log);
 
   copyAssets(renderer.write);
+  writeSources(renderer, config, options.libDir ?? path.join(root, "lib"));
   const rendered: RenderedChapter[] = [];
   for (const ch of chapters) {
     const r = await renderChapter(renderer, ch, log);
@@ -391,13 +528,14 @@ export async function render(options: RenderOptions = {}): Promise<RenderResult>
   }
   const renderedIndex = index ? await renderer.renderChapter(index) : null;
   const apiPage = renderer.apiBody();
+  renderer.write("assets/search-index.js", searchIndexScript(rendered, renderedIndex, api));
 
   const results = rendered.flatMap((r) => r.results.map((row) => ({ ...row, chapter: r.loaded.title, source: { href: r.loaded.chapter.page, title: r.loaded.title } })));
 
   // The PDF first: the site links to it only when it exists.
   let pdf: string | null = null;
   let pdfSkipped: string | null = wantPdf ? null : "not requested";
-  const printable = printHtml(config, rendered, renderedIndex, apiPage.body);
+  const printable = printHtml(config, rendered, renderedIndex, apiIndexBody(api));
   renderer.write("print.html", printable);
   if (wantPdf) {
     const browser = options.browser === undefined ? findChromium() : options.browser;
@@ -497,11 +635,11 @@ function indexPage(
 function printHtml(config: ReportConfig, chapters: RenderedChapter[], index: RenderedChapter | null, apiBody: string): string {
   const contents = chapters
     .map((c) => `<li><a href="#chapter-${escapeHtml(path.basename(c.loaded.chapter.page, ".html"))}"><span class="number">${c.loaded.number ?? ""}</span>${escapeHtml(c.loaded.title)}</a></li>`)
-    .concat([`<li><a href="#chapter-api">API reference</a></li>`])
+    .concat([`<li><a href="#chapter-api">API index</a></li>`])
     .join("\n");
   const title = `<header class="title-page"><h1 class="title">${escapeHtml(config.title)}</h1>${config.subtitle ? `<p class="subtitle">${escapeHtml(config.subtitle)}</p>` : ""}${config.author ? `<p class="author">${escapeHtml(config.author)}</p>` : ""}${config.description ? `<p>${escapeHtml(config.description)}</p>` : ""}</header>`;
-  const indexProse = index ? index.body.replace(/^<h1 class="title">.*?<\/h1>\n?/, "") : "";
-  const sections = chapters.map((c) => `<section class="chapter" id="chapter-${escapeHtml(path.basename(c.loaded.chapter.page, ".html"))}">\n${c.body}\n</section>`);
+  const indexProse = index ? index.printBody.replace(/^<h1 class="title">.*?<\/h1>\n?/, "") : "";
+  const sections = chapters.map((c) => `<section class="chapter" id="chapter-${escapeHtml(path.basename(c.loaded.chapter.page, ".html"))}">\n${c.printBody}\n</section>`);
   // A trusted chapter's scripts do not run here: the printed report is static.
   return `${head(config.title, false)}
 <body class="print">

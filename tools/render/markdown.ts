@@ -145,6 +145,52 @@ function mathBlock(state: any, startLine: number, endLine: number, silent: boole
   return true;
 }
 
+/** The callout kinds Quarto knows, with the title each shows when the callout names none. */
+export const CALLOUTS: Record<string, string> = { note: "Note", tip: "Tip", warning: "Warning", important: "Important", caution: "Caution" };
+const CALLOUT_OPEN = /^(:{3,})\s*\{\s*\.callout-(note|tip|warning|important|caution)((?:\s+[^}]*)?)\}\s*$/;
+
+/**
+ * Quarto's callout blocks: `::: {.callout-note title="…"}` … `:::` (or `::: {.callout-tip}` with a
+ * `## Title` as its first line). The content is markdown; a callout may hold other blocks, math included.
+ */
+function calloutBlock(state: any, startLine: number, endLine: number, silent: boolean): boolean {
+  const first = state.src.slice(state.bMarks[startLine] + state.tShift[startLine], state.eMarks[startLine]);
+  const m = CALLOUT_OPEN.exec(first);
+  if (!m) return false;
+  if (silent) return true;
+  const fence = m[1];
+  let line = startLine + 1;
+  for (; line < endLine; line++) {
+    const text = state.src.slice(state.bMarks[line] + state.tShift[line], state.eMarks[line]);
+    if (state.sCount[line] < state.blkIndent && text.trim() !== "") break;
+    if (text.trim().startsWith(":::") && text.trim().length >= fence.length && /^:+$/.test(text.trim())) break;
+  }
+  const kind = m[2];
+  const titleAttr = /title\s*=\s*"([^"]*)"/.exec(m[3] ?? "");
+  let contentStart = startLine + 1;
+  let title = titleAttr ? titleAttr[1] : null;
+  const firstContent = contentStart < line ? state.src.slice(state.bMarks[contentStart] + state.tShift[contentStart], state.eMarks[contentStart]) : "";
+  if (!title && /^#{1,6}\s+\S/.test(firstContent)) {
+    title = firstContent.replace(/^#{1,6}\s+/, "").replace(/\s+#*\s*$/, "");
+    contentStart++;
+  }
+  const open = state.push("callout_open", "div", 1);
+  open.block = true;
+  open.meta = { kind, title: title ?? CALLOUTS[kind] };
+  open.map = [startLine, line];
+  const oldParent = state.parentType;
+  const oldLineMax = state.lineMax;
+  state.parentType = "callout";
+  state.lineMax = line;
+  state.md.block.tokenize(state, contentStart, line);
+  state.parentType = oldParent;
+  state.lineMax = oldLineMax;
+  const close = state.push("callout_close", "div", -1);
+  close.block = true;
+  state.line = Math.min(line + 1, endLine);
+  return true;
+}
+
 function createMarkdown(): any {
   const md: any = new (MarkdownIt as any)({
     html: true,
@@ -154,6 +200,12 @@ function createMarkdown(): any {
   });
   md.inline.ruler.before("escape", "math_inline", mathInline);
   md.block.ruler.before("fence", "math_block", mathBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
+  md.block.ruler.before("fence", "callout", calloutBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
+  md.renderer.rules.callout_open = (tokens: any, idx: number) => {
+    const { kind, title } = tokens[idx].meta;
+    return `<div class="callout callout-${kind}" role="note">\n<p class="callout-title">${md.renderInline(title)}</p>\n`;
+  };
+  md.renderer.rules.callout_close = () => "</div>\n";
   md.renderer.rules.math_inline = (tokens: any, idx: number) => renderMath(tokens[idx].content, tokens[idx].meta.display);
   md.renderer.rules.math_block = (tokens: any, idx: number) => `<div class="math display">${renderMath(tokens[idx].content, true)}</div>\n`;
 

@@ -19,7 +19,12 @@ export interface RenderedOutput {
   figure: boolean;
   /** Needs the Vega scripts on the page. */
   chart: boolean;
+  /** What the PDF prints instead, when it differs (a long stream is shortened there). */
+  print?: string;
 }
+
+/** Lines of a stream the PDF prints before it says how many more the HTML report has. */
+export const PRINTED_STREAM_LINES = 20;
 
 /** Removes ANSI colour codes and applies carriage returns (progress bars keep only their last state). */
 export function plainTerminalText(text: string): string {
@@ -141,7 +146,15 @@ export async function renderOutputs(outputs: Output[], ctx: OutputContext): Prom
       let text = sourceText(out.text ?? "");
       while (i + 1 < outputs.length && outputs[i + 1].output_type === "stream" && outputs[i + 1].name === out.name) text += sourceText(outputs[++i].text ?? "");
       text = plainTerminalText(text).replace(/\n$/, "");
-      if (text) rendered.push({ html: `<pre class="output stream ${out.name === "stderr" ? "stderr" : "stdout"}">${escapeHtml(text)}</pre>`, figure: false, chart: false });
+      if (text) {
+        const cls = `output stream ${out.name === "stderr" ? "stderr" : "stdout"}`;
+        const lines = text.split("\n");
+        const cut = lines.length > PRINTED_STREAM_LINES + 5;
+        const print = cut
+          ? `<pre class="${cls}">${escapeHtml(lines.slice(0, PRINTED_STREAM_LINES).join("\n"))}</pre>\n<p class="cell-meta folded-note">… ${lines.length - PRINTED_STREAM_LINES} more lines of output in the HTML report.</p>`
+          : undefined;
+        rendered.push({ html: `<pre class="${cls}">${escapeHtml(text)}</pre>`, figure: false, chart: false, print });
+      }
     } else if (out.output_type === "error") {
       const trace = (out.traceback ?? []).map((l) => plainTerminalText(l)).join("\n").trim();
       const head = `${out.ename ?? "Error"}: ${out.evalue ?? ""}`;

@@ -1,6 +1,6 @@
 /** The HTML around a page's content: head with the security policy, sidebar across chapters, table of contents. */
 import { escapeHtml, TocEntry } from "./markdown";
-import { CHART_SCRIPTS, STYLESHEETS } from "./assets";
+import { CHART_SCRIPTS, SEARCH_SCRIPTS, STYLESHEETS } from "./assets";
 
 export interface NavItem {
   href: string;
@@ -75,13 +75,14 @@ export function tocHtml(toc: TocEntry[]): string {
 
 export function pageHtml(p: PageShell): string {
   const title = p.pageTitle === p.siteTitle ? p.siteTitle : `${p.pageTitle} – ${p.siteTitle}`;
-  const scripts = p.charts ? [...CHART_SCRIPTS, "assets/report.js"].map((s) => `<script src="${s}"></script>`).join("\n") : "";
+  const scripts = [...SEARCH_SCRIPTS, ...(p.charts ? [...CHART_SCRIPTS, "assets/report.js"] : [])].map((s) => `<script src="${s}"></script>`).join("\n");
   return `${head(title, p.trusted)}
 <body>
 <div class="layout">
 <nav class="sidebar" aria-label="Chapters">
 <a class="brand" href="index.html">${escapeHtml(p.siteTitle)}</a>
 ${p.author ? `<div class="author">${escapeHtml(p.author)}</div>` : ""}
+<div class="search" role="search"><input id="search-input" type="search" placeholder="Search the report" aria-label="Search the report" autocomplete="off"><ol id="search-results" hidden></ol></div>
 ${navList(p.chapters, p.current, true)}
 ${navList(p.extras, p.current, false)}
 </nav>
