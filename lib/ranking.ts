@@ -5,7 +5,7 @@ import { FactorRecommender, parseParams } from "./mf";
 import { rowMatrix, bothOrders, rowSimilarity } from "./usercf";
 import { initFactorModel } from "./mf_engine";
 import { runKernel, defaultThreads, toShared, sharedArray } from "./usercf_engine";
-import { topKKernel, rankingMetricsKernel, gramMatrix, invertSpdInPlace, ialsCgSweep, gramPlusRidge, bprKernel } from "./ranking_engine";
+import { rankingMetricsKernel, gramMatrix, invertSpdInPlace, gramPlusRidge, ialsCgSweep, bprKernel, topKKernel } from "./ranking_engine";
 
 // %% notebooks/08_top_n.ipynb cell topn-005 (#5)
 
@@ -377,10 +377,7 @@ export class BprRanker extends FactorRanker {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-036 (#36)
-// The library module imports its engine; in the notebook the engine cells above define these names.
-
-// %% notebooks/08_top_n.ipynb cell topn-038 (#38)
+// %% notebooks/08_top_n.ipynb cell topn-037 (#37)
 /**
  * The top-k items of each user among all items they did not rate in `train`. Factor models are scored by the
  * threaded kernel; a model with `scoreItems` is asked user by user; any other model predicts every pair of a block
@@ -420,7 +417,7 @@ export function rankAll(model: Recommender | ItemScorer, train: Ratings, options
   return lists;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-039 (#39)
+// %% notebooks/08_top_n.ipynb cell topn-038 (#38)
 /** What `evaluateRanking` measured: metrics at each cut-off, and the seconds to fit and to rank. */
 export interface RankingEvaluation {
   metrics: RankingMetrics[]; // one per cut-off, ascending
@@ -441,7 +438,7 @@ export async function evaluateRanking(model: Recommender, train: Ratings, test: 
   return { lists, metrics: ks.map((k) => rankingMetrics(lists, rel, train, k)), seconds: { fit: (t1 - t0) / 1000, rank: (t2 - t1) / 1000 } };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-040 (#40)
+// %% notebooks/08_top_n.ipynb cell topn-039 (#39)
 /** The metric names the CLI accepts (`ndcg@10`, …) and where each lives in `RankingMetrics`. */
 export const METRIC_FIELDS: Record<string, keyof RankingMetrics> = {
   precision: "precision", recall: "recall", ndcg: "ndcg", map: "map", mrr: "mrr", hit: "hitRate", coverage: "coverage", novelty: "novelty", popularity: "popularity",
@@ -468,7 +465,7 @@ export function metricValues(evaluation: RankingEvaluation, wanted: { name: stri
   return out;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-041 (#41)
+// %% notebooks/08_top_n.ipynb cell topn-040 (#40)
 /** The chapter's ranking models by CLI name: popularity, item-knn, ease, ials, bpr. */
 export const RANKING_MODELS = ["popularity", "item-knn", "ease", "ials", "bpr"];
 

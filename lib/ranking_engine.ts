@@ -5,7 +5,7 @@
  * The k best items of each user, best first, skipping the items the user rated in training (`excludePtr`/`excludeItems`,
  * CSR by user) and -Infinity/NaN scores; ties go to the lower item index; unfilled places are item -1.
  * `mode: "given"` reads a block of precomputed scores (row r = users[r], overwritten at the excluded items);
- * `mode: "factor"` computes itemBias[i] + P_u·Q_i itself (user terms do not change a user's order).
+ * `mode: "factor"` computes itemBias[i] + P_u·Q_i itself (user terms do not change a user's order), four users per pass.
  * Rows are taken from `counter` with `Atomics.add`, so `runKernel` can share the work between threads; self-contained.
  */
 export function topKKernel(job: {
@@ -13,45 +13,60 @@ export function topKKernel(job: {
   excludePtr: Int32Array; excludeItems: Int32Array; outItems: Int32Array; outScores: Float32Array; counter: Int32Array; chunk: number;
   scores?: Float32Array; P?: Float32Array; Q?: Float32Array; itemBias?: Float32Array; factors?: number;
 }): void {
-  const { users, nItems, k, excludePtr, excludeItems, outItems, outScores, counter, chunk } = job;
+  const { users, nItems, k, excludePtr, excludeItems, outItems, outScores, counter } = job;
   const factor = job.mode === "factor";
-  const buf = factor ? new Float32Array(nItems) : (job.scores as Float32Array);
+  // Factor mode scores four users per pass over Q: each item's factors are loaded once for four dot products.
+  const G = factor ? 4 : 1;
+  const chunk = factor ? Math.max(G, job.chunk - (job.chunk % G)) : job.chunk;
+  const buf = factor ? new Float32Array(G * nItems) : (job.scores as Float32Array);
   const P = job.P as Float32Array, Q = job.Q as Float32Array, bias = job.itemBias as Float32Array, f = job.factors ?? 0;
   for (;;) {
     const first = Atomics.add(counter, 0, chunk);
     if (first >= users.length) break;
     const last = Math.min(users.length, first + chunk);
-    for (let r = first; r < last; r++) {
-      const u = users[r];
-      const base = factor ? 0 : r * nItems;
+    for (let r0 = first; r0 < last; r0 += G) {
+      const rows = Math.min(G, last - r0);
       if (factor) {
-        const pu = u * f;
+        const p0 = users[r0] * f, p1 = users[r0 + Math.min(1, rows - 1)] * f, p2 = users[r0 + Math.min(2, rows - 1)] * f, p3 = users[r0 + Math.min(3, rows - 1)] * f;
         for (let i = 0; i < nItems; i++) {
           const qi = i * f;
-          let s = bias[i];
-          for (let d = 0; d < f; d++) s += P[pu + d] * Q[qi + d];
-          buf[i] = s;
+          let s0 = bias[i], s1 = s0, s2 = s0, s3 = s0;
+          for (let d = 0; d < f; d++) {
+            const q = Q[qi + d];
+            s0 += P[p0 + d] * q;
+            s1 += P[p1 + d] * q;
+            s2 += P[p2 + d] * q;
+            s3 += P[p3 + d] * q;
+          }
+          buf[i] = s0;
+          buf[nItems + i] = s1;
+          buf[2 * nItems + i] = s2;
+          buf[3 * nItems + i] = s3;
         }
       }
-      for (let p = excludePtr[u]; p < excludePtr[u + 1]; p++) buf[base + excludeItems[p]] = -Infinity;
-      const o = r * k;
-      let filled = 0;
-      for (let i = 0; i < nItems; i++) {
-        const v = buf[base + i];
-        if (!(v > -Infinity)) continue; // -Infinity and NaN are not candidates
-        if (filled === k && !(v > outScores[o + k - 1])) continue;
-        let pos = filled < k ? filled++ : k - 1;
-        while (pos > 0 && outScores[o + pos - 1] < v) {
-          outScores[o + pos] = outScores[o + pos - 1];
-          outItems[o + pos] = outItems[o + pos - 1];
-          pos--;
+      for (let r = r0; r < r0 + rows; r++) {
+        const u = users[r];
+        const base = factor ? (r - r0) * nItems : r * nItems;
+        for (let p = excludePtr[u]; p < excludePtr[u + 1]; p++) buf[base + excludeItems[p]] = -Infinity;
+        const o = r * k;
+        let filled = 0;
+        for (let i = 0; i < nItems; i++) {
+          const v = buf[base + i];
+          if (!(v > -Infinity)) continue; // -Infinity and NaN are not candidates
+          if (filled === k && !(v > outScores[o + k - 1])) continue;
+          let pos = filled < k ? filled++ : k - 1;
+          while (pos > 0 && outScores[o + pos - 1] < v) {
+            outScores[o + pos] = outScores[o + pos - 1];
+            outItems[o + pos] = outItems[o + pos - 1];
+            pos--;
+          }
+          outScores[o + pos] = v;
+          outItems[o + pos] = i;
         }
-        outScores[o + pos] = v;
-        outItems[o + pos] = i;
-      }
-      for (let t = filled; t < k; t++) {
-        outItems[o + t] = -1;
-        outScores[o + t] = -Infinity;
+        for (let t = filled; t < k; t++) {
+          outItems[o + t] = -1;
+          outScores[o + t] = -Infinity;
+        }
       }
     }
   }
@@ -118,47 +133,119 @@ export function gramMatrix(userPtr: Int32Array, userItems: Int32Array, nUsers: n
   return G;
 }
 
+/** Columns from..i of Cholesky row i (columns before `from` are done): the scalar step of `invertSpdInPlace`. */
+export function choleskyRowTail(A: Float64Array, n: number, i: number, from: number, pivot: (i: number, s: number) => number): void {
+  const ri = i * n;
+  for (let j = from; j <= i; j++) {
+    const rj = j * n;
+    let s = A[ri + j];
+    for (let t = 0; t < j; t++) s -= A[ri + t] * A[rj + t];
+    A[ri + j] = i === j ? pivot(i, s) : s / A[rj + j];
+  }
+}
+
 /**
- * Inverts a symmetric positive-definite n×n matrix in place (row-major float64): Cholesky A = LLᵀ, then W = L⁻ᵀ
- * row by row, then A⁻¹ = W Wᵀ. Every inner loop is a dot product of two contiguous rows. Throws at a non-positive pivot.
+ * Inverts a symmetric positive-definite n×n matrix in place (row-major float64): Cholesky A = LLᵀ, then W = L⁻ᵀ,
+ * then A⁻¹ = W Wᵀ, n³/6 multiply-adds each. Every inner loop runs along contiguous rows, and each phase works on
+ * four rows or columns at once so a row read from memory serves four sums. Throws at a non-positive pivot.
  */
 export function invertSpdInPlace(A: Float64Array, n: number): Float64Array {
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    for (let j = 0; j <= i; j++) {
+  // Cholesky, L in the lower triangle: L[i][j] = (A[i][j] − Σ_{t<j} L[i][t]·L[j][t]) / L[j][j]. Four rows i at a
+  // time share each row j < i0 (read once for four dot products); the 4×4 diagonal block is finished row by row.
+  const pivot = (i: number, s: number) => {
+    if (!(s > 0)) throw new Error(`invertSpdInPlace: pivot ${i} is ${s}; the matrix is not positive definite`);
+    return Math.sqrt(s);
+  };
+  let i0 = 0;
+  for (; i0 + 3 < n; i0 += 4) {
+    const r0 = i0 * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    for (let j = 0; j < i0; j++) {
       const rj = j * n;
-      let s = A[ri + j];
-      let t = 0;
-      for (; t + 3 < j; t += 4) s -= A[ri + t] * A[rj + t] + A[ri + t + 1] * A[rj + t + 1] + A[ri + t + 2] * A[rj + t + 2] + A[ri + t + 3] * A[rj + t + 3];
-      for (; t < j; t++) s -= A[ri + t] * A[rj + t];
-      if (i === j) {
-        if (!(s > 0)) throw new Error(`invertSpdInPlace: pivot ${i} is ${s}; the matrix is not positive definite`);
-        A[ri + i] = Math.sqrt(s);
-      } else A[ri + j] = s / A[rj + j];
+      let s0 = A[r0 + j], s1 = A[r1 + j], s2 = A[r2 + j], s3 = A[r3 + j];
+      for (let t = 0; t < j; t++) {
+        const l = A[rj + t];
+        s0 -= A[r0 + t] * l;
+        s1 -= A[r1 + t] * l;
+        s2 -= A[r2 + t] * l;
+        s3 -= A[r3 + t] * l;
+      }
+      const d = A[rj + j];
+      A[r0 + j] = s0 / d;
+      A[r1 + j] = s1 / d;
+      A[r2 + j] = s2 / d;
+      A[r3 + j] = s3 / d;
     }
+    for (let i = i0; i < i0 + 4; i++) choleskyRowTail(A, n, i, i0, pivot);
   }
-  // W[j][i] = (L⁻¹)[i][j]: row i of L⁻¹ from rows of L and earlier columns of L⁻¹ (stored as rows of W).
+  for (let i = i0; i < n; i++) choleskyRowTail(A, n, i, 0, pivot);
+  // W[j][i] = (L⁻¹)[i][j] = −(Σ_{j≤t<i} L[i][t]·W[j][t]) / L[i][i]: W is upper triangular, filled four columns i
+  // at a time; each row j < i0 is read once for the four sums up to i0, which are then finished inside the block.
   const W = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    const d = A[ri + i];
+  const inverseColumnTail = (i: number, from: number) => {
+    const ri = i * n, d = A[ri + i];
     W[ri + i] = 1 / d;
-    for (let j = 0; j < i; j++) {
+    for (let j = from; j < i; j++) {
       const rj = j * n;
       let s = 0;
       for (let t = j; t < i; t++) s += A[ri + t] * W[rj + t];
       W[rj + i] = -s / d;
     }
+  };
+  let c0 = 0;
+  for (; c0 + 3 < n; c0 += 4) {
+    const r0 = c0 * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    const d0 = A[r0 + c0], d1 = A[r1 + c0 + 1], d2 = A[r2 + c0 + 2], d3 = A[r3 + c0 + 3];
+    for (let j = 0; j < c0; j++) {
+      const rj = j * n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let t = j; t < c0; t++) {
+        const w = W[rj + t];
+        s0 += A[r0 + t] * w;
+        s1 += A[r1 + t] * w;
+        s2 += A[r2 + t] * w;
+        s3 += A[r3 + t] * w;
+      }
+      const w0 = -s0 / d0;
+      const w1 = -(s1 + A[r1 + c0] * w0) / d1;
+      const w2 = -(s2 + A[r2 + c0] * w0 + A[r2 + c0 + 1] * w1) / d2;
+      const w3 = -(s3 + A[r3 + c0] * w0 + A[r3 + c0 + 1] * w1 + A[r3 + c0 + 2] * w2) / d3;
+      W[rj + c0] = w0;
+      W[rj + c0 + 1] = w1;
+      W[rj + c0 + 2] = w2;
+      W[rj + c0 + 3] = w3;
+    }
+    for (let i = c0; i < c0 + 4; i++) inverseColumnTail(i, c0);
   }
-  // (A⁻¹)[a][b] = Σ_{t ≥ max(a,b)} W[a][t]·W[b][t].
-  for (let a = 0; a < n; a++) {
+  for (let i = c0; i < n; i++) inverseColumnTail(i, 0);
+  // (A⁻¹)[a][b] = Σ_{t ≥ max(a,b)} W[a][t]·W[b][t] (W is upper triangular), four rows a at a time so that each
+  // row b is read once for four dot products.
+  let a0 = 0;
+  for (; a0 + 3 < n; a0 += 4) {
+    const r0 = a0 * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    for (let b = 0; b <= a0 + 3; b++) {
+      const rb = b * n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let t = Math.max(a0, b); t < n; t++) {
+        const w = W[rb + t];
+        s0 += W[r0 + t] * w;
+        s1 += W[r1 + t] * w;
+        s2 += W[r2 + t] * w;
+        s3 += W[r3 + t] * w;
+      }
+      // W[a][t] = 0 for t < a, so starting every sum at max(a0, b) is exact for rows a0..a0+3.
+      if (b <= a0) (A[r0 + b] = s0), (A[rb + a0] = s0);
+      if (b <= a0 + 1) (A[r1 + b] = s1), (A[rb + a0 + 1] = s1);
+      if (b <= a0 + 2) (A[r2 + b] = s2), (A[rb + a0 + 2] = s2);
+      A[r3 + b] = s3;
+      A[rb + a0 + 3] = s3;
+    }
+  }
+  for (let a = a0; a < n; a++) {
     const ra = a * n;
     for (let b = 0; b <= a; b++) {
       const rb = b * n;
       let s = 0;
-      let t = a;
-      for (; t + 3 < n; t += 4) s += W[ra + t] * W[rb + t] + W[ra + t + 1] * W[rb + t + 1] + W[ra + t + 2] * W[rb + t + 2] + W[ra + t + 3] * W[rb + t + 3];
-      for (; t < n; t++) s += W[ra + t] * W[rb + t];
+      for (let t = a; t < n; t++) s += W[ra + t] * W[rb + t];
       A[ra + b] = s;
       A[rb + a] = s;
     }
