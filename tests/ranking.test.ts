@@ -198,3 +198,18 @@ describe("litrec evaluate --metrics", () => {
     assert.strictEqual(out.rmse, null); // popularity scores are not ratings
   });
 });
+
+describe("results table with ranking metrics (tools/render/results)", () => {
+  it("gives nDCG@10 and precision@10 their own columns when a chapter reports them, and keeps the rest as notes", () => {
+    const { resultsTableText, resultsTableHtml } = require("../tools/render/results") as typeof import("../tools/render/results");
+    const rows = [{ model: "ease", seconds: 2.5, "ndcg@10": 0.3921, "precision@10": 0.3485, "map@10": 0.2678 }, { model: "baseline", rmse: 0.8732, seconds: 0.1, "ndcg@10": 0.1391, "precision@10": 0.1231 }];
+    const text = resultsTableText(rows);
+    assert.match(text, /^model\s+RMSE\s+MAE\s+ndcg@10\s+precision@10\s+time \(s\)\s+chapter$/m);
+    assert.match(text, /^ease\s+0\.3921\s+0\.3485\s+2\.5$/m);
+    assert.match(text, /^baseline\s+0\.8732\s+0\.1391\s+0\.1231\s+0\.1$/m);
+    const html = resultsTableHtml(rows);
+    assert.match(html, /<th class="num">ndcg@10<\/th>/);
+    assert.match(html, /map@10=0\.2678/);
+    assert.doesNotMatch(html, /ndcg@10=/);
+  });
+});
