@@ -4,6 +4,7 @@ export * from "./charts";
 export * from "./compare";
 export * from "./data";
 export * from "./data_parse";
+export * from "./datasets";
 export * from "./interpret";
 export * from "./mf";
 export * from "./mf_engine";

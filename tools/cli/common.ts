@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import { loadDataset, type Dataset, type LoadOptions } from "../../lib/data";
 import { DataError } from "../../lib/data_parse";
+import { builtinSource, foldFiles, isBuiltinName } from "../../lib/datasets";
 
 /** A mistake in the command line: printed with a hint to `--help`, exit code 2. */
 export class UsageError extends Error {
@@ -31,17 +32,19 @@ export interface CliArgs {
   strategy?: string; // --strategy grid|random|halving (tune)
   trials?: number; // --trials N (tune: random and halving)
   workers?: number; // --workers N (tune: trials run at once)
+  dir?: string; // --dir DIR (fetch: the cache folder)
+  url: string[]; // --url URL (repeated; fetch)
   quiet: boolean; // --quiet: no progress on stderr
   help: boolean;
   positional: string[];
 }
 
-const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "metrics"]);
+const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "dir", "url", "metrics"]);
 const FLAG_OPTIONS = new Set(["json", "quiet", "help"]);
 
 /** Parses `litrec COMMAND [options]`; `--opt value` and `--opt=value` both work; unknown options are errors. */
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { command: "", params: {}, seed: 0, json: false, n: 10, grid: [], quiet: false, help: false, positional: [] };
+  const args: CliArgs = { command: "", params: {}, seed: 0, json: false, n: 10, grid: [], url: [], quiet: false, help: false, positional: [] };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === "-h" || a === "--help") {
@@ -74,6 +77,9 @@ export function parseArgs(argv: string[]): CliArgs {
         args.params[value.slice(0, e)] = value.slice(e + 1);
         break;
       }
+      case "url":
+        args.url.push(value);
+        break;
       case "grid":
         if (!/^[^=]+=.+$/.test(value)) throw new UsageError(`--grid expects name=v1,v2,…, got '${value}'`);
         args.grid.push(value);
@@ -126,6 +132,14 @@ export class ProgressBar {
 /** Loads the dataset named by --data DIR or --train FILE [--test FILE], showing parse progress. */
 export function loadFromArgs(args: CliArgs, options: LoadOptions = {}): Dataset {
   if (args.data && (args.train || args.test)) throw new UsageError("give either --data DIR or --train FILE [--test FILE], not both");
+  // A built-in name (`--data ml-100k`) becomes its folder in the cache, for this command and the workers it starts.
+  if (args.data && isBuiltinName(args.data)) args.data = builtinSource(args.data) as string;
+  const fold = /^fold:(\d+)$/.exec(args.split ?? "");
+  if (fold) {
+    // ml-100k's canonical folds: uN.base / uN.test become the given train/test.
+    if (!args.data) throw new UsageError("--split fold:N needs --data ml-100k (or an ml-100k folder)");
+    Object.assign(args, foldFiles(args.data, Number(fold[1])), { data: undefined, split: "given" });
+  }
   if (!args.data && !args.train) throw new UsageError(args.test ? "--test needs --train FILE" : "missing --data DIR (or --train FILE --test FILE)");
   const bar = new ProgressBar("loading", args.quiet);
   let current = "";

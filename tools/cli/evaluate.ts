@@ -5,7 +5,7 @@ import { MODELS } from "../models";
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError, fmtInt } from "./common";
 
 export const usage =
-  "litrec evaluate --data DIR | --train FILE --test FILE  --model NAME [--param k=v …] [--split random:0.2|temporal:0.2|given|user:0.25|loo] [--metrics ndcg@10,precision@10,recall@10,map@10] [--seed N] [--json]";
+  "litrec evaluate --data DIR | --train FILE --test FILE  --model NAME [--param k=v …] [--split random:0.2|temporal:0.2|given|fold:1|user:0.25|loo] [--metrics ndcg@10,precision@10,recall@10,map@10] [--seed N] [--json]";
 
 /** The registered model named by --model, built from --param pairs. */
 export function modelFromArgs(args: CliArgs) {
