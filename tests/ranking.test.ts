@@ -196,6 +196,10 @@ describe("litrec evaluate --metrics", () => {
     for (const name of ["ndcg@10", "precision@10", "recall@10", "map@10"]) assert.ok(out[name] > 0 && out[name] < 1, `${name} = ${out[name]}`);
     assert.strictEqual(out.split, "user:0.25");
     assert.strictEqual(out.rmse, null); // popularity scores are not ratings
+    const bad = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "tools", "litrec.ts"), "evaluate", "--data", path.join(ROOT, "data", "ml-latest-small"),
+      "--model", "ease", "--metrics", "ndcg"], { cwd: ROOT, encoding: "utf8" });
+    assert.strictEqual(bad.status, 2);
+    assert.match(bad.stderr, /--metrics: expected names like ndcg@10/);
   });
 });
 

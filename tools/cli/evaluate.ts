@@ -15,11 +15,20 @@ export function modelFromArgs(args: CliArgs) {
   return entry.create(args.params);
 }
 
+/** The ranking metrics named by --metrics (the four of the benchmark when absent); a bad name is a usage error. */
+function metricsFromArgs(text = "ndcg@10,precision@10,recall@10,map@10") {
+  try {
+    return parseMetricList(text);
+  } catch (e: any) {
+    throw new UsageError(e.message);
+  }
+}
+
 export async function run(args: CliArgs): Promise<number> {
   const model = modelFromArgs(args); // fail on a bad --model before loading anything
   // Ranking metrics when asked for, and always for a ranking model (whose scores are not ratings).
   const isRanker = (model as { kind?: string }).kind === "ranking";
-  const wanted = args.metrics || isRanker ? parseMetricList(args.metrics ?? "ndcg@10,precision@10,recall@10,map@10") : [];
+  const wanted = args.metrics || isRanker ? metricsFromArgs(args.metrics) : [];
   const t0 = performance.now();
   const ds = loadFromArgs(args);
   const { train, test, spec } = rankingSplit(ds, args.split, args.seed);
