@@ -9,6 +9,8 @@ export * from "./interpret";
 export * from "./mf";
 export * from "./mf_engine";
 export * from "./ncf";
+export * from "./ranking";
+export * from "./ranking_engine";
 export * from "./stats";
 export * from "./tf_backend";
 export * from "./tuning";

@@ -21,7 +21,8 @@ export interface CliArgs {
   test?: string; // --test FILE
   model?: string; // --model NAME
   params: Record<string, string>; // --param k=v (repeated)
-  split?: string; // --split random:0.2|temporal:0.2|given
+  split?: string; // --split random:0.2|temporal:0.2|given|user:0.25|user-temporal:0.25|loo|loo-random
+  metrics?: string; // --metrics ndcg@10,precision@10 (evaluate: ranking metrics)
   seed: number; // --seed N (default 0)
   json: boolean; // --json: one JSON object on stdout
   user?: string; // --user ID (recommend)
@@ -41,7 +42,7 @@ export interface CliArgs {
   positional: string[];
 }
 
-const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "duplicates", "unknown-users", "dir", "url"]);
+const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "duplicates", "unknown-users", "dir", "url", "metrics"]);
 /** The choices of the options that name a documented data policy. */
 const POLICY_OPTIONS: Record<string, { field: "duplicates" | "unknownUsers"; choices: readonly string[] }> = {
   duplicates: { field: "duplicates", choices: ["first", "last", "mean", "error"] },
