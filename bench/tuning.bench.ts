@@ -7,7 +7,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runStudy, Study, toyObjective, type SearchSpace, type StudyConfig } from "../lib/tuning";
+import { type SearchSpace } from "../lib/tuning";
+import { Study, type StudyConfig } from "../lib/tuning_store";
+import { runStudy } from "../lib/tuning_runner";
+import { toyObjective } from "../lib/tuning_objectives";
 import { SGD_DEFAULTS } from "../lib/mf";
 
 const quick = process.env.BENCH_QUICK === "1";

@@ -3,16 +3,60 @@
 import * as fs from "fs";
 
 // %% notebooks/01_data.ipynb cell data-005 (#4)
-/** An input problem: the message starts with `file:line:` so an editor can jump to it. */
+/** Control characters (C0, DEL and C1, where terminal escape sequences live) as `\t`, `\r`, `\n` or `\xNN`. */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === "\t" ? "\\t" : c === "\r" ? "\\r" : c === "\n" ? "\\n" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/** An input problem: the message starts with `file:line:` so an editor can jump to it; it is one line, without control characters. */
 export class DataError extends Error {
   constructor(
     readonly file: string, // the file at fault
     readonly line: number | null, // 1-based line, or null when the whole file is at fault
     readonly reason: string, // what is wrong, without the location
   ) {
-    super(line === null ? `${file}: ${reason}` : `${file}:${line}: ${reason}`);
+    super(escapeControls(line === null ? `${file}: ${reason}` : `${file}:${line}: ${reason}`));
     this.name = "DataError";
   }
+}
+
+/** How much of an input line an error message quotes. */
+export const MAX_QUOTED = 200;
+
+/** Bytes [start, end) of a line, quoted for an error message: at most 200 of them, then how long the whole was. */
+export function quoteBytes(buf: Uint8Array, start: number, end: number): string {
+  const shown = Buffer.from(buf.buffer, buf.byteOffset + start, Math.max(0, Math.min(end - start, MAX_QUOTED))).toString("latin1");
+  return end - start > MAX_QUOTED ? `${shown}… (${(end - start).toLocaleString("en-US")} bytes)` : shown;
+}
+
+/** A piece of decoded text, quoted the same way. */
+export function quoteText(text: string): string {
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length.toLocaleString("en-US")} characters)` : text;
+}
+
+/** Why a file could not be opened or read, in words. */
+export function fileProblem(e: any): string {
+  const words: Record<string, string> = { ENOENT: "no such file", EISDIR: "is a folder, not a file", EACCES: "permission denied" };
+  return words[e?.code] ?? String(e?.message ?? e);
+}
+
+/**
+ * Refuses bytes that are not 8-bit text before any line is read: UTF-16 (a byte-order mark, or a NUL in
+ * every other byte) would otherwise be reported as a bad user id, and a binary file as garbage.
+ */
+export function checkTextBytes(file: string, head: Uint8Array): void {
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)))
+    throw new DataError(file, null, `is UTF-16 text (byte-order mark ${head[0] === 0xff ? "FF FE" : "FE FF"}); save it as UTF-8`);
+  const first = head.indexOf(0);
+  if (first < 0) return;
+  const sample = head.subarray(0, 4096);
+  let nuls = 0;
+  for (let p = 0; p < sample.length; p++) if (sample[p] === 0) nuls++;
+  if (nuls * 3 >= sample.length) throw new DataError(file, null, "looks like UTF-16 text without a byte-order mark (a NUL in every other byte); save it as UTF-8");
+  let line = 1;
+  for (let p = 0; p < first; p++) if (head[p] === 10) line++;
+  throw new DataError(file, line, "contains a NUL byte: this is not a text file");
 }
 
 // %% notebooks/01_data.ipynb cell data-008 (#7)
@@ -138,7 +182,12 @@ export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): 
   return p === end && digits > 0 ? sign * x : NaN;
 }
 
-/** A date `YYYY-MM-DD` (optionally followed by a time) or a Unix timestamp in seconds, as a day number; NaN if neither. */
+/** Unix timestamps from this value on count milliseconds (as seconds they would be past the year 5138). */
+export const MILLISECOND_TIMESTAMPS = 1e11;
+/** Timestamps from this value on are no date at all (as milliseconds, past the year 5138). */
+export const MAX_TIMESTAMP = 1e14;
+
+/** A date `YYYY-MM-DD` (optionally followed by a time) or a Unix timestamp (seconds, or milliseconds from 10¹¹), as a day number; NaN if neither. */
 export function parseDayBytes(buf: Uint8Array, start: number, end: number): number {
   if (end - start >= 10 && buf[start + 4] === 45 && buf[start + 7] === 45) {
     const y = parseIdBytes(buf, start, start + 4);
@@ -155,7 +204,8 @@ export function parseDayBytes(buf: Uint8Array, start: number, end: number): numb
     if (digit < 0 || digit > 9) return NaN;
     seconds = seconds * 10 + digit;
   }
-  return Math.floor(seconds / 86400);
+  if (seconds >= MAX_TIMESTAMP) return NaN;
+  return Math.floor((seconds >= MILLISECOND_TIMESTAMPS ? seconds / 1000 : seconds) / 86400);
 }
 
 // %% notebooks/01_data.ipynb cell data-016 (#15)
@@ -177,7 +227,44 @@ export interface ParsedRatingFile {
   datedRatings: number; // ratings that carried a date or timestamp
 }
 
+/** Bytes read at a time; also the longest line accepted. */
 export const CHUNK_BYTES = 8 << 20;
+
+/** Where the parser is in a file: lines seen, what was skipped, and the column order a header gave. */
+export interface ParseState {
+  line: number; // lines seen so far
+  blankLines: number;
+  header: string | null; // the header line, once read
+  datedRatings: number;
+  first: boolean; // the next line is the file's first
+  order: Int32Array | null; // physical field of user, item, rating, date (-1: none) when a header reorders them
+  fields: number; // fields per line a reordering header announced
+}
+
+/** The names a header may give each column (case-insensitive): user, item, rating, date. */
+export const HEADER_COLUMNS: Record<string, number> = {
+  userid: 0, user: 0, user_id: 0, movieid: 1, itemid: 1, item: 1, movie: 1, movie_id: 1, item_id: 1,
+  rating: 2, timestamp: 3, date: 3, time: 3,
+};
+
+/**
+ * Reads a header's column names into the field positions of user, item, rating and date (`movieId,userId,…`
+ * works); null when they are in the usual order. An unknown, repeated or missing column is an error.
+ */
+export function headerOrder(file: string, names: string[]): Int32Array | null {
+  const order = new Int32Array([-1, -1, -1, -1]);
+  names.forEach((raw, physical) => {
+    const name = raw.trim().replace(/^"(.*)"$/, "$1");
+    const logical = HEADER_COLUMNS[name.toLowerCase()];
+    if (logical === undefined)
+      throw new DataError(file, 1, `header column '${quoteText(name)}' is not one of userId, movieId (or itemId), rating, timestamp`);
+    if (order[logical] >= 0) throw new DataError(file, 1, `header names the ${["user", "item", "rating", "date"][logical]} column twice`);
+    order[logical] = physical;
+  });
+  for (const [logical, what] of ["user", "item", "rating"].entries())
+    if (order[logical] < 0) throw new DataError(file, 1, `header has no ${what} column (expected userId, movieId, rating[, timestamp])`);
+  return order.every((physical, logical) => physical === logical || (logical === 3 && physical < 0)) ? null : order;
+}
 
 /** Parses a whole rating file into typed columns; throws DataError at the first bad line. */
 export function parseRatingFile(
@@ -189,10 +276,12 @@ export function parseRatingFile(
   try {
     fd = fs.openSync(file, "r");
   } catch (e: any) {
-    throw new DataError(file, null, e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a folder, not a file" : e.message);
+    throw new DataError(file, null, fileProblem(e));
   }
   try {
-    const totalBytes = fs.fstatSync(fd).size;
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new DataError(file, null, "is a folder, not a file");
+    const totalBytes = stat.size;
     if (totalBytes === 0) throw new DataError(file, null, "the file is empty");
     // Size the columns from the average line length of four 64 KB samples spread over the file (+3%), so a
     // big file needs no regrowth and the columns can be trimmed to views instead of copies.
@@ -200,20 +289,18 @@ export function parseRatingFile(
     let sampledBytes = 0, sampledLines = 0;
     for (const at of totalBytes > 4 * head.length ? [0, 0.25, 0.5, 0.75] : [0]) {
       const got = fs.readSync(fd, head, 0, head.length, Math.floor(at * totalBytes));
+      if (at === 0) checkTextBytes(file, head.subarray(0, got));
       sampledBytes += got;
       for (let p = 0; p < got; p++) if (head[p] === 10) sampledLines++;
     }
     const columns = new RatingColumns(Math.ceil((totalBytes / Math.max(1, sampledBytes)) * Math.max(1, sampledLines) * 1.03) + 64);
-    const state = { line: 0, blankLines: 0, header: null as string | null, datedRatings: 0, first: true };
-    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    const state: ParseState = { line: 0, blankLines: 0, header: null, datedRatings: 0, first: true, order: null, fields: 0 };
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let carry = 0; // bytes of an unfinished line at the front of buf
     let bytesRead = 0;
     for (;;) {
-      if (carry === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2); // a line longer than the buffer
-        buf.copy(bigger, 0, 0, carry);
-        buf = bigger;
-      }
+      if (carry === buf.length) // one line fills the whole buffer: memory stays bounded, the parse stops
+        throw new DataError(file, state.line + 1, `line longer than ${CHUNK_BYTES >> 20} MB (it starts '${quoteBytes(buf, 0, 40)}…'): not a rating file?`);
       const n = fs.readSync(fd, buf, carry, buf.length - carry, null);
       bytesRead += n;
       const end = carry + n;
@@ -228,6 +315,13 @@ export function parseRatingFile(
     }
     columns.trim();
     if (columns.size === 0) throw new DataError(file, null, `no ratings in ${state.line} line(s)`);
+    if (state.datedRatings > 0 && state.datedRatings < columns.size) {
+      // A file is dated on every line or on none: one undated line would silently take every date away.
+      const firstDated = columns.days[0] !== MISSING_DAY;
+      let k = 0;
+      while ((columns.days[k] !== MISSING_DAY) === firstDated) k++;
+      throw new DataError(file, columns.lines[k], `${firstDated ? "no date on this line, but there is one on line" : "a date on this line, but none on line"} ${columns.lines[0]}: a file gives a date on every line or on none`);
+    }
     return { file, columns, lines: state.line, blankLines: state.blankLines, header: state.header, datedRatings: state.datedRatings };
   } finally {
     fs.closeSync(fd);
@@ -343,7 +437,7 @@ export function parseSimpleLine(
         seconds = seconds * 10 + c;
         p++;
       }
-      if (p === t0 || p - t0 > 15) return -1;
+      if (p === t0 || p - t0 > 15 || seconds >= MILLISECOND_TIMESTAMPS) return -1; // milliseconds: the general path
       day = Math.floor(seconds / 86400);
     }
   }
@@ -371,15 +465,15 @@ export function parseLines(
   atEof: boolean,
   format: LineFormat,
   out: RatingColumns,
-  state: { line: number; blankLines: number; header: string | null; datedRatings: number; first: boolean },
+  state: ParseState,
 ): number {
   const sepKind = format.separator === "whitespace" ? 0 : format.separator === "comma" ? 1 : 2;
   const bounds = new Int32Array(10); // start/end of up to 5 fields
   const { minRating, maxRating } = format;
   let pos = start;
   while (pos < end) {
-    if (!state.first) {
-      // the first line may be a header: the general path decides
+    if (!state.first && state.order === null) {
+      // the first line may be a header, and a header may reorder the columns: the general path decides
       const next = parseSimpleLine(buf, pos, end, sepKind, minRating, maxRating, out, state);
       if (next >= 0) {
         pos = next;
@@ -440,25 +534,47 @@ export function parseLines(
       state.blankLines++;
       continue;
     }
-    const user = parseIdBytes(buf, bounds[0], bounds[1]);
-    if (Number.isNaN(user) && isFirst && format.allowHeader) {
-      state.header = buf.toString("latin1", bounds[0], lineEnd);
+    if (Number.isNaN(parseIdBytes(buf, bounds[0], bounds[1])) && isFirst && format.allowHeader) {
+      state.header = quoteBytes(buf, bounds[0], lineEnd);
+      if (nFields > 4) throw new DataError(file, lineNo, `header has ${nFields} columns, expected 3 or 4 (userId, movieId, rating[, timestamp]): '${state.header}'`);
+      const names: string[] = [];
+      for (let f = 0; f < nFields; f++) names.push(buf.toString("latin1", bounds[2 * f], bounds[2 * f + 1]));
+      state.order = headerOrder(file, names);
+      state.fields = nFields;
       continue;
     }
-    if (nFields < 3 || nFields > 4) {
-      throw new DataError(file, lineNo, `expected 3 or 4 fields (user, item, rating[, date]), found ${nFields}: '${buf.toString("latin1", bounds[0], lineEnd)}'`);
+    if (state.order) {
+      // The header's order: move the fields to user, item, rating, date.
+      if (nFields !== state.fields)
+        throw new DataError(file, lineNo, `expected ${state.fields} fields as the header says, found ${nFields}: '${quoteBytes(buf, bounds[0], lineEnd)}'`);
+      const physical = bounds.slice(0, 8);
+      for (let logical = 0; logical < 4; logical++) {
+        const at = state.order[logical];
+        bounds[2 * logical] = at < 0 ? 0 : physical[2 * at];
+        bounds[2 * logical + 1] = at < 0 ? 0 : physical[2 * at + 1];
+      }
+      nFields = state.order[3] < 0 ? 3 : 4;
     }
-    if (Number.isNaN(user)) throw new DataError(file, lineNo, `user id '${buf.toString("latin1", bounds[0], bounds[1])}' is not a non-negative integer`);
+    if (nFields < 3 || nFields > 4) {
+      throw new DataError(file, lineNo, `expected 3 or 4 fields (user, item, rating[, date]), found ${nFields}: '${quoteBytes(buf, pos, lineEnd)}'`);
+    }
+    const user = parseIdBytes(buf, bounds[0], bounds[1]);
+    if (Number.isNaN(user)) throw new DataError(file, lineNo, `user id '${quoteBytes(buf, bounds[0], bounds[1])}' is not a non-negative integer`);
     const item = parseIdBytes(buf, bounds[2], bounds[3]);
-    if (Number.isNaN(item)) throw new DataError(file, lineNo, `item id '${buf.toString("latin1", bounds[2], bounds[3])}' is not a non-negative integer`);
+    if (Number.isNaN(item)) throw new DataError(file, lineNo, `item id '${quoteBytes(buf, bounds[2], bounds[3])}' is not a non-negative integer`);
     const rating = parseDecimalBytes(buf, bounds[4], bounds[5]);
-    if (Number.isNaN(rating)) throw new DataError(file, lineNo, `rating '${buf.toString("latin1", bounds[4], bounds[5])}' is not a number`);
+    if (Number.isNaN(rating)) throw new DataError(file, lineNo, `rating '${quoteBytes(buf, bounds[4], bounds[5])}' is not a number`);
     if (rating < minRating || rating > maxRating)
-      throw new DataError(file, lineNo, `rating ${buf.toString("latin1", bounds[4], bounds[5])} is outside ${minRating}–${maxRating}`);
+      throw new DataError(file, lineNo, `rating ${quoteBytes(buf, bounds[4], bounds[5])} is outside ${minRating}–${maxRating}`);
     let day = MISSING_DAY;
     if (nFields === 4) {
       day = parseDayBytes(buf, bounds[6], bounds[7]);
-      if (Number.isNaN(day)) throw new DataError(file, lineNo, `date '${buf.toString("latin1", bounds[6], bounds[7])}' is neither YYYY-MM-DD nor a Unix timestamp`);
+      if (Number.isNaN(day)) {
+        const text = quoteBytes(buf, bounds[6], bounds[7]);
+        throw new DataError(file, lineNo, /^\d{12,}$/.test(text)
+          ? `timestamp ${text} is too large for seconds or milliseconds (past the year 5138)`
+          : `date '${text}' is neither YYYY-MM-DD nor a Unix timestamp`);
+      }
       state.datedRatings++;
     }
     if (out.size === out.users.length) out.grow();

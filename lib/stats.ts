@@ -7,7 +7,7 @@ import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import fCdf from "@stdlib/stats-base-dists-f-cdf";
 
-// %% notebooks/04_tuning.ipynb cell tuning-039 (#39)
+// %% notebooks/04_tuning.ipynb cell tuning-039 (#40)
 /** The outcome of a hypothesis test. */
 export interface HypothesisTest {
   test: string;      // the test's name
@@ -19,7 +19,7 @@ export interface HypothesisTest {
 /** Samples to compare: one array of numbers per group. */
 export type SampleGroups = ArrayLike<number>[];
 
-// %% notebooks/04_tuning.ipynb cell tuning-040 (#40)
+// %% notebooks/04_tuning.ipynb cell tuning-040 (#41)
 /** Flattens groups into one value array and a parallel array of group labels (stdlib's input shape). */
 function flattenGroups(groups: SampleGroups): { values: number[]; labels: number[] } {
   const values: number[] = [], labels: number[] = [];
@@ -51,7 +51,7 @@ function sampleMean(values: ArrayLike<number>): number {
   return s / values.length;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-042 (#42)
+// %% notebooks/04_tuning.ipynb cell tuning-042 (#43)
 /** Evaluates c[0] + c[1]·x + c[2]·x² + … */
 function polynomial(c: readonly number[], x: number): number {
   let y = 0;
@@ -70,7 +70,7 @@ const SW = {
   g: [-2.273, 0.459],                                            // γ(n) for n ≤ 11
 };
 
-// %% notebooks/04_tuning.ipynb cell tuning-043 (#43)
+// %% notebooks/04_tuning.ipynb cell tuning-043 (#44)
 /** The Shapiro–Wilk coefficients a_1 … a_n (antisymmetric, Σa² = 1) by Royston's approximation. */
 export function shapiroWilkCoefficients(n: number): Float64Array {
   if (n < 3) throw new Error(`shapiroWilk: needs at least 3 values, got ${n}`);
@@ -149,7 +149,7 @@ export function shapiroWilkPValue(w: number, n: number): number {
   return 1 - normalCdf(y, mean, sd);
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-046 (#46)
+// %% notebooks/04_tuning.ipynb cell tuning-046 (#47)
 /** One-way ANOVA F test that the group means are equal; stdlib's implementation. */
 export function anovaOneWay(groups: SampleGroups): HypothesisTest {
   checkGroups(groups, 1, "anovaOneWay");
@@ -169,7 +169,7 @@ export function kruskalWallis(groups: SampleGroups): HypothesisTest {
   return { test: "Kruskal–Wallis", statistic: r.statistic, pValue: r.pValue, df: [r.df] };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-048 (#48)
+// %% notebooks/04_tuning.ipynb cell tuning-048 (#49)
 /** Bartlett's test that the groups share one variance (sensitive to non-normality); stdlib's implementation. */
 export function bartlett(groups: SampleGroups): HypothesisTest {
   checkGroups(groups, 2, "bartlett");
@@ -192,7 +192,7 @@ export function levene(groups: SampleGroups, center: "mean" | "median" = "median
   return { ...f, test: center === "mean" ? "Levene (mean)" : "Brown–Forsythe (Levene, median)" };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-051 (#51)
+// %% notebooks/04_tuning.ipynb cell tuning-051 (#52)
 /** Ranks 1..n with ties given their average rank (midranks), plus Σ(t³ − t) over tie groups. */
 export function midranks(values: ArrayLike<number>): { ranks: Float64Array; tieSum: number } {
   const n = values.length;
@@ -211,7 +211,7 @@ export function midranks(values: ArrayLike<number>): { ranks: Float64Array; tieS
   return { ranks, tieSum };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-052 (#52)
+// %% notebooks/04_tuning.ipynb cell tuning-052 (#53)
 /** Holm's step-down adjustment of p-values for multiple comparisons (R's `p.adjust(p, "holm")`). */
 export function holm(pValues: ArrayLike<number>): Float64Array {
   const m = pValues.length;
@@ -225,7 +225,7 @@ export function holm(pValues: ArrayLike<number>): Float64Array {
   return adjusted;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-053 (#53)
+// %% notebooks/04_tuning.ipynb cell tuning-053 (#54)
 /** One pairwise comparison of Dunn's test. */
 export interface DunnComparison {
   a: number;          // index of the first group

@@ -111,24 +111,30 @@ describe("data: parsing", () => {
       const kind = Math.floor(random() * 6);
       const date = `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
       const seconds = Math.floor(random() * 2e9);
+      const stamp = random() < 0.3 && seconds >= 1e8 ? String(seconds * 1000 + Math.floor(random() * 1000)) : String(seconds); // milliseconds too
       const sep = kind === 4 ? "\t" : kind === 5 ? "  " : " ";
       const ratingText = kind === 3 ? `+${rating}` : String(rating);
-      const tail = kind === 0 ? "" : kind === 1 ? `${sep}${seconds}` : `${sep}${date}`;
+      const tail = kind === 0 ? "" : kind === 1 ? `${sep}${stamp}` : `${sep}${date}`;
       text.push(`${user}${sep}${item}${sep}${ratingText}${tail}${kind === 2 ? " " : ""}${k % 7 === 0 ? "\r" : ""}`);
       expected.push({ user, item, rating, day: kind === 0 ? null : kind === 1 ? Math.floor(seconds / 86400) : daysFromCivil(y, m, d) });
     }
-    const file = path.join(dir, "mixed.txt");
-    fs.writeFileSync(file, text.join("\n") + "\n");
-    const p = parseRatingFile(file, { ...SPACE, minRating: 0.5 });
-    assert.strictEqual(p.columns.size, expected.length);
-    expected.forEach((e, k) => {
-      assert.strictEqual(p.columns.users[k], e.user, `user, line ${k + 1}`);
-      assert.strictEqual(p.columns.items[k], e.item, `item, line ${k + 1}`);
-      assert.strictEqual(p.columns.values[k], Math.fround(e.rating), `rating, line ${k + 1}`);
-      if (e.day !== null) assert.strictEqual(p.columns.days[k], e.day, `day, line ${k + 1}`);
-      assert.strictEqual(p.columns.lines[k], k + 1);
-    });
-    assert.strictEqual(p.datedRatings, expected.filter((e) => e.day !== null).length);
+    // A file is dated on every line or on none: the undated lines go to a file of their own.
+    for (const dated of [true, false]) {
+      const keep = expected.map((e, k) => k).filter((k) => (expected[k].day !== null) === dated);
+      const file = path.join(dir, dated ? "mixed.txt" : "undated.txt");
+      fs.writeFileSync(file, keep.map((k) => text[k]).join("\n") + "\n");
+      const p = parseRatingFile(file, { ...SPACE, minRating: 0.5 });
+      assert.strictEqual(p.columns.size, keep.length);
+      keep.forEach((k, j) => {
+        const e = expected[k];
+        assert.strictEqual(p.columns.users[j], e.user, `user, line ${j + 1}`);
+        assert.strictEqual(p.columns.items[j], e.item, `item, line ${j + 1}`);
+        assert.strictEqual(p.columns.values[j], Math.fround(e.rating), `rating, line ${j + 1}`);
+        if (e.day !== null) assert.strictEqual(p.columns.days[j], e.day, `day, line ${j + 1}`);
+        assert.strictEqual(p.columns.lines[j], j + 1);
+      });
+      assert.strictEqual(p.datedRatings, dated ? keep.length : 0);
+    }
     fs.rmSync(dir, { recursive: true });
   });
 

@@ -4,10 +4,10 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  crossValidationObjective, describeSpace, gridPoints, randomPoint, rungEpochs, runStudy, strategyCandidates, Study, survivesRung,
-  toyObjective, workOnStudy, type FoldObjective, type SearchSpace, type StudyConfig,
-} from "../lib/tuning";
+import { describeSpace, gridPoints, randomPoint, rungEpochs, strategyCandidates, survivesRung, type SearchSpace } from "../lib/tuning";
+import { Study, type StudyConfig } from "../lib/tuning_store";
+import { runStudy, workOnStudy, type FoldObjective } from "../lib/tuning_runner";
+import { crossValidationObjective, toyObjective } from "../lib/tuning_objectives";
 import { GlobalMeanRecommender, kFold, loadDataset, rmse } from "../lib/data";
 
 const space: SearchSpace = {
@@ -129,7 +129,7 @@ describe("tuning: the study store", () => {
   it("resumes an interrupted study without repeating or losing finished folds", async () => {
     const file = path.join(dir, "s.db");
     // A first run does 10 folds, then its process "dies" while holding one more.
-    const study = Study.open(file, "grid", gridConfig);
+    const study = Study.open(file, "grid", gridConfig, { leaseSeconds: 0.2 });
     study.enqueue();
     const first = counting(toyObjective({ maxEpochs: 12 }));
     for (let n = 0; n < 10; n++) {
@@ -137,7 +137,7 @@ describe("tuning: the study store", () => {
       const r = await first.f(task.params, task.fold, (e, v, t) => study.reportEpoch(task, e, v, t));
       study.finishFold(task, { state: "complete", validation: r.validation, train: r.train, epochs: r.epochs, seconds: 0 });
     }
-    const abandoned = study.claim(`${os.hostname()}:999999999:0`)!; // a process id that does not exist
+    const abandoned = study.claim(`${os.hostname()}:999999999:0:dead`)!; // a worker that dies: nothing renews its lease
     study.reportEpoch(abandoned, 1, 1.5);
     study.close();
     // The second run picks up the rest.
@@ -152,11 +152,109 @@ describe("tuning: the study store", () => {
     assert.equal(reopened.enqueue(), 0); // nothing new to add
     reopened.close();
   });
+  it("a claim by a live foreign process (a reused process id) expires with its lease: the resumed run finishes every trial", async () => {
+    const file = path.join(dir, "s.db");
+    const config: StudyConfig = { ...gridConfig, strategy: { kind: "grid" } };
+    const uninterrupted = await runStudy(path.join(dir, "whole.db"), "grid", config, { objective: toyObjective({ maxEpochs: 12 }) });
+    const study = Study.open(file, "grid", config, { leaseSeconds: 0.3 });
+    study.enqueue();
+    // Trial 5 fold 0 (k=16, λ=0.01: the true best) is claimed under the name of a process that is alive (pid 1, or this one).
+    let task = study.claim(`${os.hostname()}:1:0:foreign`)!;
+    while (task.number !== 5) {
+      study.finishFold(task, { state: "complete", ...(await toyObjective({ maxEpochs: 12 })(task.params, task.fold, () => true)), seconds: 0 });
+      task = study.claim(`${os.hostname()}:1:0:foreign`)!;
+    }
+    study.close();
+    const trials = await runStudy(file, "grid", config, { objective: toyObjective({ maxEpochs: 12 }), leaseSeconds: 0.3 });
+    assert.deepEqual(trials.map((t) => t.state), Array(12).fill("complete"));
+    const best = (ts: typeof trials) => ts.filter((t) => t.state === "complete").sort((a, b) => a.value! - b.value!)[0];
+    assert.deepEqual(best(trials).params, best(uninterrupted).params);
+    assert.deepEqual(best(trials).params, { epochs: 12, k: 16, lambda: 0.01 });
+    trials.forEach((t, i) => assert.ok(Math.abs(t.value! - uninterrupted[i].value!) < 1e-12));
+  });
+  it("a worker process killed mid-fold: its fold is redone, every trial completes, the best is the uninterrupted run's", async function () {
+    this.timeout(60_000);
+    const file = path.join(dir, "killed.db");
+    const config: StudyConfig = { ...gridConfig, strategy: { kind: "random", trials: 6, seed: 3 } };
+    const uninterrupted = await runStudy(path.join(dir, "whole.db"), "r", config, { objective: toyObjective({ maxEpochs: 12 }) });
+    // The child runs the toy objective at ~20 ms per epoch and says when it is in the middle of its fourth fold.
+    const child = `
+      const t = { ...require(${JSON.stringify(require.resolve("../lib/tuning_runner"))}), ...require(${JSON.stringify(require.resolve("../lib/tuning_objectives"))}) };
+      const toy = t.toyObjective({ maxEpochs: 12 });
+      let folds = 0;
+      const slow = (p, f, report) => { const n = ++folds; return toy(p, f, (e, v, tr) => {
+        const end = Date.now() + 20; while (Date.now() < end);
+        if (n === 4 && e === 6) console.log("mid-fold " + JSON.stringify(p) + " " + f);
+        return report(e, v, tr); }); };
+      t.runStudy(${JSON.stringify(file)}, "r", ${JSON.stringify(config)}, { objective: slow, leaseSeconds: 0.5 });`;
+    const p = spawn(process.execPath, ["-r", require.resolve("tsx/cjs"), "-e", child], { stdio: ["ignore", "pipe", "inherit"] });
+    const killedAt = await new Promise<string>((resolve) => {
+      let out = "";
+      p.stdout.on("data", (d) => {
+        out += d;
+        const m = /mid-fold (.*)\n/.exec(out);
+        if (m) { p.kill("SIGKILL"); resolve(m[1]); }
+      });
+    });
+    await new Promise((resolve) => p.on("exit", resolve));
+    let study = Study.open(file, "r");
+    const held = study.foldRuns().filter((f) => f.state === "running");
+    assert.equal(held.length, 1, "the killed worker held one fold");
+    assert.equal(study.counts().complete, 1, "three folds of 18 were done: one trial complete");
+    study.close();
+    const trials = await runStudy(file, "r", config, { objective: toyObjective({ maxEpochs: 12 }), leaseSeconds: 0.5 });
+    assert.deepEqual(trials.map((t) => t.state), Array(6).fill("complete"));
+    trials.forEach((t, i) => assert.ok(Math.abs(t.value! - uninterrupted[i].value!) < 1e-12, `trial ${i}: same value as uninterrupted`));
+    const best = (ts: typeof trials) => ts.slice().sort((a, b) => a.value! - b.value!)[0].params;
+    assert.deepEqual(best(trials), best(uninterrupted));
+    study = Study.open(file, "r");
+    assert.equal(study.epochs().length, 6 * 3 * 12, "the killed fold's partial epochs were replaced, none doubled");
+    const redone = study.foldRuns().find((f) => f.number === held[0].number && f.fold === held[0].fold)!;
+    assert.notEqual(redone.worker, held[0].worker);
+    assert.match(killedAt, new RegExp(` ${held[0].fold}$`));
+    study.close();
+  });
+  it("a fold longer than its lease stays with its worker (the heartbeat renews it); a second process waits and reports every trial", async function () {
+    this.timeout(60_000);
+    const file = path.join(dir, "long.db");
+    const config: StudyConfig = { ...gridConfig, folds: 2, strategy: { kind: "random", trials: 4, seed: 5 } };
+    // Each fold blocks its thread for ~1 s, twice the 0.5 s lease.
+    const child = `
+      const t = { ...require(${JSON.stringify(require.resolve("../lib/tuning_runner"))}), ...require(${JSON.stringify(require.resolve("../lib/tuning_objectives"))}) };
+      const toy = t.toyObjective({ maxEpochs: 12 });
+      const slow = (p, f, report) => { console.log("run " + JSON.stringify(p) + " " + f); return toy(p, f, (e, v, tr) => { const end = Date.now() + 85; while (Date.now() < end); return report(e, v, tr); }); };
+      t.runStudy(${JSON.stringify(file)}, "long", ${JSON.stringify(config)}, { objective: slow, leaseSeconds: 0.5 })
+        .then((trials) => { console.log("states " + trials.map((x) => x.state).join(",")); process.exit(0); }, (e) => { console.error(e); process.exit(1); });`;
+    const run = () => new Promise<{ code: number; out: string }>((resolve) => {
+      const p = spawn(process.execPath, ["-r", require.resolve("tsx/cjs"), "-e", child], { stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      p.stdout.on("data", (d) => (out += d));
+      p.on("exit", (code) => resolve({ code: code ?? 1, out }));
+    });
+    const results = await Promise.all([run(), run()]);
+    assert.deepEqual(results.map((r) => r.code), [0, 0]);
+    const runs = results.flatMap((r) => r.out.split("\n").filter((l) => l.startsWith("run ")));
+    assert.equal(runs.length, 4 * 2, "each fold ran exactly once");
+    assert.equal(new Set(runs).size, 8);
+    for (const r of results) assert.match(r.out, /states complete,complete,complete,complete\n/, "both processes report every trial complete");
+  });
+  it("a study file that is not a study database is an error naming it", () => {
+    const junk = path.join(dir, "junk.db");
+    fs.writeFileSync(junk, "this is not SQLite\n".repeat(100));
+    assert.throws(() => Study.open(junk, "x", gridConfig), (e: Error) => e.message.startsWith(`${junk}: not a readable study database`));
+    assert.throws(() => Study.open(dir, "x", gridConfig), (e: Error) => e.message === `${dir}: is a directory, not a study database`);
+    const good = path.join(dir, "good.db");
+    Study.open(good, "x", gridConfig).close();
+    const bytes = fs.readFileSync(good);
+    bytes.fill(0x55, 100, 4096); // a page of garbage over the schema
+    fs.writeFileSync(good, bytes);
+    assert.throws(() => Study.open(good, "x", gridConfig), (e: Error) => e.message.startsWith(`${good}: `));
+  });
   it("runs folds in worker threads that share the study through SQLite", async () => {
     const file = path.join(dir, "s.db");
     const events: number[] = [];
     const trials = await runStudy(file, "threads", gridConfig, {
-      objective: { module: require.resolve("../lib/tuning"), name: "toyObjective", options: { maxEpochs: 12 } },
+      objective: { module: require.resolve("../lib/tuning_objectives"), name: "toyObjective", options: { maxEpochs: 12 } },
       workers: 2,
       onProgress: (e) => events.push(e.done),
     });
@@ -171,7 +269,7 @@ describe("tuning: the study store", () => {
     const config: StudyConfig = { ...gridConfig, strategy: { kind: "random", trials: 16, seed: 4 } };
     // Each process runs the toy objective slowed down to ~1 ms per epoch, so that the two overlap.
     const child = `
-      const t = require(${JSON.stringify(require.resolve("../lib/tuning"))});
+      const t = { ...require(${JSON.stringify(require.resolve("../lib/tuning_runner"))}), ...require(${JSON.stringify(require.resolve("../lib/tuning_objectives"))}) };
       const toy = t.toyObjective({ maxEpochs: 12 });
       const slow = (p, f, report) => toy(p, f, (e, v, tr) => { const end = Date.now() + 1; while (Date.now() < end); return report(e, v, tr); });
       t.runStudy(${JSON.stringify(file)}, "shared", ${JSON.stringify(config)}, { objective: slow })
@@ -234,6 +332,7 @@ describe("litrec tune (CLI)", () => {
     // The same command again finds every trial done and runs nothing: the same numbers come back.
     const second = JSON.parse((await cli(args)).stdout);
     assert.deepEqual(second.trials.map((t: any) => t.fold_rmse), out.trials.map((t: any) => t.fold_rmse));
+    assert.deepEqual([out.folds_run, second.folds_run], [4, 0], "each run reports the folds it ran");
     const s = Study.open(study, out.study.name);
     assert.equal(s.foldRuns().length, 4);
     s.close();

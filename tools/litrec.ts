@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `litrec`: the recommender on any dataset — info, evaluate, recommend, tune. Subcommands live in tools/cli/. */
+/** `litrec`: the recommender on any dataset — info, evaluate, recommend, tune, fetch. Subcommands live in tools/cli/. */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, runCommand, UsageError, type CliArgs } from "./cli/common";
@@ -10,6 +10,7 @@ const COMMANDS: Record<string, string> = {
   evaluate: "fit a model on a split and report RMSE / MAE / timings",
   recommend: "top-N unseen items for a user",
   tune: "grid search with k-fold cross-validation",
+  fetch: "download a public rating set (MovieLens, THU Netflix) into the cache",
 };
 
 function usage(): string {
@@ -20,6 +21,7 @@ function usage(): string {
     lines.push(`      ${COMMANDS[cmd]}`);
   }
   lines.push("", "DIR is detected: THU Netflix (netflix_train.txt …), MovieLens ratings.csv, u.data or ratings.dat.");
+  lines.push("Data policies (any command): --duplicates first|last|mean|error (default last), --unknown-users error|drop|keep (default error).");
   lines.push("", "models:");
   for (const [name, m] of Object.entries(MODELS)) lines.push(`  ${name.padEnd(14)} ${m.describe}`);
   return lines.join("\n");

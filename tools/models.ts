@@ -6,6 +6,7 @@ import { GlobalMeanRecommender, type Recommender } from "../lib/data";
 import { createNeighbourhoodModel } from "../lib/usercf";
 import { createMFModel } from "../lib/mf";
 import { createNeuralModel } from "../lib/ncf";
+import { createRankingModel } from "../lib/ranking";
 
 /** A registered model: a one-line description and a factory from string parameters. */
 export interface ModelEntry {
@@ -55,3 +56,27 @@ export const MODELS: Record<string, ModelEntry> = {
     create: (params) => createMFModel("mf-gd", params),
   },
 };
+
+// Chapter 8's ranking models (lib/ranking): one block, so that the registry can move it whole.
+Object.assign(MODELS, {
+  popularity: {
+    describe: "ranking: items by how many training users rated them (no parameters)",
+    create: () => createRankingModel("popularity"),
+  },
+  "item-knn": {
+    describe: "ranking: item-based top-N, cosine on the 0/1 matrix, score = sum of the similarities to the user's items (k=100, shrink=0, threads)",
+    create: (params) => createRankingModel("item-knn", params),
+  },
+  ease: {
+    describe: "ranking: EASE (Steck 2019), closed form B = I - P/diag(P), P = (X'X + lambda I)^-1 over items with >= minRatings ratings (lambda=250, minRatings=10)",
+    create: (params) => createRankingModel("ease", params),
+  },
+  ials: {
+    describe: "ranking: implicit ALS (Hu, Koren, Volinsky) by conjugate gradient (k=32, epochs=8, alpha=6, lambda=40, cgSteps=3, seed)",
+    create: (params) => createRankingModel("ials", params),
+  },
+  bpr: {
+    describe: "ranking: BPR matrix factorisation by SGD on all cores (k=64, epochs=60, lr=0.1, reg=0.01, regBias=0, threads, seed)",
+    create: (params) => createRankingModel("bpr", params),
+  },
+} satisfies Record<string, ModelEntry>);

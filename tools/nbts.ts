@@ -37,19 +37,35 @@ export function findRoot(start = process.cwd()): string {
   }
 }
 
+/** Flags that take a value (`--jobs 2` or `--jobs=2`); any other flag is a switch. */
+const VALUE_FLAGS = ["jobs", "timeout", "engine", "to"];
+
 function parseFlags(args: string[]) {
   const files: string[] = [];
   const flags = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a.startsWith("--")) {
-      const [k, v] = a.slice(2).split("=", 2);
-      if (v !== undefined) flags.set(k, v);
-      else if (i + 1 < args.length && !args[i + 1].startsWith("--") && ["jobs", "timeout", "engine", "to"].includes(k)) flags.set(k, args[++i]);
-      else flags.set(k, "true");
+      const eq = a.indexOf("=");
+      const k = a.slice(2, eq < 0 ? undefined : eq);
+      if (eq >= 0) flags.set(k, a.slice(eq + 1));
+      else if (!VALUE_FLAGS.includes(k)) flags.set(k, "true");
+      else if (i + 1 < args.length && !args[i + 1].startsWith("--")) flags.set(k, args[++i]);
+      else throw new Error(`--${k} needs a value`);
     } else files.push(a);
   }
   return { files, flags };
+}
+
+/** A numeric flag's value: `fallback` when absent; anything but a number of at least `min` (a whole one when `integer`) is an error. */
+export function numberFlag(flags: Map<string, string>, name: string, fallback: number, options: { min?: number; integer?: boolean } = {}): number {
+  const raw = flags.get(name);
+  if (raw === undefined) return fallback;
+  const x = raw.trim() === "" ? NaN : Number(raw);
+  const min = options.min ?? 1;
+  if (!Number.isFinite(x) || x < min || (options.integer && !Number.isInteger(x)))
+    throw new Error(`--${name} expects ${options.integer ? "a whole number" : "a number"} of at least ${min}, got '${raw.slice(0, 40)}'`);
+  return x;
 }
 
 function notebooksFrom(root: string, files: string[]): string[] {
@@ -123,6 +139,8 @@ export function progressPrinter(root: string) {
 
 async function cmdRun(root: string, args: string[], write: boolean): Promise<number> {
   const { files, flags } = parseFlags(args);
+  const jobs = numberFlag(flags, "jobs", 1, { integer: true });
+  const timeoutMs = numberFlag(flags, "timeout", 600, { min: 0.001 }) * 1000;
   const notebooks = notebooksFrom(root, files);
   if (!notebooks.length) {
     console.error("no notebooks to run");
@@ -141,8 +159,8 @@ async function cmdRun(root: string, args: string[], write: boolean): Promise<num
   const results = await runNotebooks(notebooks, {
     write,
     skipSlow: !write || flags.has("skip-slow"),
-    jobs: Number(flags.get("jobs") ?? 1),
-    timeoutMs: Number(flags.get("timeout") ?? 600) * 1000,
+    jobs,
+    timeoutMs,
     onEvent: progressPrinter(root),
   });
   const failed = results.filter((r) => !r.ok);
@@ -195,7 +213,7 @@ export async function main(argv: string[]): Promise<number> {
     case "start": {
       const { start } = await import("./start");
       const { flags } = parseFlags(rest);
-      return start({ root, jobs: flags.has("jobs") ? Number(flags.get("jobs")) : undefined, force: flags.has("force") });
+      return start({ root, jobs: flags.has("jobs") ? numberFlag(flags, "jobs", 2, { integer: true }) : undefined, force: flags.has("force") });
     }
     case undefined:
     case "help":

@@ -1,7 +1,9 @@
 /** Shared pieces of the `litrec` subcommands: argument parsing, dataset loading, progress on stderr, errors. */
 import * as fs from "fs";
-import { loadDataset, type Dataset, type LoadOptions } from "../../lib/data";
+import * as os from "os";
+import { loadDataset, type Dataset, type DuplicatePolicy, type LoadOptions, type UnknownUserPolicy } from "../../lib/data";
 import { DataError } from "../../lib/data_parse";
+import { builtinSource, foldFiles, isBuiltinName } from "../../lib/datasets";
 
 /** A mistake in the command line: printed with a hint to `--help`, exit code 2. */
 export class UsageError extends Error {
@@ -19,7 +21,8 @@ export interface CliArgs {
   test?: string; // --test FILE
   model?: string; // --model NAME
   params: Record<string, string>; // --param k=v (repeated)
-  split?: string; // --split random:0.2|temporal:0.2|given
+  split?: string; // --split random:0.2|temporal:0.2|given|user:0.25|user-temporal:0.25|loo|loo-random
+  metrics?: string; // --metrics ndcg@10,precision@10 (evaluate: ranking metrics)
   seed: number; // --seed N (default 0)
   json: boolean; // --json: one JSON object on stdout
   user?: string; // --user ID (recommend)
@@ -30,17 +33,29 @@ export interface CliArgs {
   strategy?: string; // --strategy grid|random|halving (tune)
   trials?: number; // --trials N (tune: random and halving)
   workers?: number; // --workers N (tune: trials run at once)
+  duplicates?: DuplicatePolicy; // --duplicates first|last|mean|error: a repeated (user, item) pair
+  unknownUsers?: UnknownUserPolicy; // --unknown-users error|drop|keep: THU ratings by users absent from users.txt
+  dir?: string; // --dir DIR (fetch: the cache folder)
+  url: string[]; // --url URL (repeated; fetch)
   quiet: boolean; // --quiet: no progress on stderr
   help: boolean;
   positional: string[];
 }
 
-const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers"]);
+const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "duplicates", "unknown-users", "dir", "url", "metrics"]);
+/** The choices of the options that name a documented data policy. */
+const POLICY_OPTIONS: Record<string, { field: "duplicates" | "unknownUsers"; choices: readonly string[] }> = {
+  duplicates: { field: "duplicates", choices: ["first", "last", "mean", "error"] },
+  "unknown-users": { field: "unknownUsers", choices: ["error", "drop", "keep"] },
+};
+
+/** Worker threads a model may start: one per core (more only queue on the same cores). */
+export const maxThreads = () => Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) | 0);
 const FLAG_OPTIONS = new Set(["json", "quiet", "help"]);
 
 /** Parses `litrec COMMAND [options]`; `--opt value` and `--opt=value` both work; unknown options are errors. */
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { command: "", params: {}, seed: 0, json: false, n: 10, grid: [], quiet: false, help: false, positional: [] };
+  const args: CliArgs = { command: "", params: {}, seed: 0, json: false, n: 10, grid: [], url: [], quiet: false, help: false, positional: [] };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === "-h" || a === "--help") {
@@ -70,13 +85,33 @@ export function parseArgs(argv: string[]): CliArgs {
       case "param": {
         const e = value.indexOf("=");
         if (e <= 0) throw new UsageError(`--param expects k=v, got '${value}'`);
-        args.params[value.slice(0, e)] = value.slice(e + 1);
+        const key = value.slice(0, e);
+        let v = value.slice(e + 1);
+        if (key === "threads") {
+          const t = Number(v);
+          if (v.trim() === "" || !Number.isInteger(t) || t < 0) throw new UsageError(`--param threads expects a whole number (0 = one per core), got '${v}'`);
+          if (t > maxThreads()) {
+            process.stderr.write(`litrec: --param threads=${t} is more than the ${maxThreads()} core(s) here; using ${maxThreads()}\n`);
+            v = String(maxThreads());
+          }
+        }
+        args.params[key] = v;
         break;
       }
+      case "url":
+        args.url.push(value);
+        break;
       case "grid":
         if (!/^[^=]+=.+$/.test(value)) throw new UsageError(`--grid expects name=v1,v2,…, got '${value}'`);
         args.grid.push(value);
         break;
+      case "duplicates":
+      case "unknown-users": {
+        const { field, choices } = POLICY_OPTIONS[name];
+        if (!choices.includes(value)) throw new UsageError(`--${name} expects ${choices.join(", ")}, got '${value}'`);
+        (args as any)[field] = value;
+        break;
+      }
       case "seed":
       case "n":
       case "folds":
@@ -125,10 +160,20 @@ export class ProgressBar {
 /** Loads the dataset named by --data DIR or --train FILE [--test FILE], showing parse progress. */
 export function loadFromArgs(args: CliArgs, options: LoadOptions = {}): Dataset {
   if (args.data && (args.train || args.test)) throw new UsageError("give either --data DIR or --train FILE [--test FILE], not both");
+  // A built-in name (`--data ml-100k`) becomes its folder in the cache, for this command and the workers it starts.
+  if (args.data && isBuiltinName(args.data)) args.data = builtinSource(args.data) as string;
+  const fold = /^fold:(\d+)$/.exec(args.split ?? "");
+  if (fold) {
+    // ml-100k's canonical folds: uN.base / uN.test become the given train/test.
+    if (!args.data) throw new UsageError("--split fold:N needs --data ml-100k (or an ml-100k folder)");
+    Object.assign(args, foldFiles(args.data, Number(fold[1])), { data: undefined, split: "given" });
+  }
   if (!args.data && !args.train) throw new UsageError(args.test ? "--test needs --train FILE" : "missing --data DIR (or --train FILE --test FILE)");
   const bar = new ProgressBar("loading", args.quiet);
   let current = "";
   const ds = loadDataset(args.data ?? { train: args.train!, test: args.test ?? null }, {
+    duplicates: args.duplicates,
+    unknownUsers: args.unknownUsers,
     ...options,
     onProgress: ({ file, fraction }) => {
       if (file !== current) current = file;

@@ -8,7 +8,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadDataset, rmse, splitDataset, type Recommender } from "../../lib/data";
-import { crossValidationObjective, describeSpace, runStudy, Study, type FoldObjective, type ParamValue, type SearchSpace, type SearchStrategy, type StudyConfig, type TrialParams, type TrialRecord } from "../../lib/tuning";
+import { describeSpace, type ParamValue, type SearchSpace, type SearchStrategy, type TrialParams } from "../../lib/tuning";
+import { Study, type StudyConfig, type TrialRecord } from "../../lib/tuning_store";
+import { runStudy, type FoldObjective } from "../../lib/tuning_runner";
+import { crossValidationObjective } from "../../lib/tuning_objectives";
 import { MODELS } from "../models";
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError } from "./common";
 
@@ -44,11 +47,12 @@ export function spaceFromArgs(grid: Record<string, ParamValue[]>, fixed: Record<
 /** Plain-data options of the objective each worker thread builds for itself. */
 export interface CliObjectiveOptions {
   data?: string; train?: string; test?: string; split?: string; seed: number; folds: number; model: string;
+  duplicates?: CliArgs["duplicates"]; unknownUsers?: CliArgs["unknownUsers"];
 }
 
 /** The objective of a worker: load the dataset, put the test part aside, cross-validate the registered model. */
 export function cliObjective(options: CliObjectiveOptions): FoldObjective {
-  const ds = loadDataset(options.data ?? { train: options.train!, test: options.test ?? null });
+  const ds = loadDataset(options.data ?? { train: options.train!, test: options.test ?? null }, { duplicates: options.duplicates, unknownUsers: options.unknownUsers });
   const { train } = splitDataset(ds, options.split, options.seed);
   return crossValidationObjective(train, (params) => createModel(options.model, params), { folds: options.folds, seed: options.seed });
 }
@@ -94,7 +98,7 @@ export async function run(args: CliArgs): Promise<number> {
   const ds = loadFromArgs(args);
   const { train, test, spec } = splitDataset(ds, args.split, args.seed);
   const source = args.data ? { data: path.resolve(args.data) } : { train: path.resolve(args.train!), test: args.test ? path.resolve(args.test) : undefined };
-  const objective: CliObjectiveOptions = { ...source, split: spec, seed: args.seed, folds, model: args.model };
+  const objective: CliObjectiveOptions = { ...source, split: spec, seed: args.seed, folds, model: args.model, duplicates: args.duplicates, unknownUsers: args.unknownUsers };
   const config: StudyConfig = { space, strategy, folds, maxEpochs, objective: { ...objective, dataset: ds.name } };
   const digest = crypto.createHash("sha1").update(JSON.stringify(config)).digest("hex").slice(0, 10);
   const studyName = `${args.model} ${strategyName} ${digest}`;
@@ -110,11 +114,12 @@ export async function run(args: CliArgs): Promise<number> {
   const started = performance.now();
   const here = __filename;
   let records: TrialRecord[];
+  let foldsRun = 0;
   try {
     records = await runStudy(studyFile, studyName, config, {
       objective: { module: here, name: "cliObjective", options: objective },
       workers,
-      onProgress: (e) => bar.update(e.done / e.total, `trial ${e.number} fold ${e.fold} ${e.state}${e.validation !== undefined ? ` ${e.validation.toFixed(4)}` : ""}`),
+      onProgress: (e) => (foldsRun++, bar.update(e.done / e.total, `trial ${e.number} fold ${e.fold} ${e.state}${e.validation !== undefined ? ` ${e.validation.toFixed(4)}` : ""}`)),
     });
   } finally {
     bar.done();
@@ -140,14 +145,14 @@ export async function run(args: CliArgs): Promise<number> {
       model: args.model, strategy: strategyName, folds, split: spec, seed: args.seed, study: temporary ? null : { file: studyFile, name: studyName },
       best: { params: Object.fromEntries(names.map((n) => [n, best.params[n]])), cv_rmse: best.value, cv_sd: sd(best), train_rmse: best.trainValue, test_rmse: testRmse },
       trials: records.map((t) => ({ number: t.number, params: Object.fromEntries(names.map((n) => [n, t.params[n]])), state: t.state, cv_rmse: t.value, fold_rmse: t.foldValues, train_rmse: t.trainValue, seconds: t.seconds })),
-      counts, seconds: { wall: +wall.toFixed(3) },
+      counts, folds_run: foldsRun, seconds: { wall: +wall.toFixed(3) },
     });
   } else {
     const header = ["rank", ...names, "cv_rmse", "± sd", "train_rmse", "seconds"];
     const rows = complete.slice(0, 10).map((t, i) => [String(i + 1), ...names.map((n) => String(t.params[n])), fmt(t.value), fmt(sd(t)), fmt(t.trainValue), fmt(t.seconds, 1)]);
     const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
     const line = (cells: string[]) => cells.map((c, j) => (j === 0 || j > names.length ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join("  ");
-    console.log(`best settings (${folds}-fold CV RMSE inside the training part; ${counts.complete} complete, ${counts.pruned} pruned, ${counts.failed} failed; ${wall.toFixed(1)} s)`);
+    console.log(`best settings (${folds}-fold CV RMSE inside the training part; ${records.length} trials: ${counts.complete} complete, ${counts.pruned} pruned, ${counts.failed} failed; ${foldsRun} folds run now; ${wall.toFixed(1)} s)`);
     console.log(line(header));
     for (const r of rows) console.log(line(r));
     console.log(`\ntest RMSE of the best setting (${names.map((n) => `${n}=${best.params[n]}`).join(", ")}), refitted on all ${train.size.toLocaleString("en-US")} training ratings: ${testRmse.toFixed(4)} (${test.size.toLocaleString("en-US")} test ratings, split ${spec})`);

@@ -457,14 +457,37 @@ function searchIndexScript(chapters: RenderedChapter[], index: RenderedChapter |
   return `window.LITREC_SEARCH = ${JSON.stringify(entries).replace(/</g, "\\u003c")};\n`;
 }
 
-/** Removes what an earlier render wrote (pages, PDFs, assets, figures), keeping README.md and anything else. */
-function cleanOutDir(outDir: string): void {
-  if (!fs.existsSync(outDir)) return;
+/** Is `name` (in the output folder) something a render writes: pages, PDFs, assets, figures, copied sources? */
+const isRendered = (name: string) => ["assets", "figures", "notebooks", "lib"].includes(name) || /\.(html|pdf)$/i.test(name);
+
+/** A fresh, empty folder beside `outDir` that a render writes into (the same file system, so it can be renamed). */
+function stagingDir(outDir: string): string {
+  const parent = path.dirname(outDir);
+  const prefix = `.${path.basename(outDir)}.rendering-`;
+  fs.mkdirSync(parent, { recursive: true });
+  // A render that was killed leaves its staging folder behind: remove those older than an hour.
+  for (const name of fs.readdirSync(parent))
+    if (name.startsWith(prefix) && Date.now() - fs.statSync(path.join(parent, name)).mtimeMs > 3_600_000)
+      fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  return fs.mkdtempSync(path.join(parent, prefix));
+}
+
+/**
+ * Puts a finished render in place of the previous one: what renders do not write (README.md, anything
+ * else) moves from the old folder into the new one, then the new folder takes the old one's name. A render
+ * that failed never gets here, so the previous report stays whole.
+ */
+function swapIn(stage: string, outDir: string): void {
+  if (!fs.existsSync(outDir)) return fs.renameSync(stage, outDir);
   for (const name of fs.readdirSync(outDir)) {
-    const full = path.join(outDir, name);
-    if (!isInside(outDir, full)) continue;
-    if (["assets", "figures", "notebooks", "lib"].includes(name) || /\.(html|pdf)$/i.test(name)) fs.rmSync(full, { recursive: true, force: true });
+    const from = path.join(outDir, name);
+    if (isRendered(name) || !isInside(outDir, from) || fs.existsSync(path.join(stage, name))) continue;
+    fs.renameSync(from, path.join(stage, name));
   }
+  const old = `${stage}.old`;
+  fs.renameSync(outDir, old);
+  fs.renameSync(stage, outDir);
+  fs.rmSync(old, { recursive: true, force: true });
 }
 
 /** `quarto render` in the project, when Quarto is installed. */
@@ -505,14 +528,29 @@ export async function render(options: RenderOptions = {}): Promise<RenderResult>
 
   const t0 = performance.now();
   const config = readConfig(root, options.config ?? path.join(root, "_quarto.yml"), options.outDir);
+  // Render into a staging folder; the previous report is replaced only when this one is complete.
+  const finalDir = config.outDir;
+  const stage = stagingDir(finalDir);
+  try {
+    const result = await renderReport(root, { ...config, outDir: stage }, options, log);
+    swapIn(stage, finalDir);
+    log(`rendered ${result.pages.length} pages into ${path.relative(process.cwd(), finalDir) || "."}/ in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return { ...result, outDir: finalDir, pdf: result.pdf && path.join(finalDir, path.relative(stage, result.pdf)) };
+  } catch (e) {
+    fs.rmSync(stage, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Renders the report into `config.outDir`, an empty folder. */
+async function renderReport(root: string, config: ReportConfig, options: RenderOptions, log: (line: string) => void): Promise<RenderResult> {
+  const to = options.to;
   const warnings = [...config.warnings];
   const listed = new Set(config.chapters.map((c) => path.resolve(c.source)));
   for (const nb of listNotebooks(path.join(root, "notebooks")))
     if (!listed.has(path.resolve(nb))) warnings.push(`${path.relative(root, nb)} is not listed in _quarto.yml (book.chapters), so it is not in the report`);
   for (const w of warnings) log(`warning: ${w}`);
   const wantPdf = to === "pdf" || (to === undefined && config.formats.pdf);
-  fs.mkdirSync(config.outDir, { recursive: true });
-  cleanOutDir(config.outDir);
 
   const chapters = config.chapters.map((c, i) => loadChapter(c, i + 1));
   const index = config.indexSource ? loadChapter(config.indexSource, null) : null;
@@ -549,7 +587,7 @@ export async function render(options: RenderOptions = {}): Promise<RenderResult>
         await printToPdf(browser, path.join(config.outDir, "print.html"), pdfFile);
         pdf = pdfFile;
         renderer.written.add(config.pdfName);
-        log(`PDF: ${path.relative(process.cwd(), pdfFile)} (${((performance.now() - tp) / 1000).toFixed(1)} s)`);
+        log(`PDF: ${config.pdfName} (${((performance.now() - tp) / 1000).toFixed(1)} s)`);
       } catch (e: any) {
         pdfSkipped = `PDF failed: ${e.message}`;
         warnings.push(pdfSkipped);
@@ -581,7 +619,6 @@ export async function render(options: RenderOptions = {}): Promise<RenderResult>
   }
   warnings.push(...renderer.warnings);
   for (const w of renderer.warnings) log(`warning: ${w}`);
-  log(`rendered ${pages.length} pages into ${path.relative(process.cwd(), config.outDir) || "."}/ in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return { outDir: config.outDir, pages, pdf, pdfSkipped, warnings, results: results.map(({ source, ...r }) => r) };
 }
 

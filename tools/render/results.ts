@@ -85,9 +85,13 @@ export function resultsFromNotebook(nb: Notebook): ResultRow[] {
 
 const fmt = (v: unknown, digits: number) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "");
 
-function extras(row: ResultRow): string {
+/** Ranking metrics that get their own column when some row has them (chapter 8); the others stay notes. */
+const RANKING_COLUMNS = ["ndcg@10", "precision@10"];
+const rankingColumns = (rows: ResultRow[]) => RANKING_COLUMNS.filter((c) => rows.some((r) => typeof r[c] === "number"));
+
+function extras(row: ResultRow, columns: string[] = []): string {
   return Object.entries(row)
-    .filter(([k]) => !["model", "rmse", "mae", "seconds"].includes(k))
+    .filter(([k]) => !["model", "rmse", "mae", "seconds", ...columns].includes(k))
     .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
     .join(", ");
 }
@@ -95,12 +99,13 @@ function extras(row: ResultRow): string {
 /** An HTML table of result rows; `source` adds a column linking each row to its chapter. */
 export function resultsTableHtml(rows: (ResultRow & { source?: { href: string; title: string } })[]): string {
   const withSource = rows.some((r) => r.source);
-  const head = `<tr><th>model</th><th class="num">RMSE</th><th class="num">MAE</th><th class="num">time (s)</th><th>notes</th>${withSource ? "<th>chapter</th>" : ""}</tr>`;
+  const ranking = rankingColumns(rows);
+  const head = `<tr><th>model</th><th class="num">RMSE</th><th class="num">MAE</th>${ranking.map((c) => `<th class="num">${escapeHtml(c)}</th>`).join("")}<th class="num">time (s)</th><th>notes</th>${withSource ? "<th>chapter</th>" : ""}</tr>`;
   const body = rows
     .map((r) => {
       const { source, ...row } = r;
       const src = source ? `<td><a href="${escapeHtml(source.href)}">${escapeHtml(source.title)}</a></td>` : withSource ? "<td></td>" : "";
-      return `<tr><td>${escapeHtml(row.model)}</td><td class="num">${fmt(row.rmse, 4)}</td><td class="num">${fmt(row.mae, 4)}</td><td class="num">${fmt(row.seconds, 1)}</td><td class="notes">${escapeHtml(extras(row))}</td>${src}</tr>`;
+      return `<tr><td>${escapeHtml(row.model)}</td><td class="num">${fmt(row.rmse, 4)}</td><td class="num">${fmt(row.mae, 4)}</td>${ranking.map((c) => `<td class="num">${fmt(row[c], 4)}</td>`).join("")}<td class="num">${fmt(row.seconds, 1)}</td><td class="notes">${escapeHtml(extras(row, ranking))}</td>${src}</tr>`;
     })
     .join("\n");
   return `<table class="results"><thead>${head}</thead><tbody>\n${body}\n</tbody></table>`;
@@ -108,9 +113,10 @@ export function resultsTableHtml(rows: (ResultRow & { source?: { href: string; t
 
 /** A plain-text table for the terminal. */
 export function resultsTableText(rows: (ResultRow & { chapter?: string })[]): string {
-  const header = ["model", "RMSE", "MAE", "time (s)", "chapter"];
-  const lines = rows.map((r) => [r.model, fmt(r.rmse, 4), fmt(r.mae, 4), fmt(r.seconds, 1), r.chapter ?? ""]);
+  const ranking = rankingColumns(rows);
+  const header = ["model", "RMSE", "MAE", ...ranking, "time (s)", "chapter"];
+  const lines = rows.map((r) => [r.model, fmt(r.rmse, 4), fmt(r.mae, 4), ...ranking.map((c) => fmt(r[c], 4)), fmt(r.seconds, 1), r.chapter ?? ""]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const pad = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const pad = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 3 + ranking.length ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
   return [pad(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(pad)].join("\n");
 }

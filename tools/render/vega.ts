@@ -14,8 +14,31 @@ function refusingLoader() {
     throw new Error(`the chart asks for external data (${uri}); put the values inline (data: {values: [...]}) so the report stays offline`);
   };
   loader.load = refuse;
-  loader.sanitize = refuse;
+  // A link on a mark (an `href` encoding) is no data: keep web and mail links, drop others. (Rejecting it
+  // crashes vega-scenegraph's SVG renderer outside any promise the caller holds.)
+  loader.sanitize = async (uri: string, options: { context?: string } = {}) => {
+    if (options.context !== "href") return refuse(uri);
+    return { href: /^(https?:|mailto:)/i.test(String(uri)) ? String(uri) : "" };
+  };
   return loader;
+}
+
+/**
+ * Runs one chart's rendering and fails it, instead of the whole process, when vega leaves a rejected
+ * promise behind while drawing (a mark renderer's bug): the chart becomes an error box in its cell.
+ */
+export async function failOnStrayRejection<T>(draw: () => Promise<T>): Promise<T> {
+  let stray: unknown = null;
+  const catchStray = (e: unknown) => void (stray ??= e);
+  process.on("unhandledRejection", catchStray);
+  try {
+    const value = await draw();
+    await new Promise((resolve) => setImmediate(resolve)); // rejections of this chart's promises surface here
+    if (stray) throw stray instanceof Error ? stray : new Error(String(stray));
+    return value;
+  } finally {
+    process.off("unhandledRejection", catchStray);
+  }
 }
 
 /** Compiles a Vega-Lite spec to Vega (unchanged when it already is Vega). */
@@ -25,10 +48,12 @@ export function toVegaSpec(spec: any, isVegaLite: boolean): any {
 
 /** Renders a Vega(-Lite) spec to an SVG document string. */
 export async function specToSvg(spec: any, isVegaLite: boolean): Promise<string> {
-  const view = new vega.View(vega.parse(toVegaSpec(spec, isVegaLite)), { renderer: "none", loader: refusingLoader() });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return failOnStrayRejection(async () => {
+    const view = new vega.View(vega.parse(toVegaSpec(spec, isVegaLite)), { renderer: "none", loader: refusingLoader() });
+    try {
+      return await view.toSVG();
+    } finally {
+      view.finalize();
+    }
+  });
 }
