@@ -137,8 +137,11 @@ class NbtsKernelLifecycle(unittest.TestCase):
             kc.execute_interactive("const before = 1;", timeout=30)
             km.restart_kernel(now=False)
             kc.wait_for_ready(timeout=60)
-            reply = kc.execute_interactive("typeof before", timeout=30)
+            results = []
+            hook = lambda msg: results.append(msg["content"]["data"]["text/plain"]) if msg["msg_type"] == "execute_result" else None
+            reply = kc.execute_interactive("typeof before", timeout=30, output_hook=hook)
             self.assertEqual(reply["content"]["status"], "ok")
+            self.assertEqual(results, ["'undefined'"], "a restarted kernel starts empty")
             kc.execute_interactive("const before = 'fresh';", timeout=30)
         finally:
             kc.stop_channels()
