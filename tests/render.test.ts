@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { render, RenderResult } from "../tools/render/index";
+import { render, RenderResult, shortTables } from "../tools/render/index";
 import { ConfigError, outputPath, readConfig } from "../tools/render/config";
 import { sanitizeHtml, safeHref } from "../tools/render/sanitize";
 import { PageEnv, renderMarkdown } from "../tools/render/markdown";
@@ -170,6 +170,14 @@ describe("nbts render (fixture project)", function () {
     assert.match(chapter, /<details class="cell-code code-fold" open><summary>Code /);
     // An ordinary cell is not folded.
     assert.match(chapter, /<div class="cell code" id="cell-example">\n<div class="cell-code"><pre>/);
+  });
+
+  it("prints a long table as its first 20 rows and a count of the rest", function () {
+    const table = (n: number) => `<table><thead><tr><th>k</th><th>rmse</th></tr></thead><tbody>${Array.from({ length: n }, (_, i) => `<tr><td>${i}</td><td>0.9</td></tr>`).join("")}</tbody></table>`;
+    assert.equal(shortTables(table(25)), table(25));
+    const short = shortTables(table(40));
+    assert.equal(short.match(/<tr>/g)!.length, 1 + 20);
+    assert.match(short, /<tr class="more-rows"><td colspan="2">… 20 more rows in the HTML report\.<\/td><\/tr><\/tbody>/);
   });
 
   it("puts each inline expression's computed text in the prose, and marks one that has none", function () {

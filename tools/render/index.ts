@@ -154,6 +154,19 @@ function inlineAttachments(cell: Cell, text: string): string {
   });
 }
 
+/** Rows of a table output the PDF prints before it says how many more the HTML report has. */
+export const PRINTED_TABLE_ROWS = 20;
+
+/** A table output as the PDF prints it: past PRINTED_TABLE_ROWS + 5 body rows, the first PRINTED_TABLE_ROWS and a count of the rest. */
+export function shortTables(html: string): string {
+  return html.replace(/<tbody>([\s\S]*?)<\/tbody>/g, (all, body: string) => {
+    const rows = body.match(/<tr[\s>][\s\S]*?<\/tr>/g) ?? [];
+    if (rows.length <= PRINTED_TABLE_ROWS + 5) return all;
+    const columns = (rows[0]!.match(/<t[dh][\s>]/g) ?? []).length || 1;
+    return `<tbody>${rows.slice(0, PRINTED_TABLE_ROWS).join("")}<tr class="more-rows"><td colspan="${columns}">… ${rows.length - PRINTED_TABLE_ROWS} more rows in the HTML report.</td></tr></tbody>`;
+  });
+}
+
 /** One searchable piece of a page: a markdown cell, or a code cell's source. */
 export interface SearchEntry {
   page: string;
@@ -324,7 +337,8 @@ class Renderer {
           charts ||= rendered.some((r) => r.chart);
           figureIndex = rendered.findIndex((r) => r.figure);
           outHtml = rendered.map((r) => r.html);
-          if (rendered.some((r) => r.print)) printHtmls = rendered.map((r) => r.print ?? r.html);
+          const printed = rendered.map((r) => shortTables(r.print ?? r.html));
+          if (printed.some((h, k) => h !== outHtml[k])) printHtmls = printed;
         }
         const ref = typeof label === "string" ? this.crossRefs.get(label) : undefined;
         // Figure and table captions (and the ids cross-references land on), on the page and in print alike.
