@@ -7,6 +7,7 @@ export * from "./data_parse";
 export * from "./interpret";
 export * from "./mf";
 export * from "./mf_engine";
+export * from "./model";
 export * from "./ncf";
 export * from "./stats";
 export * from "./tf_backend";

@@ -3,7 +3,8 @@
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
-import { kFold, loadDataset, rmse, splitDataset, type Ratings, type Recommender, type Split } from "./data";
+import { kFold, loadDataset, rmse, splitDataset, type Ratings, type Split } from "./data";
+import { type Recommender } from "./model";
 
 // %% notebooks/04_tuning.ipynb cell tuning-005 (#5)
 /** A parameter value: a number, a name or a switch. */

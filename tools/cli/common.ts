@@ -23,6 +23,8 @@ export interface CliArgs {
   seed: number; // --seed N (default 0)
   json: boolean; // --json: one JSON object on stdout
   user?: string; // --user ID (recommend)
+  out?: string; // --out MODEL_DIR (fit)
+  "model-file"?: string; // --model-file MODEL_DIR (evaluate, recommend)
   n: number; // --n N (recommend, default 10)
   grid: string[]; // --grid k=4,16,64 (repeated; tune)
   folds?: number; // --folds N (tune)
@@ -35,7 +37,7 @@ export interface CliArgs {
   positional: string[];
 }
 
-const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers"]);
+const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "model-file", "out", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers"]);
 const FLAG_OPTIONS = new Set(["json", "quiet", "help"]);
 
 /** Parses `litrec COMMAND [options]`; `--opt value` and `--opt=value` both work; unknown options are errors. */

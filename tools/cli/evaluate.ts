@@ -1,72 +1,100 @@
-/** `litrec evaluate`: fit a registered model on a split of a dataset and report RMSE, MAE and timings. */
-import { splitDataset, rmse, mae, coldStartCounts, type FitOptions } from "../../lib/data";
-import { MODELS } from "../models";
+/** `litrec evaluate`: fit a registered model on a split of a dataset (or load a saved one) and report RMSE, MAE and timings. */
+import { splitDataset, rmse, mae, type Dataset, type Ratings } from "../../lib/data";
+import { createModel, evaluate, loadModel, registeredModels, type FitOptions, type Recommender } from "../../lib/model";
+import "../../lib/index"; // every chapter registers its models
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError, fmtInt } from "./common";
 
 export const usage =
-  "litrec evaluate --data DIR | --train FILE --test FILE  --model NAME [--param k=v …] [--split random:0.2|temporal:0.2|given] [--seed N] [--json]";
+  "litrec evaluate --data DIR | --train FILE --test FILE  --model NAME [--param k=v …] | --model-file MODEL_DIR  [--split random:0.2|temporal:0.2|given] [--seed N] [--json]";
 
-/** The registered model named by --model, built from --param pairs. */
-export function modelFromArgs(args: CliArgs) {
-  if (!args.model) throw new UsageError(`missing --model NAME (one of: ${Object.keys(MODELS).join(", ")})`);
-  const entry = MODELS[args.model];
-  if (!entry) throw new UsageError(`unknown model '${args.model}' (one of: ${Object.keys(MODELS).join(", ")})`);
-  return entry.create(args.params);
+/** The registered model named by --model, built from --param pairs (bad names and values are usage errors). */
+export function modelFromArgs(args: CliArgs): Recommender {
+  const known = registeredModels().map((m) => m.name).join(", ");
+  if (!args.model) throw new UsageError(`missing --model NAME (one of: ${known})`);
+  try {
+    return createModel(args.model, args.params);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
-export async function run(args: CliArgs): Promise<number> {
-  const model = modelFromArgs(args); // fail on a bad --model before loading anything
-  const t0 = performance.now();
-  const ds = loadFromArgs(args);
-  const { train, test, spec } = splitDataset(ds, args.split, args.seed);
-  const t1 = performance.now();
-  const bar = new ProgressBar(`fit ${model.name}`, args.quiet);
-  const fitOptions: FitOptions = {
+/** The fit options of the CLI: the seed, the dataset's ids, and epochs shown on the progress bar. */
+export function fitOptionsFromArgs(args: CliArgs, ds: Dataset, bar: ProgressBar): FitOptions {
+  return {
     seed: args.seed,
+    index: ds,
     onEpoch: (info) => {
-      const parts = [`epoch ${info.epoch}`];
-      if (info.trainRmse !== undefined) parts.push(`train ${info.trainRmse.toFixed(4)}`);
+      const parts = [`epoch ${info.epoch}`, `train ${info.trainRmse.toFixed(4)}`];
       if (info.validRmse !== undefined) parts.push(`valid ${info.validRmse.toFixed(4)}`);
       if (info.loss !== undefined) parts.push(`loss ${info.loss.toPrecision(5)}`);
       bar.update(0, parts.join(" "));
     },
   };
-  await model.fit(train, fitOptions);
-  bar.done();
-  const t2 = performance.now();
-  const predicted = model.predict(test.users, test.items);
-  const t3 = performance.now();
-  if (predicted.length !== test.size) throw new Error(`${model.name}: predict returned ${predicted.length} values for ${test.size} pairs`);
-  let nPredicted = 0;
-  for (let k = 0; k < predicted.length; k++) {
-    if (Number.isFinite(predicted[k])) nPredicted++;
-    else predicted[k] = train.globalMean; // a model bug must not turn the RMSE into NaN; it shows as n_predicted < n_test
+}
+
+/** A saved model's predictions for a test set of another load of the data: through the ids, as the model indexed them. */
+function predictByIds(model: Recommender, ds: Dataset, test: Ratings) {
+  const users = Array.from(test.users, (u) => ds.userIds[u]), items = Array.from(test.items, (i) => ds.itemIds[i]);
+  const t0 = performance.now();
+  const predictions = model.predictIds(users, items);
+  return { predictions, seconds: (performance.now() - t0) / 1000 };
+}
+
+export async function run(args: CliArgs): Promise<number> {
+  const file = args["model-file"];
+  if (file && args.model) throw new UsageError("give either --model NAME or --model-file MODEL_DIR, not both");
+  let model = file ? null : modelFromArgs(args); // fail on a bad --model before loading anything
+  const t0 = performance.now();
+  const ds = loadFromArgs(args);
+  const { train, test, spec } = splitDataset(ds, args.split, args.seed);
+  const t1 = performance.now();
+  let figures: { rmse: number; mae: number; fallbacks: number; notes: string[]; fit: number; predict: number };
+  if (model) {
+    const bar = new ProgressBar(`fit ${model.name}`, args.quiet);
+    const e = await evaluate(model, train, test, fitOptionsFromArgs(args, ds, bar));
+    bar.done();
+    figures = { rmse: e.rmse, mae: e.mae, fallbacks: e.fallbacks, notes: e.notes, fit: e.seconds.fit, predict: e.seconds.predict };
+  } else {
+    model = loadModel(file!);
+    const { predictions, seconds } = predictByIds(model, ds, test);
+    figures = { rmse: rmse(predictions, test.values), mae: mae(predictions, test.values), fallbacks: predictions.fallbacks, notes: model.notes, fit: 0, predict: seconds };
   }
-  const cold = coldStartCounts(train, test);
+  const cold = (() => {
+    let n = 0;
+    for (let t = 0; t < test.size; t++) {
+      const u = test.users[t], i = test.items[t];
+      if (train.userPtr[u + 1] === train.userPtr[u] || train.itemPtr[i + 1] === train.itemPtr[i]) n++;
+    }
+    return n;
+  })();
   const result = {
-    model: args.model!,
-    params: args.params,
-    rmse: rmse(predicted, test.values),
-    mae: mae(predicted, test.values),
+    model: model.name,
+    params: file ? model.params : args.params,
+    rmse: figures.rmse,
+    mae: figures.mae,
     n_test: test.size,
-    n_predicted: nPredicted,
-    seconds: { load: +((t1 - t0) / 1000).toFixed(3), fit: +((t2 - t1) / 1000).toFixed(3), predict: +((t3 - t2) / 1000).toFixed(3) },
+    n_predicted: test.size - figures.fallbacks,
+    fallbacks: figures.fallbacks,
+    notes: figures.notes,
+    seconds: { load: +((t1 - t0) / 1000).toFixed(3), fit: +figures.fit.toFixed(3), predict: +figures.predict.toFixed(3) },
     dataset: ds.name,
     format: ds.format,
     split: spec,
     seed: args.seed,
     n_train: train.size,
-    n_cold: cold.testRatings,
+    n_cold: cold,
+    ...(file ? { model_file: file } : {}),
   };
   if (args.json) printJson(result);
   else {
-    const p = Object.entries(args.params).map(([k, v]) => `${k}=${v}`).join(" ");
+    const p = file ? `loaded from ${file}` : Object.entries(args.params).map(([k, v]) => `${k}=${v}`).join(" ");
     console.log(`model      ${result.model}${p ? ` (${p})` : ""}`);
     console.log(`dataset    ${ds.name} (${ds.format}), split ${spec}${spec.startsWith("random") ? `, seed ${args.seed}` : ""}`);
     console.log(`RMSE       ${result.rmse.toFixed(4)}`);
     console.log(`MAE        ${result.mae.toFixed(4)}`);
-    console.log(`n_test     ${fmtInt(result.n_test)} (train ${fmtInt(train.size)}; ${fmtInt(cold.testRatings)} test ratings with a user or item unseen in training)`);
-    console.log(`n_predicted ${fmtInt(result.n_predicted)}`);
+    console.log(`n_test     ${fmtInt(result.n_test)} (train ${fmtInt(train.size)}; ${fmtInt(cold)} test ratings with a user or item unseen in training)`);
+    console.log(`n_predicted ${fmtInt(result.n_predicted)} (${fmtInt(result.fallbacks)} answered by the fallback)`);
+    for (const note of result.notes) console.log(`note       ${note}`);
     console.log(`seconds    load ${result.seconds.load}, fit ${result.seconds.fit}, predict ${result.seconds.predict}`);
   }
   return 0;
