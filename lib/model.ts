@@ -428,7 +428,7 @@ export function parseParamValue(model: string, key: string, def: ParamDef, raw: 
     return text;
   }
   if (def.type === "range") {
-    if (text === "none" && def.default === null) return null;
+    if ((text === "none" || text === null) && def.default === null) return null;
     const parts = Array.isArray(text) ? text.map(Number) : typeof text === "string" ? text.split(",").map((s) => (s.trim() === "" ? NaN : Number(s))) : [];
     if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0] < parts[1])) return fail(`two numbers lo,hi with lo < hi${def.default === null ? " (or none)" : ""}`);
     return parts as [number, number];
@@ -467,7 +467,16 @@ export function createModel(name: string, raw: Record<string, unknown> = {}): Re
   return modelSpec(name).create(parseModelParams(name, raw));
 }
 
-// %% notebooks/01_data.ipynb cell model-persist (#70)
+// %% notebooks/01_data.ipynb cell model-registry-globalmean (#68)
+// The first entry: chapter 1's model. Every later chapter registers its own next to its definition.
+registerModel({
+  name: "global-mean",
+  description: "predicts the training mean for every pair (the baseline; no parameters)",
+  params: {},
+  create: () => new GlobalMeanRecommender(),
+});
+
+// %% notebooks/01_data.ipynb cell model-persist (#71)
 /** The format name and version `saveModel` writes into `model.json`; `loadModel` refuses others. */
 export const MODEL_FORMAT = { name: "litrec-model", version: 1 } as const;
 
@@ -509,5 +518,7 @@ export function loadModel(dir: string): Recommender {
     arrays[key] = a;
   }
   const { format, version, arrays: _, ...rest } = meta;
-  return createModel(meta.model, meta.params).restoreSnapshot({ meta: rest, arrays });
+  const spec = modelSpec(meta.model);
+  const params = Object.fromEntries(Object.entries(meta.params as object).filter(([key]) => key in spec.params)); // what the registry defines
+  return createModel(meta.model, params).restoreSnapshot({ meta: rest, arrays });
 }

@@ -8,7 +8,8 @@ import {
   crossValidationObjective, describeSpace, gridPoints, randomPoint, rungEpochs, runStudy, strategyCandidates, Study, survivesRung,
   toyObjective, workOnStudy, type FoldObjective, type SearchSpace, type StudyConfig,
 } from "../lib/tuning";
-import { GlobalMeanRecommender, kFold, loadDataset, rmse } from "../lib/data";
+import { kFold, loadDataset, rmse } from "../lib/data";
+import { GlobalMeanRecommender } from "../lib/model";
 
 const space: SearchSpace = {
   searched: {
