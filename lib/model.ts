@@ -365,11 +365,7 @@ export async function crossValidate(make: () => Recommender, ratings: Ratings, o
   };
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-store (#66)
-/** The registered models by name (see `registerModel`); internal, so that only the functions below change it. */
-const modelRegistry = new Map<string, ModelSpec>();
-
-// %% notebooks/01_data.ipynb cell model-registry (#67)
+// %% notebooks/01_data.ipynb cell model-registry (#66)
 /** A value a model parameter takes: a number, a string, a flag, or a `[lo, hi]` range (null: none). */
 export type ModelParamValue = number | string | boolean | [number, number] | null;
 
@@ -394,6 +390,11 @@ export interface ModelSpec {
   create(params: Record<string, any>): Recommender;
 }
 
+// %% notebooks/01_data.ipynb cell model-registry-store (#67)
+/** The registered models by name (see `registerModel`); internal, so that only the functions below change it. */
+const modelRegistry = new Map<string, ModelSpec>();
+
+// %% notebooks/01_data.ipynb cell model-registry-functions (#68)
 /** Adds (or, re-run in a notebook, replaces) a model of the registry. */
 export function registerModel(spec: ModelSpec): void {
   modelRegistry.set(spec.name, spec);
@@ -467,7 +468,7 @@ export function createModel(name: string, raw: Record<string, unknown> = {}): Re
   return modelSpec(name).create(parseModelParams(name, raw));
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-globalmean (#68)
+// %% notebooks/01_data.ipynb cell model-registry-globalmean (#69)
 // The first entry: chapter 1's model. Every later chapter registers its own next to its definition.
 registerModel({
   name: "global-mean",
@@ -476,7 +477,7 @@ registerModel({
   create: () => new GlobalMeanRecommender(),
 });
 
-// %% notebooks/01_data.ipynb cell model-persist (#71)
+// %% notebooks/01_data.ipynb cell model-persist (#72)
 /** The format name and version `saveModel` writes into `model.json`; `loadModel` refuses others. */
 export const MODEL_FORMAT = { name: "litrec-model", version: 1 } as const;
 
