@@ -23,7 +23,7 @@ function usage(): string {
   }
   lines.push("", "DIR is detected: THU Netflix (netflix_train.txt …), MovieLens ratings.csv, u.data or ratings.dat.");
   lines.push("", "models:");
-  for (const m of registeredModels()) lines.push(`  ${m.name.padEnd(14)} ${m.description} (${Object.keys(m.params).join(", ") || "no parameters"})`);
+  for (const m of registeredModels()) lines.push(`  ${m.name.padEnd(14)} ${m.description}${Object.keys(m.params).length ? ` (${Object.keys(m.params).join(", ")})` : ""}`);
   return lines.join("\n");
 }
 
