@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { kFold, loadDataset, rmse, splitDataset, type Ratings, type Split } from "./data";
-import { type Recommender } from "./model";
+import { evaluate, type Recommender } from "./model";
 
 // %% notebooks/04_tuning.ipynb cell tuning-005 (#5)
 /** A parameter value: a number, a name or a switch. */
@@ -654,11 +654,8 @@ export function crossValidationObjective(train: Ratings, makeModel: (params: Tri
         return false;
       },
     });
-    return {
-      validation: rmse(model.predict(heldOut.users, heldOut.items), heldOut.values),
-      train: rmse(model.predict(fitPart.users, fitPart.items), fitPart.values),
-      epochs, pruned,
-    };
+    // The final figures through the one evaluator (the model is fitted: evaluate only predicts).
+    return { validation: (await evaluate(model, null, heldOut)).rmse, train: (await evaluate(model, null, fitPart)).rmse, epochs, pruned };
   };
 }
 
