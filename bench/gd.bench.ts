@@ -10,7 +10,8 @@
  */
 import * as path from "path";
 import { loadDataset, randomSplit, rmse } from "../lib/data";
-import { GD_ORIGINAL, GradientDescentMF, type EpochReport } from "../lib/mf";
+import { GD_ORIGINAL, GradientDescentMF } from "../lib/mf";
+import { type EpochReport } from "../lib/model";
 
 async function main() {
   const args = process.argv.slice(2);

@@ -10,7 +10,8 @@
  * Surprise's SVD on this machine, on the real THU subset: 86 s (load 15, fit 51, predict 20); target ≤ 28.7 s.
  */
 import { loadDataset, rmse, mae } from "../lib/data";
-import { createMFModel, SgdMF, type SgdParams } from "../lib/mf";
+import { SgdMF, type SgdParams } from "../lib/mf";
+import { createModel } from "../lib/model";
 import { ensureNetflixLike } from "./netflix-synth";
 
 const SURPRISE_SVD: Partial<SgdParams> = { k: 100, epochs: 20, learningRate: 0.005, regFactor: 0.02, regBias: 0.02, decay: 1, initStd: 0.1 };
@@ -54,7 +55,7 @@ if (require.main === module) {
     });
     const dir = ensureNetflixLike();
     console.log(`matrix factorisation on ${dir} (10,000 users × 10,000 films, 6.9 M train, 1.7 M test)`);
-    const rows = [await run(dir, `${name} ${JSON.stringify(params)}`, () => createMFModel(name, params) as any)];
+    const rows = [await run(dir, `${name} ${JSON.stringify(params)}`, () => createModel(name, params) as any)];
     const rss = process.resourceUsage().maxRSS / 1024;
     if (args.includes("--single")) rows.push(await run(dir, "mf-sgd, 1 thread", () => new SgdMF({ threads: 1 })));
     if (args.includes("--surprise")) rows.push(await run(dir, "SGD with Surprise SVD's settings", () => new SgdMF(SURPRISE_SVD)));

@@ -3,23 +3,16 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { loadDataset, splitDataset, subsetRatings, seededPermutation, rmse, mae, GlobalMeanRecommender, type Ratings, type Recommender } from "./data";
-import { createNeighbourhoodModel, BaselineModel, NeighbourhoodModel } from "./usercf";
-import { createMFModel, FactorRecommender } from "./mf";
+import { loadDataset, splitDataset, subsetRatings, seededPermutation, rmse, mae, type Ratings } from "./data";
+import { createModel, evaluate, type Recommender } from "./model";
+import { BaselineModel, NeighbourhoodModel } from "./usercf";
+import { FactorRecommender } from "./mf";
 import { type FactorModel } from "./mf_engine";
 
 // %% notebooks/05_comparison.ipynb cell 671028a9 (#5)
 
 
-// %% notebooks/05_comparison.ipynb cell 7621f0f4 (#6)
-/** A model of the comparison by its CLI name: global-mean, baseline, usercf, knn, knn-baseline, itemcf, mf-sgd, mf-als, mf-gd. */
-export function createComparedModel(name: string, params: Record<string, string | number | boolean> = {}): Recommender {
-  if (name === "global-mean") return new GlobalMeanRecommender();
-  if (name.startsWith("mf-")) return createMFModel(name, params);
-  return createNeighbourhoodModel(name, params);
-}
-
-// %% notebooks/05_comparison.ipynb cell 3d7f41e8 (#9)
+// %% notebooks/05_comparison.ipynb cell 3d7f41e8 (#8)
 /** Bytes a fitted model needs to predict, by kind. */
 export interface ModelSize {
   similarity: number; // the neighbourhood similarity: dense n×n, or `keep` neighbours per row
@@ -62,7 +55,7 @@ export function projectedSizes(nUsers: number, nItems: number, nRatings: number,
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell 8a7cdca8 (#13)
+// %% notebooks/05_comparison.ipynb cell 8a7cdca8 (#12)
 /** What one model measured on the split, in a process of its own. */
 export interface Measurement {
   model: string; // CLI name
@@ -74,7 +67,7 @@ export interface Measurement {
   rssAfterLoadMB: number; // resident memory once the data is loaded and split
   peakRssMB: number; // the process's peak resident memory after fit and predict
   size: ModelSize; // storedModelSize, bytes
-  fallbacks: number; // test pairs a neighbourhood model answered with its baseline (0 for other models)
+  fallbacks: number; // test pairs the model answered with its fallback (a neighbourhood model's baseline, else the mean)
   predictions: Float32Array; // one per test rating, in test order
 }
 
@@ -91,21 +84,15 @@ export interface MeasureJob {
 export async function measureHere(job: MeasureJob): Promise<Measurement> {
   const { train, test } = splitDataset(loadDataset(job.data), job.split, job.seed);
   const rssAfterLoadMB = process.memoryUsage().rss / 2 ** 20;
-  const model = createComparedModel(job.model, job.params);
-  let t = performance.now();
-  await model.fit(train);
-  const fitSeconds = (performance.now() - t) / 1000;
-  t = performance.now();
-  const predictions = model.predict(test.users, test.items);
-  const predictSeconds = (performance.now() - t) / 1000;
+  const model = createModel(job.model, job.params);
+  const e = await evaluate(model, train, test);
   return {
-    model: job.model, params: job.params, rmse: rmse(predictions, test.values), mae: mae(predictions, test.values), fitSeconds, predictSeconds,
-    rssAfterLoadMB, peakRssMB: process.resourceUsage().maxRSS / 1024, size: storedModelSize(model),
-    fallbacks: model instanceof NeighbourhoodModel ? model.fallbacks : 0, predictions,
+    model: job.model, params: job.params, rmse: e.rmse, mae: e.mae, fitSeconds: e.seconds.fit, predictSeconds: e.seconds.predict,
+    rssAfterLoadMB, peakRssMB: process.resourceUsage().maxRSS / 1024, size: storedModelSize(model), fallbacks: e.fallbacks, predictions: e.predictions,
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell 154f3177 (#14)
+// %% notebooks/05_comparison.ipynb cell 154f3177 (#13)
 /**
  * The module a child process loads: this file itself (lib/compare.ts, or dist/lib/compare.js in the installed
  * package), or from the notebook the library's source next to it (../lib/compare.ts).
@@ -140,7 +127,7 @@ export function measureInChild(job: MeasureJob, modulePath = compiledModulePath(
   });
 }
 
-// %% notebooks/05_comparison.ipynb cell 0f89d0c2 (#17)
+// %% notebooks/05_comparison.ipynb cell 0f89d0c2 (#16)
 /**
  * Vega-lite spec: horizontal bars, one row per `model` (in the order given), one bar per `group` value within a row
  * when `group` is set; a log axis for quantities that span decades.
@@ -161,7 +148,7 @@ export function barSpec(rows: Record<string, unknown>[], o: { value: string; gro
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell 52bebf5c (#24)
+// %% notebooks/05_comparison.ipynb cell 52bebf5c (#23)
 /** Bucket edges on training ratings per user or item: bucket b holds counts in [edges[b], edges[b+1]). */
 export const ACTIVITY_EDGES = [0, 1, 5, 10, 20, 50, 100, 200, Infinity];
 
@@ -197,7 +184,7 @@ export function rmseByActivity(train: Ratings, test: Ratings, predictions: Array
   return rows;
 }
 
-// %% notebooks/05_comparison.ipynb cell 103e7dd1 (#25)
+// %% notebooks/05_comparison.ipynb cell 103e7dd1 (#24)
 /** Vega-lite spec: test RMSE per activity bucket, one line per model, with the bucket's test ratings as bars below. */
 export function bucketSpec(rows: (BucketError & { model: string })[], side: "user" | "item") {
   const x = { field: "bucket", type: "ordinal", sort: { field: "order" }, title: `training ratings of the ${side}` };
@@ -222,7 +209,7 @@ export function bucketSpec(rows: (BucketError & { model: string })[], side: "use
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell 70f87361 (#31)
+// %% notebooks/05_comparison.ipynb cell 70f87361 (#30)
 /**
  * The training ratings with the given users cut down to `n` of their ratings each (chosen at random by `seed`),
  * everyone else untouched: users who look new to the model while their test ratings stay the same.
@@ -240,7 +227,7 @@ export function withFewRatings(train: Ratings, users: ArrayLike<number>, n: numb
   return subsetRatings(train, keep);
 }
 
-// %% notebooks/05_comparison.ipynb cell bdf0c1de (#35)
+// %% notebooks/05_comparison.ipynb cell bdf0c1de (#34)
 /** A factor prediction taken apart: its terms, and the user's rated items nearest the item in factor space. */
 export interface FactorExplanation {
   mean: number; // μ

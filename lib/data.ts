@@ -24,24 +24,6 @@ export interface Ratings {
   days?: Int32Array; // day number (days since 1970-01-01) of each COO rating, when the files had dates
 }
 
-/** Options a model's `fit` accepts; every model may ignore what it does not use. */
-export interface FitOptions {
-  /** Called after each epoch (or step); returning `false` stops training early. */
-  onEpoch?: (info: { epoch: number; trainRmse?: number; validRmse?: number; loss?: number }) => void | boolean;
-  validation?: Ratings; // held-out ratings to report validRmse on (never trained on)
-  signal?: AbortSignal; // stops training between epochs when aborted
-  seed?: number; // for models with random initialisation or shuffling
-  verbose?: boolean; // a model may log progress to stderr
-}
-
-/** A rating predictor: every model in litrec has these two verbs. */
-export interface Recommender {
-  readonly name: string;
-  fit(train: Ratings, options?: FitOptions): void | Promise<void>;
-  /** Predicted ratings for the pairs (users[k], items[k]); never NaN (fall back to a mean for unknown pairs). */
-  predict(users: Int32Array, items: Int32Array): Float32Array;
-}
-
 // %% notebooks/01_data.ipynb cell data-020 (#19)
 /** A stable counting sort of `order` by key[order[k]] ∈ [0, nKeys); returns the new order and the bucket pointers. */
 function countingSortBy(order: Int32Array, key: Int32Array, nKeys: number): { order: Int32Array; ptr: Int32Array } {
@@ -937,49 +919,7 @@ export function mae(predicted: ArrayLike<number>, actual: ArrayLike<number>): nu
   return actual.length ? s / actual.length : NaN;
 }
 
-// %% notebooks/01_data.ipynb cell data-058 (#57)
-/** Predicts the training mean for every pair: the baseline every model must beat. */
-export class GlobalMeanRecommender implements Recommender {
-  readonly name = "global-mean";
-  mean = 0;
-  fit(train: Ratings): void {
-    this.mean = train.globalMean;
-  }
-  predict(users: Int32Array, items: Int32Array): Float32Array {
-    return new Float32Array(users.length).fill(this.mean);
-  }
-}
-
-/** What evaluating a model on a split measured. */
-export interface Evaluation {
-  rmse: number;
-  mae: number;
-  nTest: number; // test ratings
-  nPredicted: number; // test ratings with a finite prediction (a NaN from a model is replaced by the training mean and not counted)
-  coldStart: ColdStartCounts; // test ratings the model could not learn about
-  seconds: { fit: number; predict: number };
-}
-
-/** Fits a model on train and measures RMSE and MAE on test. */
-export async function evaluateRecommender(model: Recommender, train: Ratings, test: Ratings, options?: FitOptions): Promise<Evaluation> {
-  const t0 = performance.now();
-  await model.fit(train, options);
-  const t1 = performance.now();
-  const predicted = model.predict(test.users, test.items);
-  const t2 = performance.now();
-  if (predicted.length !== test.size) throw new Error(`${model.name}: predict returned ${predicted.length} values for ${test.size} pairs`);
-  let nPredicted = 0;
-  for (let k = 0; k < predicted.length; k++) {
-    if (Number.isFinite(predicted[k])) nPredicted++;
-    else predicted[k] = train.globalMean;
-  }
-  return {
-    rmse: rmse(predicted, test.values), mae: mae(predicted, test.values), nTest: test.size, nPredicted,
-    coldStart: coldStartCounts(train, test), seconds: { fit: (t1 - t0) / 1000, predict: (t2 - t1) / 1000 },
-  };
-}
-
-// %% notebooks/01_data.ipynb cell data-066 (#65)
+// %% notebooks/01_data.ipynb cell data-066 (#83)
 /** How many ratings take each value, with fractions. */
 export function ratingHistogram(...parts: Ratings[]): { rating: number; count: number; fraction: number }[] {
   const counts = new Map<number, number>();
@@ -1021,7 +961,7 @@ export function datasetSummary(ds: Dataset) {
   };
 }
 
-// %% notebooks/01_data.ipynb cell data-071 (#70)
+// %% notebooks/01_data.ipynb cell data-071 (#88)
 /** Vega-lite spec: bar chart of how often each rating value occurs. */
 export function ratingDistributionSpec(r: Ratings, title = "Rating distribution") {
   return {

@@ -8,6 +8,7 @@ export * from "./datasets";
 export * from "./interpret";
 export * from "./mf";
 export * from "./mf_engine";
+export * from "./model";
 export * from "./ncf";
 export * from "./ranking";
 export * from "./ranking_engine";

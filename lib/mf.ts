@@ -3,7 +3,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Ratings, Recommender, FitOptions, rmse, seededRandom } from "./data";
+import { Ratings, rmse, seededRandom } from "./data";
+import { Recommender, FitOptions, registerModel, type EpochReport, type ModelState } from "./model";
 import * as tf from "@tensorflow/tfjs";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, type FactorModel } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
@@ -12,27 +13,6 @@ import { chooseTfBackend } from "./tf_backend";
 
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-013 (#13)
-/** What a model reports after each epoch: RMSEs, the loss when there is one, seconds since the fit began. */
-export interface EpochReport {
-  epoch: number;
-  seconds: number;
-  trainRmse: number;
-  validRmse?: number;
-  loss?: number;
-}
-
-/** The range ratings live in (predictions are clipped to it). */
-export function observedRange(r: Ratings): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let t = 0; t < r.size; t++) {
-    const v = r.values[t];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return r.size ? [lo, hi] : [-Infinity, Infinity];
-}
-
 /** Early stopping on a validation set: remembers the best epoch's model and says when to stop. */
 export class EarlyStopping {
   best = Infinity;
@@ -58,38 +38,31 @@ export class EarlyStopping {
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-014 (#14)
 /**
- * A fitted factor model as a recommender: predictions μ + b_u + b_i + p_u·q_i (through `sigmoid_range` when
- * `yRange` is set), clipped to the training ratings' range. Saves as binary factors plus JSON metadata.
+ * A fitted factor model as a recommender: estimates μ + b_u + b_i + p_u·q_i (through `sigmoid_range` when
+ * `yRange` is set); the contract clips them to the training ratings' range. Subclasses write `fitModel`.
  */
-export class FactorRecommender implements Recommender {
+export class FactorRecommender extends Recommender {
   model: FactorModel | null = null;
-  history: EpochReport[] = [];
-  range: [number, number] = [-Infinity, Infinity];
   yRange: [number, number] | null = null;
-  constructor(readonly name: string, readonly params: object = {}) {}
-
-  fit(train: Ratings, options?: FitOptions): void | Promise<void> {
-    throw new Error(`${this.name}: a loaded model cannot be refitted; create a new model`);
+  constructor(readonly name: string, readonly params: object = {}) {
+    super();
   }
 
-  predict(users: Int32Array, items: Int32Array): Float32Array {
-    if (!this.model) throw new Error(`${this.name}: predict before fit`);
-    const out = new Float32Array(users.length);
-    const [lo, hi] = this.range;
-    if (!this.yRange) return predictPairsInto(this.model, users, items, out, lo, hi);
-    predictPairsInto(this.model, users, items, out);
+  protected fitModel(train: Ratings, options: FitOptions): void | Promise<void> {
+    throw new Error(`${this.name}: FactorRecommender only predicts; fit one of its subclasses (SgdMF, AlsMF, GradientDescentMF)`);
+  }
+
+  protected estimate(users: Int32Array, items: Int32Array, out: Float32Array): void {
+    predictPairsInto(this.model!, users, items, out);
+    if (!this.yRange) return;
     const [a, b] = this.yRange;
-    for (let t = 0; t < out.length; t++) {
-      const v = a + (b - a) / (1 + Math.exp(-out[t]));
-      out[t] = v < lo ? lo : v > hi ? hi : v;
-    }
-    return out;
+    for (let t = 0; t < out.length; t++) out[t] = a + (b - a) / (1 + Math.exp(-out[t]));
   }
 
   /** Ranking scores: μ + b_u + b_i + p_u·q_i without clipping (sigmoid_range is monotonic), so items above the top rating keep their order. */
   score(users: Int32Array, items: Int32Array): Float32Array {
-    if (!this.model) throw new Error(`${this.name}: score before fit`);
-    return predictPairsInto(this.model, users, items, new Float32Array(users.length));
+    this.assertFitted("score");
+    return predictPairsInto(this.model!, users, items, new Float32Array(users.length));
   }
 
   /** Ends an epoch: scores the validation set, times and reports it; true when the caller, its signal or early stopping says stop. */
@@ -102,53 +75,21 @@ export class FactorRecommender implements Recommender {
     return !!stopping?.update(epoch, r.validRmse!, model) || stop;
   }
 
-  /** Reports an epoch to the caller; true when the caller (or its abort signal) asks to stop. */
+  /** Reports an epoch to the caller (the contract keeps it in `history`); true when the caller or its abort signal asks to stop. */
   protected report(r: EpochReport, options: FitOptions): boolean {
-    this.history.push(r);
     const answer = options.onEpoch?.(r);
     return answer === false || !!options.signal?.aborted;
   }
 
-  /** Writes `model.json` (metadata) and four little-endian Float32 files into `dir`. */
-  save(dir: string): void {
-    if (!this.model) throw new Error(`${this.name}: nothing to save before fit`);
-    fs.mkdirSync(dir, { recursive: true });
-    const m = this.model;
-    const files = { userFactors: "user_factors.f32", itemFactors: "item_factors.f32", userBias: "user_bias.f32", itemBias: "item_bias.f32" };
-    for (const [key, file] of Object.entries(files)) {
-      const a = m[key as keyof typeof files];
-      fs.writeFileSync(path.join(dir, file), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-    }
-    const meta = {
-      format: "litrec-factors/1", name: this.name, params: this.params, k: m.k, globalMean: m.globalMean,
-      nUsers: m.userBias.length, nItems: m.itemBias.length, range: this.range, yRange: this.yRange, files,
-      endianness: os.endianness(), history: this.history,
-    };
-    fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(meta, null, 1) + "\n");
+  /** The four tables, as float32 arrays (see `saveModel`). */
+  protected state(): ModelState {
+    const m = this.model!;
+    return { meta: { k: m.k, globalMean: m.globalMean, yRange: this.yRange }, arrays: { userFactors: m.userFactors, itemFactors: m.itemFactors, userBias: m.userBias, itemBias: m.itemBias } };
   }
-
-  /** Reads a model written by `save`; it predicts, it does not refit. */
-  static load(dir: string): FactorRecommender {
-    const meta = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
-    if (meta.format !== "litrec-factors/1") throw new Error(`${path.join(dir, "model.json")}: not a litrec factor model (format ${meta.format})`);
-    const read = (file: string, n: number) => {
-      const bytes = fs.readFileSync(path.join(dir, file));
-      if (bytes.byteLength !== 4 * n) throw new Error(`${path.join(dir, file)}: expected ${n} float32 values, found ${bytes.byteLength / 4}`);
-      const out = new Float32Array(n);
-      new Uint8Array(out.buffer).set(bytes);
-      return out;
-    };
-    const r = new FactorRecommender(meta.name, meta.params);
-    r.model = {
-      k: meta.k, globalMean: meta.globalMean,
-      userFactors: read(meta.files.userFactors, meta.nUsers * meta.k), itemFactors: read(meta.files.itemFactors, meta.nItems * meta.k),
-      userBias: read(meta.files.userBias, meta.nUsers), itemBias: read(meta.files.itemBias, meta.nItems),
-    };
-    r.range = meta.range.map((x: number | null) => x ?? NaN) as [number, number];
-    if (!Number.isFinite(r.range[0])) r.range = [-Infinity, Infinity];
-    r.yRange = meta.yRange;
-    r.history = meta.history ?? [];
-    return r;
+  protected restore(s: ModelState): void {
+    const a = s.arrays as Record<string, Float32Array>;
+    this.model = { k: s.meta.k as number, globalMean: s.meta.globalMean as number, userFactors: a.userFactors, itemFactors: a.itemFactors, userBias: a.userBias, itemBias: a.itemBias };
+    this.yRange = (s.meta.yRange as [number, number] | null) ?? null;
   }
 }
 
@@ -286,12 +227,10 @@ export class GradientDescentMF extends FactorRecommender {
     this.yRange = this.params.yRange;
   }
 
-  async fit(train: Ratings, options: FitOptions = {}): Promise<void> {
+  protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = this.params;
     this.backend = await chooseTfBackend(p.backend, true);
     const started = performance.now();
-    this.range = observedRange(train);
-    this.history = [];
     const seed = options.seed ?? p.seed;
     const { nUsers: m, nItems: n } = train;
     const form = p.form === "auto" ? "pairs" : p.form;
@@ -378,7 +317,7 @@ export class GradientDescentMF extends FactorRecommender {
         let current: FactorModel | null = null;
         if (options.validation && (epoch % p.validateEvery === 0 || epoch === 1)) {
           this.model = current = snapshot();
-          r.validRmse = rmse(this.predict(options.validation.users, options.validation.items), options.validation.values);
+          r.validRmse = rmse(this.predictDuringFit(options.validation.users, options.validation.items), options.validation.values);
         }
         r.seconds = (performance.now() - started) / 1000;
         const stop = this.report(r, options);
@@ -428,12 +367,10 @@ export class SgdMF extends FactorRecommender {
     super("mf-sgd", { ...SGD_DEFAULTS, ...params });
   }
 
-  async fit(train: Ratings, options: FitOptions = {}): Promise<void> {
+  protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = this.params;
     const seed = options.seed ?? p.seed;
     const started = performance.now();
-    this.range = observedRange(train);
-    this.history = [];
     const threads = Math.max(1, Math.min(Math.floor(p.threads), 64));
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, seed, threads > 1);
     this.model = model;
@@ -490,11 +427,9 @@ export class AlsMF extends FactorRecommender {
     super("mf-als", { ...ALS_DEFAULTS, ...params });
   }
 
-  fit(train: Ratings, options: FitOptions = {}): void {
+  protected fitModel(train: Ratings, options: FitOptions): void {
     const p = this.params;
     const started = performance.now();
-    this.range = observedRange(train);
-    this.history = [];
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, options.seed ?? p.seed);
     this.model = model;
     const A = new Float64Array((p.k + 1) * (p.k + 1));
@@ -513,32 +448,54 @@ export class AlsMF extends FactorRecommender {
 }
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#60)
-/** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
-export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
-
-/** Parses `--param` strings against a model's defaults: numbers, booleans, `lo,hi` ranges; unknown names are errors. */
-export function parseParams<T extends object>(model: string, defaults: T, params: Record<string, string | number | boolean>): Partial<T> {
-  const out: Record<string, unknown> = {};
-  for (const [rawKey, raw] of Object.entries(params)) {
-    const key = rawKey in defaults ? rawKey : (PARAM_ALIASES[rawKey] ?? []).find((name) => name in defaults) ?? rawKey;
-    if (!(key in defaults)) throw new Error(`${model}: unknown parameter '${rawKey}' (known: ${Object.keys(defaults).join(", ")})`);
-    const like = (defaults as Record<string, unknown>)[key];
-    const text = String(raw);
-    if (typeof like === "number") {
-      const x = Number(text);
-      if (!Number.isFinite(x)) throw new Error(`${model}: parameter ${rawKey} must be a number, got '${text}'`);
-      out[key] = x;
-    } else if (typeof like === "boolean") out[key] = text === "true" || text === "1";
-    else if (key === "yRange") out[key] = text === "none" ? null : (text.split(",").map(Number) as [number, number]);
-    else out[key] = text;
-  }
-  return out as Partial<T>;
-}
-
-/** The chapter's models by CLI name: mf-sgd, mf-als, mf-gd. */
-export function createMFModel(name: string, params: Record<string, string | number | boolean> = {}): Recommender {
-  if (name === "mf-sgd") return new SgdMF(parseParams(name, SGD_DEFAULTS, params));
-  if (name === "mf-als") return new AlsMF(parseParams(name, ALS_DEFAULTS, params));
-  if (name === "mf-gd") return new GradientDescentMF(parseParams(name, GD_DEFAULTS, params));
-  throw new Error(`unknown model '${name}' (known: mf-sgd, mf-als, mf-gd)`);
-}
+// The chapter's models in the registry: `litrec evaluate --model mf-sgd --param lr=0.02` builds them from here.
+registerModel({
+  name: "mf-sgd", description: "biased matrix factorisation by SGD, stratified over all cores (Funk SVD)",
+  params: {
+    k: { type: "int", min: 1, max: 4096, default: SGD_DEFAULTS.k, aliases: ["factors"], description: "latent factors" },
+    epochs: { type: "int", min: 1, default: SGD_DEFAULTS.epochs, description: "passes over the training ratings" },
+    learningRate: { type: "float", above: 0, default: SGD_DEFAULTS.learningRate, aliases: ["lr"], description: "step size of the first epoch" },
+    decay: { type: "float", above: 0, max: 1, default: SGD_DEFAULTS.decay, description: "the step size is multiplied by this after each epoch" },
+    regFactor: { type: "float", min: 0, default: SGD_DEFAULTS.regFactor, aliases: ["reg", "lambda"], description: "L2 weight on the factors" },
+    regBias: { type: "float", min: 0, default: SGD_DEFAULTS.regBias, description: "L2 weight on the biases" },
+    initStd: { type: "float", min: 0, default: SGD_DEFAULTS.initStd, description: "factors start as N(0, initStd²)" },
+    biased: { type: "bool", default: SGD_DEFAULTS.biased, description: "learn user and item biases" },
+    threads: { type: "int", min: 1, max: 64, default: SGD_DEFAULTS.threads, description: "worker threads (1 = the calling thread)" },
+    patience: { type: "int", min: 0, default: SGD_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
+    seed: { type: "int", default: SGD_DEFAULTS.seed, description: "initialisation and shuffling" },
+  },
+  create: (p) => new SgdMF(p),
+});
+registerModel({
+  name: "mf-als", description: "biased matrix factorisation by alternating least squares, weighted-λ",
+  params: {
+    k: { type: "int", min: 1, max: 4096, default: ALS_DEFAULTS.k, aliases: ["factors"], description: "latent factors" },
+    epochs: { type: "int", min: 1, default: ALS_DEFAULTS.epochs, description: "sweeps (users then items)" },
+    lambda: { type: "float", min: 0, default: ALS_DEFAULTS.lambda, aliases: ["reg"], description: "L2 weight, scaled by each row's rating count" },
+    biased: { type: "bool", default: ALS_DEFAULTS.biased, description: "solve a bias per user and item with the factors" },
+    initStd: { type: "float", min: 0, default: ALS_DEFAULTS.initStd, description: "item factors start as N(0, initStd²)" },
+    patience: { type: "int", min: 0, default: ALS_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
+    seed: { type: "int", default: ALS_DEFAULTS.seed, description: "initialisation" },
+  },
+  create: (p) => new AlsMF(p),
+});
+registerModel({
+  name: "mf-gd", description: "full-batch gradient descent with tfjs autodiff and Adam(W), the original's method",
+  params: {
+    k: { type: "int", min: 1, max: 4096, default: GD_DEFAULTS.k, aliases: ["factors"], description: "latent factors" },
+    learningRate: { type: "float", above: 0, default: GD_DEFAULTS.learningRate, aliases: ["lr"], description: "Adam step size" },
+    weightDecay: { type: "float", min: 0, default: GD_DEFAULTS.weightDecay, aliases: ["wd", "lambda"], description: "decoupled weight decay (AdamW)" },
+    l2: { type: "float", min: 0, default: GD_DEFAULTS.l2, description: "coupled L2 penalty per rating" },
+    biased: { type: "bool", default: GD_DEFAULTS.biased, description: "r̂ = μ + b_u + b_i + p·q instead of p·q" },
+    initStd: { type: "float", min: 0, default: GD_DEFAULTS.initStd, description: "U, V start as N(0, initStd²)" },
+    maxEpochs: { type: "int", min: 1, default: GD_DEFAULTS.maxEpochs, aliases: ["epochs"], description: "hard cap on full-batch steps" },
+    tolerance: { type: "float", min: 0, default: GD_DEFAULTS.tolerance, description: "stop when |Δloss| < tolerance" },
+    patience: { type: "int", min: 0, default: GD_DEFAULTS.patience, description: "with a validation set: epochs without improvement before stopping" },
+    validateEvery: { type: "int", min: 1, default: GD_DEFAULTS.validateEvery, description: "with a validation set: measure it every this many epochs" },
+    restoreBest: { type: "bool", default: GD_DEFAULTS.restoreBest, description: "with a validation set: end with the best epoch's parameters" },
+    form: { type: "enum", choices: ["auto", "pairs", "gather", "dense"], default: GD_DEFAULTS.form, description: "how the loss is computed (auto = pairs)" },
+    yRange: { type: "range", default: GD_DEFAULTS.yRange, description: "squash predictions with sigmoid_range into (lo, hi); none = off" },
+    seed: { type: "int", default: GD_DEFAULTS.seed, description: "initialisation" },
+  },
+  create: (p) => new GradientDescentMF(p),
+});

@@ -1,5 +1,7 @@
 /** The `litrec` CLI: info / evaluate / recommend on fixtures and ml-latest-small; errors name the file and line. */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { parseArgs, UsageError } from "../tools/cli/common";
@@ -73,5 +75,40 @@ describe("litrec CLI", () => {
     assert.match(missing.stderr, /unknown model 'no-such-model'/);
     assert.strictEqual(litrec("info").code, 2);
     assert.strictEqual(litrec("frobnicate").code, 2);
+  });
+  it("fit --out saves a model; recommend and evaluate --model-file use it without refitting and agree with a fresh fit", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "litrec-cli-model-"));
+    try {
+      const fitted = litrec("fit", "--data", ML, "--model", "baseline", "--out", dir, "--json");
+      assert.strictEqual(fitted.code, 0, fitted.stderr);
+      assert.ok(fs.existsSync(path.join(dir, "model.json")));
+      const fromFile = JSON.parse(litrec("evaluate", "--data", ML, "--model-file", dir, "--json").stdout);
+      const fresh = JSON.parse(litrec("evaluate", "--data", ML, "--model", "baseline", "--json").stdout);
+      assert.strictEqual(fromFile.rmse, fresh.rmse);
+      assert.strictEqual(fromFile.seconds.fit, 0);
+      const rec = litrec("recommend", "--model-file", dir, "--user", "1", "--n", "3", "--json");
+      assert.strictEqual(rec.code, 0, rec.stderr);
+      const items = JSON.parse(rec.stdout).items;
+      assert.strictEqual(items.length, 3);
+      for (const it of items) assert.ok(Number.isFinite(it.score));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("bad parameters and a diverging fit are errors naming the model and parameter, not a silent global mean", () => {
+    const k = litrec("evaluate", "--data", path.join(FIX, "thu"), "--model", "mf-sgd", "--param", "k=1.5");
+    assert.strictEqual(k.code, 2);
+    assert.match(k.stderr, /mf-sgd: parameter k must be an integer, got '1\.5'/);
+    const lr = litrec("evaluate", "--data", ML, "--model", "mf-sgd", "--param", "lr=100", "--param", "threads=1", "--json");
+    assert.strictEqual(lr.code, 1);
+    assert.match(lr.stderr, /mf-sgd diverged: .*learningRate=100/);
+    assert.strictEqual(lr.stdout, "");
+  });
+
+  it("usercf reports in --json when it keeps top-K neighbours instead of every one", () => {
+    const o = JSON.parse(litrec("evaluate", "--data", ML, "--model", "usercf", "--param", "maxDenseBytes=1000", "--param", "threads=1", "--json").stdout);
+    assert.strictEqual(o.notes.length, 1);
+    assert.match(o.notes[0], /200 most similar neighbours/);
   });
 });

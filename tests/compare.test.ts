@@ -1,3 +1,4 @@
+import { createModel } from "../lib/model";
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -5,7 +6,7 @@ import { loadDataset, randomSplit, makeRatings, type Ratings } from "../lib/data
 import { NeighbourhoodModel } from "../lib/usercf";
 import { FactorRecommender } from "../lib/mf";
 import {
-  createComparedModel, storedModelSize, projectedSizes, rmseByActivity, bucketLabel, withFewRatings, explainFactorPrediction,
+  storedModelSize, projectedSizes, rmseByActivity, bucketLabel, withFewRatings, explainFactorPrediction,
   measureInChild, barSpec, bucketSpec,
 } from "../lib/compare";
 
@@ -19,21 +20,21 @@ function fixture() {
 }
 
 describe("compare", () => {
-  it("builds every compared model by its CLI name", () => {
+  it("builds every compared model by its CLI name", async () => {
     for (const name of ["global-mean", "baseline", "usercf", "knn", "knn-baseline", "itemcf", "mf-sgd", "mf-als"])
-      assert.equal(createComparedModel(name).name, name);
-    assert.throws(() => createComparedModel("nope"), /unknown model/);
+      assert.equal(createModel(name).name, name);
+    assert.throws(() => createModel("nope"), /unknown model/);
   });
 
   it("counts a dense user similarity and the ratings for user-CF, only factors and biases for MF", async () => {
     const { train } = fixture();
-    const usercf = createComparedModel("usercf", { threads: 1 }) as NeighbourhoodModel;
-    usercf.fit(train);
+    const usercf = createModel("usercf", { threads: 1 }) as NeighbourhoodModel;
+    await usercf.fit(train);
     const s = storedModelSize(usercf);
     assert.equal(s.similarity, 4 * train.nUsers * train.nUsers);
     assert.equal(s.ratings, 4 * (train.nItems + 1) + 8 * train.size);
     assert.equal(s.total, s.similarity + s.ratings + s.parameters);
-    const mf = createComparedModel("mf-als", { k: 4, epochs: 2 }) as FactorRecommender;
+    const mf = createModel("mf-als", { k: 4, epochs: 2 }) as FactorRecommender;
     await mf.fit(train);
     const f = storedModelSize(mf);
     assert.deepEqual([f.similarity, f.ratings], [0, 0]);
@@ -82,7 +83,7 @@ describe("compare", () => {
 
   it("takes a factor prediction apart into terms that add up to it", async () => {
     const { train, test } = fixture();
-    const mf = createComparedModel("mf-als", { k: 4, epochs: 3 }) as FactorRecommender;
+    const mf = createModel("mf-als", { k: 4, epochs: 3 }) as FactorRecommender;
     await mf.fit(train);
     const user = test.users[0], item = test.items[0];
     const e = explainFactorPrediction(mf.model!, train, user, item, 3);

@@ -1,3 +1,4 @@
+import { GlobalMeanRecommender, evaluate } from "../lib/model";
 /** Chapter 1 (data): formats, titles traps, bad input, index, CSR/CSC, splits, metrics, charts. */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -6,7 +7,7 @@ import * as path from "path";
 import {
   loadDataset, detectFormat, detectEncoding, decodeText, parseTitleLine, readTitles, makeRatings, subsetRatings, ratingOf,
   randomSplit, temporalSplit, kFold, splitDataset, mergeRatings, countLeaks, coldStartCounts, rmse, mae, seededRandom,
-  GlobalMeanRecommender, evaluateRecommender, datasetSummary, ratingHistogram, itemLabel, type Ratings,
+  datasetSummary, ratingHistogram, itemLabel, type Ratings,
   ratingDistributionSpec, longTailSpec, densitySpec,
 } from "../lib/data";
 import { DataError, parseRatingFile, daysFromCivil, dayToIsoDate, type LineFormat } from "../lib/data_parse";
@@ -379,7 +380,7 @@ describe("data: Ratings, splits and metrics", () => {
     assert.throws(() => rmse([1], [1, 2]), /1 predictions for 2 ratings/);
     const ds = loadDataset(ML);
     const { train, test } = randomSplit(ds.train, 0.2, 0);
-    const ev = await evaluateRecommender(new GlobalMeanRecommender(), train, test);
+    const ev = await evaluate(new GlobalMeanRecommender(), train, test);
     assert.strictEqual(ev.nTest, test.size);
     assert.strictEqual(ev.nPredicted, test.size);
     assert.ok(ev.rmse > 0.95 && ev.rmse < 1.15, `global mean RMSE ${ev.rmse}`);

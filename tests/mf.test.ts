@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { loadDataset, randomSplit, makeRatings, rmse, seededRandom, type Ratings } from "../lib/data";
-import { SgdMF, AlsMF, GradientDescentMF, FactorRecommender, createMFModel, lossAndRmseSpec, rmseVsTimeSpec, type EpochReport } from "../lib/mf";
+import { SgdMF, AlsMF, GradientDescentMF, FactorRecommender, lossAndRmseSpec, rmseVsTimeSpec } from "../lib/mf";
+import { createModel, saveModel, loadModel, type EpochReport } from "../lib/model";
 import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, sgdRange, rmseOnTriples, PairKernels } from "../lib/mf_engine";
 import { chooseTfBackend } from "../lib/tf_backend";
 
@@ -106,14 +107,14 @@ describe("mf models on ml-latest-small", function () {
   it("onEpoch returning false stops the fit", async () => {
     const { train } = shipped();
     const model = new AlsMF();
-    model.fit(train, { onEpoch: (r) => r.epoch < 2 });
+    await model.fit(train, { onEpoch: (r) => r.epoch < 2 });
     assert.equal(model.history.length, 2);
   });
 
-  it("mf-als reaches the chapter's target", () => {
+  it("mf-als reaches the chapter's target", async () => {
     const { train, test } = shipped();
     const model = new AlsMF();
-    model.fit(train);
+    await model.fit(train);
     const error = rmse(model.predict(test.users, test.items), test.values);
     assert.ok(error < 0.915, `RMSE ${error}`);
   });
@@ -124,11 +125,11 @@ describe("mf models on ml-latest-small", function () {
     await model.fit(train);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "litrec-mf-test-"));
     try {
-      model.save(dir);
+      saveModel(model, dir);
       const meta = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
-      assert.equal(meta.name, "mf-sgd");
-      assert.equal(fs.statSync(path.join(dir, "user_factors.f32")).size, 4 * train.nUsers * model.params.k);
-      const loaded = FactorRecommender.load(dir);
+      assert.equal(meta.model, "mf-sgd");
+      assert.equal(fs.statSync(path.join(dir, "userFactors.float32")).size, 4 * train.nUsers * model.params.k);
+      const loaded = loadModel(dir);
       assert.deepEqual(loaded.predict(test.users, test.items), model.predict(test.users, test.items));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -206,14 +207,14 @@ describe("tf_backend and mf-gd", function () {
 
 describe("mf factory and charts", () => {
   it("builds models from CLI parameters and rejects unknown ones", () => {
-    const m = createMFModel("mf-sgd", { k: "8", lr: "0.02", biased: "false" }) as SgdMF;
+    const m = createModel("mf-sgd", { k: "8", lr: "0.02", biased: "false" }) as SgdMF;
     assert.equal(m.params.k, 8);
     assert.equal(m.params.learningRate, 0.02);
     assert.equal(m.params.biased, false);
-    assert.equal(createMFModel("mf-als", {}).name, "mf-als");
-    assert.equal(createMFModel("mf-gd", { form: "gather" }).name, "mf-gd");
-    assert.throws(() => createMFModel("mf-sgd", { nope: "1" }), /unknown parameter 'nope'/);
-    assert.throws(() => createMFModel("mf-sgd", { k: "many" }), /must be a number/);
+    assert.equal(createModel("mf-als", {}).name, "mf-als");
+    assert.equal(createModel("mf-gd", { form: "gather" }).name, "mf-gd");
+    assert.throws(() => createModel("mf-sgd", { nope: "1" }), /unknown parameter 'nope'/);
+    assert.throws(() => createModel("mf-sgd", { k: "many" }), /must be an integer/);
   });
 
   it("the loss/RMSE chart has two independent y scales", () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { makeRatings, rmse } from "../lib/data";
-import { createNeuralModel, NeuralRecommender } from "../lib/ncf";
+import { NeuralRecommender } from "../lib/ncf";
+import { createModel } from "../lib/model";
 import { pca, nearestItems, oneCycleRate, EmbeddingDotBias } from "../lib/interpret";
 
 /** A small rating matrix with structure: users 0..29 like items 0..19 (5) and dislike 20..39 (1); the rest the other way round. */
@@ -15,11 +16,11 @@ function twoTasteRatings() {
 describe("ncf", function () {
   this.timeout(120000);
   it("parses --param pairs and rejects unknown ones", () => {
-    const m = createNeuralModel("ncf", { epochs: "2", lr: "0.01", optimizer: "adam" }) as NeuralRecommender;
+    const m = createModel("ncf", { epochs: "2", lr: "0.01", optimizer: "adam" }) as NeuralRecommender;
     assert.equal(m.params.epochs, 2);
     assert.equal(m.params.learningRate, 0.01);
     assert.equal(m.params.optimizer, "adam");
-    assert.throws(() => createNeuralModel("ncf", { hiddn: "3" }), /unknown parameter/);
+    assert.throws(() => createModel("ncf", { hiddn: "3" }), /unknown parameter/);
   });
   for (const architecture of ["mlp", "nonlinear-mf"] as const)
     it(`${architecture} learns two tastes and predicts inside the rating range`, async () => {

@@ -3,10 +3,12 @@ import * as assert from "assert";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { makeRatings, type Ratings } from "../lib/data";
+import { createModel, type Recommender } from "../lib/model";
+import "../lib/index"; // every chapter registers its models
 import { choleskySolveInPlace } from "../lib/mf_engine";
 import {
   userRandomSplit, leaveOneOut, relevance, rankingMetrics, rankAll, parseMetricList, metricValues, evaluateRanking,
-  PopularityRanker, EaseRanker, IalsRanker, BprRanker, ItemKnnRanker, createRankingModel, type TopLists,
+  PopularityRanker, EaseRanker, IalsRanker, BprRanker, ItemKnnRanker, type TopLists,
 } from "../lib/ranking";
 import { topKKernel, invertSpdInPlace, ialsCgSweep, gramPlusRidge } from "../lib/ranking_engine";
 
@@ -81,10 +83,10 @@ describe("top-k selection and protocols (lib/ranking)", () => {
     // Five users: the factor kernel scores four at a time, so the fifth takes its partial group.
     const train = ratings(5, 7, [[0, 0], [0, 1], [1, 1], [1, 2], [2, 0], [2, 3], [3, 4], [3, 0], [1, 0], [4, 6], [4, 2]]);
     const ials = new IalsRanker({ k: 3, epochs: 3 });
-    ials.fit(train);
+    await ials.fit(train);
     const viaKernel = rankAll(ials, train, { k: 3, threads: 1 });
     const viaScores = rankAll({ scoreItems: (u: number, out: Float32Array) => ials.scoreItems(u, out) }, train, { k: 3 });
-    const viaPredict = rankAll({ name: "p", fit() {}, predict: (u: Int32Array, i: Int32Array) => ials.predict(u, i) }, train, { k: 3 });
+    const viaPredict = rankAll({ name: "p", predict: (u: Int32Array, i: Int32Array) => ials.score(u, i) } as unknown as Recommender, train, { k: 3 });
     assert.deepStrictEqual(Array.from(viaKernel.items), Array.from(viaScores.items));
     assert.deepStrictEqual(Array.from(viaKernel.items), Array.from(viaPredict.items));
   });
@@ -118,11 +120,11 @@ describe("ranking models (lib/ranking)", () => {
     assert.throws(() => invertSpdInPlace(Float64Array.of(1, 2, 2, 1), 2), /not positive definite/);
   });
 
-  it("EASE's B equals the closed form computed by Gauss–Jordan elimination", () => {
+  it("EASE's B equals the closed form computed by Gauss–Jordan elimination", async () => {
     const train = ratings(4, 3, [[0, 0], [0, 1], [1, 1], [1, 2], [2, 0], [2, 2], [3, 0], [3, 1], [3, 2]]);
     const lambda = 2;
     const ease = new EaseRanker({ lambda, minRatings: 1 });
-    ease.fit(train);
+    await ease.fit(train);
     // G = XᵀX by hand: item counts 3, 3, 3; co-counts (0,1) 2, (0,2) 2, (1,2) 2.
     const A = [[3 + lambda, 2, 2, 1, 0, 0], [2, 3 + lambda, 2, 0, 1, 0], [2, 2, 3 + lambda, 0, 0, 1]];
     for (let c = 0; c < 3; c++) {
@@ -182,8 +184,8 @@ describe("ranking models (lib/ranking)", () => {
       }
       assert.ok(inside >= 0.9 * 120, `${model.name}: only ${inside} of 120 recommendations inside the user's group`);
     }
-    assert.throws(() => createRankingModel("ease", { lambda: "x" }), /must be a number/);
-    assert.throws(() => createRankingModel("nope"), /unknown ranking model/);
+    assert.throws(() => createModel("ease", { lambda: "x" }), /must be a number/);
+    assert.throws(() => createModel("nope"), /unknown model/);
   });
 });
 

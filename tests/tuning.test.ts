@@ -8,7 +8,8 @@ import { describeSpace, gridPoints, randomPoint, rungEpochs, strategyCandidates,
 import { Study, type StudyConfig } from "../lib/tuning_store";
 import { runStudy, workOnStudy, type FoldObjective } from "../lib/tuning_runner";
 import { crossValidationObjective, toyObjective } from "../lib/tuning_objectives";
-import { GlobalMeanRecommender, kFold, loadDataset, rmse } from "../lib/data";
+import { kFold, loadDataset, rmse } from "../lib/data";
+import { GlobalMeanRecommender } from "../lib/model";
 
 const space: SearchSpace = {
   searched: {

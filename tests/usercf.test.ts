@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { makeRatings, loadDataset, kFold, rmse, type Ratings } from "../lib/data";
-import { NeighbourhoodModel, createNeighbourhoodModel, fitBaseline, rowMatrix, rowSimilarity, bothOrders, valueLevels, noValueLevels } from "../lib/usercf";
+import { createModel } from "../lib/model";
+import { NeighbourhoodModel, fitBaseline, rowMatrix, rowSimilarity, bothOrders, valueLevels, noValueLevels } from "../lib/usercf";
 
 /** A seeded random sparse matrix: dense rows (0 = unrated) and the same as Ratings. */
 function randomMatrix(nUsers: number, nItems: number, density: number, seed: number, halfStars = false) {
@@ -45,11 +46,11 @@ describe("usercf: the original formula", () => {
     ["dense S, 2 threads, half stars", true, { threads: 2 }],
     ["neighbour lists (memory-bounded), 2 threads", false, { threads: 2, maxDenseBytes: 0, keep: 120 }],
   ] as const) {
-    it(`equals the dense formula within 1e-6 at every pair: ${label}`, () => {
+    it(`equals the dense formula within 1e-6 at every pair: ${label}`, async () => {
       const { dense, ratings } = randomMatrix(120, 70, 0.2, 11, halfStars);
       const reference = denseReference(dense);
       const model = new NeighbourhoodModel("usercf", options);
-      model.fit(ratings);
+      await model.fit(ratings);
       const { users, items } = allPairs(120, 70);
       const predicted = model.predict(users, items);
       let checked = 0, undefinedByFormula = 0;
@@ -68,21 +69,21 @@ describe("usercf: the original formula", () => {
     });
   }
 
-  it("its predictions are ratings: always inside the rating range", () => {
+  it("its predictions are ratings: always inside the rating range", async () => {
     const { dense, ratings } = randomMatrix(40, 30, 0.1, 3);
     const model = new NeighbourhoodModel("usercf", { threads: 1 });
-    model.fit(ratings);
+    await model.fit(ratings);
     const { users, items } = allPairs(40, 30);
     const predicted = model.predict(users, items);
     for (let t = 0; t < predicted.length; t++) assert.ok(predicted[t] >= 1 && predicted[t] <= 5);
     assert.ok(dense.length === 40);
   });
 
-  it("never returns NaN: unknown users and items, and items nobody similar rated, fall back to the baseline", () => {
+  it("never returns NaN: unknown users and items, and items nobody similar rated, fall back to the baseline", async () => {
     // user 0 shares no item with user 1; item 2 is rated by user 1 only
     const r = makeRatings(3, 4, [0, 0, 1, 1, 2], [0, 1, 2, 3, 0], [5, 4, 1, 2, 3]);
     const model = new NeighbourhoodModel("usercf", { threads: 1 });
-    model.fit(r);
+    await model.fit(r);
     const p = model.predict(Int32Array.of(0, 7, 0, -1), Int32Array.of(2, 0, 99, 1));
     for (const x of p) assert.ok(Number.isFinite(x));
     assert.equal(model.fallbacks, 4);
@@ -92,32 +93,32 @@ describe("usercf: the original formula", () => {
 });
 
 describe("usercf: variants", () => {
-  it("item-based CF is user-based CF on the transposed matrix", () => {
+  it("item-based CF is user-based CF on the transposed matrix", async () => {
     const { ratings } = randomMatrix(50, 40, 0.25, 5);
     const transposed = makeRatings(40, 50, ratings.items, ratings.users, ratings.values);
-    const items = createNeighbourhoodModel("itemcf", { threads: 1 });
-    const usersOfT = createNeighbourhoodModel("knn-baseline", { threads: 1, regUser: 10, regItem: 15 });
-    items.fit(ratings);
-    usersOfT.fit(transposed);
+    const items = createModel("itemcf", { threads: 1 });
+    const usersOfT = createModel("knn-baseline", { threads: 1, regUser: 10, regItem: 15 });
+    await items.fit(ratings);
+    await usersOfT.fit(transposed);
     const { users, items: its } = allPairs(50, 40);
     const a = items.predict(users, its), b = usersOfT.predict(its, users);
     for (let t = 0; t < a.length; t++) assert.ok(Math.abs(a[t] - b[t]) < 1e-4, `pair ${t}: ${a[t]} vs ${b[t]}`);
   });
 
-  it("top-K from the dense matrix equals top-K from neighbour lists that hold every neighbour", () => {
+  it("top-K from the dense matrix equals top-K from neighbour lists that hold every neighbour", async () => {
     const { ratings } = randomMatrix(60, 40, 0.3, 9);
     const { users, items } = allPairs(60, 40);
-    const dense = createNeighbourhoodModel("knn", { threads: 1, k: 5 });
-    const lists = createNeighbourhoodModel("knn", { threads: 2, k: 5, maxDenseBytes: 0, keep: 60 });
-    dense.fit(ratings);
-    lists.fit(ratings);
+    const dense = createModel("knn", { threads: 1, k: 5 });
+    const lists = createModel("knn", { threads: 2, k: 5, maxDenseBytes: 0, keep: 60 });
+    await dense.fit(ratings);
+    await lists.fit(ratings);
     const a = dense.predict(users, items), b = lists.predict(users, items);
     let differ = 0;
     for (let t = 0; t < a.length; t++) if (Math.abs(a[t] - b[t]) > 1e-4) differ++;
     assert.ok(differ < a.length * 0.01, `${differ} pairs differ (ties in similarity may order neighbours differently)`);
   });
 
-  it("the integer level kernels (WebAssembly and JavaScript) equal the general float kernel", () => {
+  it("the integer level kernels (WebAssembly and JavaScript) equal the general float kernel", async () => {
     for (const halfStars of [false, true]) {
       const { ratings } = randomMatrix(90, 60, 0.25, 17, halfStars);
       const m = rowMatrix(ratings, "user");
@@ -137,7 +138,7 @@ describe("usercf: variants", () => {
     assert.strictEqual(valueLevels(om, bothOrders(om, om.values)).nLevels, 0);
   });
 
-  it("shrinkage pulls similarities with few co-rated items towards zero", () => {
+  it("shrinkage pulls similarities with few co-rated items towards zero", async () => {
     const { ratings } = randomMatrix(30, 20, 0.3, 2);
     const m = rowMatrix(ratings, "user");
     const vals = bothOrders(m, m.values);
@@ -146,11 +147,11 @@ describe("usercf: variants", () => {
     for (let x = 0; x < plain.S.length; x++) assert.ok(Math.abs(shrunk.S[x]) <= Math.abs(plain.S[x]) + 1e-7);
   });
 
-  it("rejects unknown models and parameters", () => {
-    assert.throws(() => createNeighbourhoodModel("nope"), /unknown model/);
-    assert.throws(() => createNeighbourhoodModel("knn", { colour: "red" }), /unknown parameter/);
-    assert.throws(() => createNeighbourhoodModel("knn", { k: "-3" }), /non-negative/);
-    assert.throws(() => createNeighbourhoodModel("knn", { similarity: "jaccard" }), /one of/);
+  it("rejects unknown models and parameters", async () => {
+    assert.throws(() => createModel("nope"), /unknown model/);
+    assert.throws(() => createModel("knn", { colour: "red" }), /unknown parameter/);
+    assert.throws(() => createModel("knn", { k: "-3" }), /must be ≥ 0/);
+    assert.throws(() => createModel("knn", { similarity: "jaccard" }), /one of/);
   });
 });
 
@@ -161,11 +162,11 @@ describe("usercf: accuracy on the shipped MovieLens data", () => {
     ratings = loadDataset(data).train;
   });
 
-  it("the best neighbourhood variant (itemcf) beats Surprise's k-NN Baseline 0.931 by 0.005 under 5-fold CV (on ml-latest-small)", () => {
+  it("the best neighbourhood variant (itemcf) beats Surprise's k-NN Baseline 0.931 by 0.005 under 5-fold CV (on ml-latest-small)", async () => {
     let sum = 0, nan = 0;
     for (const { train, test } of kFold(ratings, 5, 0)) {
-      const model = createNeighbourhoodModel("itemcf");
-      model.fit(train);
+      const model = createModel("itemcf");
+      await model.fit(train);
       const p = model.predict(test.users, test.items);
       for (const x of p) if (!Number.isFinite(x)) nan++;
       sum += rmse(p, test.values) / 5;
@@ -174,11 +175,11 @@ describe("usercf: accuracy on the shipped MovieLens data", () => {
     assert.ok(sum <= 0.926, `5-fold RMSE ${sum}`);
   });
 
-  it("the original usercf and the baseline give sensible held-out errors", () => {
+  it("the original usercf and the baseline give sensible held-out errors", async () => {
     const { train, test } = kFold(ratings, 5, 0).next().value!;
     for (const [name, limit] of [["usercf", 1.0], ["baseline", 0.9], ["knn", 0.92]] as const) {
-      const model = createNeighbourhoodModel(name);
-      model.fit(train);
+      const model = createModel(name);
+      await model.fit(train);
       const e = rmse(model.predict(test.users, test.items), test.values);
       assert.ok(e < limit, `${name}: RMSE ${e}`);
     }

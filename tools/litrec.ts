@@ -3,11 +3,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, runCommand, UsageError, type CliArgs } from "./cli/common";
-import { MODELS } from "./models";
+import { registeredModels } from "../lib/model";
+import "../lib/index"; // every chapter registers its models
 
 const COMMANDS: Record<string, string> = {
   info: "counts, density and rating histogram of a dataset",
   evaluate: "fit a model on a split and report RMSE / MAE / timings",
+  fit: "fit a model and save it to a folder (for recommend / evaluate --model-file)",
   recommend: "top-N unseen items for a user",
   tune: "grid search with k-fold cross-validation",
   fetch: "download a public rating set (MovieLens, THU Netflix) into the cache",
@@ -23,7 +25,7 @@ function usage(): string {
   lines.push("", "DIR is detected: THU Netflix (netflix_train.txt …), MovieLens ratings.csv, u.data or ratings.dat.");
   lines.push("Data policies (any command): --duplicates first|last|mean|error (default last), --unknown-users error|drop|keep (default error).");
   lines.push("", "models:");
-  for (const [name, m] of Object.entries(MODELS)) lines.push(`  ${name.padEnd(14)} ${m.describe}`);
+  for (const m of registeredModels()) lines.push(`  ${m.name.padEnd(14)} ${m.description}${Object.keys(m.params).length ? ` (${Object.keys(m.params).join(", ")})` : ""}`);
   return lines.join("\n");
 }
 

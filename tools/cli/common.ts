@@ -26,6 +26,8 @@ export interface CliArgs {
   seed: number; // --seed N (default 0)
   json: boolean; // --json: one JSON object on stdout
   user?: string; // --user ID (recommend)
+  out?: string; // --out MODEL_DIR (fit)
+  "model-file"?: string; // --model-file MODEL_DIR (evaluate, recommend)
   n: number; // --n N (recommend, default 10)
   grid: string[]; // --grid k=4,16,64 (repeated; tune)
   folds?: number; // --folds N (tune)
@@ -42,7 +44,7 @@ export interface CliArgs {
   positional: string[];
 }
 
-const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "duplicates", "unknown-users", "dir", "url", "metrics"]);
+const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "duplicates", "unknown-users", "dir", "url", "metrics", "model-file", "out"]);
 /** The choices of the options that name a documented data policy. */
 const POLICY_OPTIONS: Record<string, { field: "duplicates" | "unknownUsers"; choices: readonly string[] }> = {
   duplicates: { field: "duplicates", choices: ["first", "last", "mean", "error"] },

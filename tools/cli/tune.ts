@@ -7,12 +7,13 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadDataset, rmse, splitDataset, type Recommender } from "../../lib/data";
+import { loadDataset, rmse, splitDataset } from "../../lib/data";
+import { createModel, modelSpec, registeredModels } from "../../lib/model";
+import "../../lib/index"; // every chapter registers its models
 import { describeSpace, type ParamValue, type SearchSpace, type SearchStrategy, type TrialParams } from "../../lib/tuning";
 import { Study, type StudyConfig, type TrialRecord } from "../../lib/tuning_store";
 import { runStudy, type FoldObjective } from "../../lib/tuning_runner";
 import { crossValidationObjective } from "../../lib/tuning_objectives";
-import { MODELS } from "../models";
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError } from "./common";
 
 export const usage =
@@ -57,25 +58,17 @@ export function cliObjective(options: CliObjectiveOptions): FoldObjective {
   return crossValidationObjective(train, (params) => createModel(options.model, params), { folds: options.folds, seed: options.seed });
 }
 
-function createModel(name: string, params: TrialParams): Recommender {
-  return MODELS[name].create(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])));
-}
-
 /** Whether a registered model accepts `threads` (models that run threads themselves get one each: the trials are parallel). */
 function acceptsThreads(name: string, fixed: Record<string, string>): boolean {
-  try {
-    MODELS[name].create({ ...fixed, threads: "1" });
-    return true;
-  } catch {
-    return false;
-  }
+  return "threads" in modelSpec(name).params && !("threads" in fixed);
 }
 
 const fmt = (x: number | null | undefined, digits = 4) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(digits));
 
 export async function run(args: CliArgs): Promise<number> {
-  if (!args.model) throw new UsageError(`missing --model NAME (one of: ${Object.keys(MODELS).join(", ")})`);
-  if (!MODELS[args.model]) throw new UsageError(`unknown model '${args.model}' (one of: ${Object.keys(MODELS).join(", ")})`);
+  const known = registeredModels().map((m) => m.name).join(", ");
+  if (!args.model) throw new UsageError(`missing --model NAME (one of: ${known})`);
+  if (!registeredModels().some((m) => m.name === args.model)) throw new UsageError(`unknown model '${args.model}' (one of: ${known})`);
   if (!args.grid.length) throw new UsageError("missing --grid name=v1,v2,… (repeat --grid for each parameter)");
   const folds = args.folds ?? 5;
   if (folds < 2) throw new UsageError(`--folds must be at least 2, got ${folds}`);
