@@ -278,6 +278,18 @@ describe("nbts run / test (in-process, with the kernel's compiler)", function ()
     assert.deepEqual(out.data!["application/vnd.vegalite.v5+json"], { mark: "bar" });
   });
 
+  it("clears a cell's outputs on clearOutput(), at once or (wait) when the next one arrives", async () => {
+    const dir = tmpDir("nbclear-");
+    const file = notebookOf(dir, "c.ipynb", ['console.log("gone");\nclearOutput();\nconsole.log("kept");', 'console.log("old");\nclearOutput(true);\nconsole.log("new");']);
+    const r = await runNotebook(file, { write: true, skipSlow: true });
+    assert.equal(r.ok, true, r.error);
+    const texts = readNotebook(file).cells.map((c) => JSON.stringify(c.outputs));
+    assert.match(texts[0], /kept/);
+    assert.doesNotMatch(texts[0], /gone/);
+    assert.match(texts[1], /new/);
+    assert.doesNotMatch(texts[1], /old/);
+  });
+
   it("names the notebook, the cell number, its first line and the error, and writes nothing", async () => {
     const dir = tmpDir("nbfail-");
     const file = notebookOf(dir, "fails.ipynb", ["const ok = 1;", "// prepare\nfunction explode(): never { throw new RangeError(\"rating 7 is out of range\"); }\nexplode();", "console.log('never')"]);

@@ -36,9 +36,18 @@ async function main() {
 
   let outputs: Output[] = [];
   const byDisplayId = new Map<string, Output>();
+  let clearPending = false; // clearOutput(true): clear when the next output arrives
   const sink: CellSink = {
-    stream: (name, text) => appendStream(outputs, name, text),
+    clear: (wait) => {
+      if (wait) clearPending = true;
+      else outputs.length = 0;
+    },
+    stream: (name, text) => {
+      if (clearPending) (outputs.length = 0), (clearPending = false);
+      appendStream(outputs, name, text);
+    },
     display: (data, metadata, id, update) => {
+      if (clearPending) (outputs.length = 0), (clearPending = false);
       if (update && id && byDisplayId.has(id)) {
         const o = byDisplayId.get(id)!;
         o.data = data;

@@ -35,6 +35,8 @@ class NbtsKernelTests(jupyter_kernel_test.KernelTests):
     incomplete_code_samples = ["function f() {", "const y = [1, 2,", "`unterminated"]
     invalid_code_samples = ["let 1x = 3;", "a b c", ") 1"]
     code_inspect_sample = "Math.max"
+    code_clear_output = 'console.log("soon gone");\nclearOutput();'
+    code_page_something = 'page("litrec: literate recommender systems");'
     supported_history_operations = ("tail", "range", "search")
     code_history_pattern = "1 + *"
 

@@ -201,9 +201,17 @@ export function transformCell(code: string, prevModule: string | null, prevNames
   return { text: edits.apply(), edits, hasResult, declared, evolving, tailStart: code.length };
 }
 
+/** What the kernel adds to a cell's global scope, declared for the compiler (see `CellCompiler`). */
+export const KERNEL_GLOBALS_DTS = `/** Clears the current cell's outputs, as Jupyter's clear_output does; with \`wait\`, when the next output arrives. */
+declare function clearOutput(wait?: boolean): void;
+/** Shows text in the front end's pager (a \`page\` payload of the reply), as IPython's \`?\` help does. */
+declare function page(text: string): void;
+`;
+
 export class CellCompiler {
   readonly options: ts.CompilerOptions;
   readonly cellFile: string;
+  readonly globalsFile: string; // the kernel's globals (clearOutput, page), declared
   private readonly virtual = new Map<string, { text: string; version: number }>();
   private readonly service: ts.LanguageService;
   private prev: string | null = null; // the chain's newest module name (no extension)
@@ -215,6 +223,8 @@ export class CellCompiler {
   constructor(readonly dir: string, root: string = dir) {
     this.options = cellCompilerOptions(root);
     this.cellFile = path.join(dir, "__nbts_cell.ts");
+    this.globalsFile = path.join(dir, "__nbts_globals.d.ts");
+    this.virtual.set(this.globalsFile, { text: KERNEL_GLOBALS_DTS, version: 1 });
     const nodeModules = `${path.sep}node_modules${path.sep}`;
     const libDir = path.dirname(ts.getDefaultLibFilePath(this.options));
     const snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
@@ -225,7 +235,7 @@ export class CellCompiler {
       return memo.get(f)!;
     };
     const host: ts.LanguageServiceHost = {
-      getScriptFileNames: () => [this.cellFile],
+      getScriptFileNames: () => [this.globalsFile, this.cellFile],
       getScriptVersion: (f) => {
         const v = this.virtual.get(f);
         if (v) return String(v.version);

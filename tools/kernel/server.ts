@@ -284,7 +284,14 @@ parentPort.once("message", () => { s.close(); parentPort.close(); });
     const count = this.executionCount;
     this.publish("execute_input", { code: c.code, execution_count: count }, msg.header);
     const parent = msg.header;
+    const payload: { source: "page"; data: MimeBundle; start: number }[] = [];
     const sink: CellSink = {
+      clear: (wait) => {
+        if (!silent) this.publish("clear_output", { wait }, parent);
+      },
+      page: (text) => {
+        payload.push({ source: "page", data: { "text/plain": text }, start: 0 });
+      },
       stream: (name, text) => {
         if (!silent) this.publish("stream", { name, text }, parent);
       },
@@ -302,7 +309,7 @@ parentPort.once("message", () => { s.close(); parentPort.close(); });
         output = String((outcome.result as MimeBundle)["text/plain"] ?? "");
       }
       if (store) this.history.push({ line: count, input: c.code, output });
-      return this.reply(socket, msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload: [] });
+      return this.reply(socket, msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload });
     }
     const err = outcome.error;
     if (!silent) this.publish("error", err, parent);

@@ -19,7 +19,12 @@ export type MimeBundle = Record<string, unknown>;
 export interface CellSink {
   stream(name: "stdout" | "stderr", text: string): void;
   display(data: MimeBundle, metadata: Record<string, unknown>, displayId: string | undefined, update: boolean): void;
+  /** `clearOutput(wait)`: the cell's outputs so far are cleared (with `wait`, when the next one arrives). */
+  clear?(wait: boolean): void;
+  /** `page(text)`: text for the front end's pager (not an output of the cell). */
+  page?(text: string): void;
 }
+
 
 export interface CellError {
   ename: string;
@@ -91,6 +96,11 @@ export class Session {
       // no tslab next to the notebook: `tslab.display` is unavailable, everything else works
     }
     this.libStamp = this.stamp();
+    // The kernel's own globals (declared for cells by the compiler's KERNEL_GLOBALS_DTS): they act on the running cell.
+    Object.assign(globalThis, {
+      clearOutput: (wait = false) => this.sink?.clear?.(Boolean(wait)),
+      page: (text: unknown) => this.sink?.page?.(String(text)),
+    });
   }
 
   /** Modification times of the library's files: the export step rewrites them. */
