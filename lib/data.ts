@@ -5,7 +5,7 @@ import * as builtin from "./datasets";
 import { DataError, quoteText, fileProblem, checkTextBytes, RatingColumns, parseRatingFile, dayToIsoDate, type LineFormat, type FieldSeparator, type ParsedRatingFile } from "./data_parse";
 import * as fs from "fs";
 
-// %% notebooks/01_data.ipynb cell data-018 (#17)
+// %% notebooks/01_data.ipynb cell data-018 (#5)
 /** Known ratings of an m×n matrix, as COO plus CSR (by user) and CSC (by item) views. */
 export interface Ratings {
   nUsers: number; // m: rows (users 0..m-1)
@@ -24,7 +24,7 @@ export interface Ratings {
   days?: Int32Array; // day number (days since 1970-01-01) of each COO rating, when the files had dates
 }
 
-// %% notebooks/01_data.ipynb cell data-020 (#19)
+// %% notebooks/01_data.ipynb cell data-020 (#7)
 /** A stable counting sort of `order` by key[order[k]] ∈ [0, nKeys); returns the new order and the bucket pointers. */
 function countingSortBy(order: Int32Array, key: Int32Array, nKeys: number): { order: Int32Array; ptr: Int32Array } {
   const ptr = new Int32Array(nKeys + 1);
@@ -45,7 +45,7 @@ function userItemOrder(users: Int32Array, items: Int32Array, nUsers: number, nIt
   return { order: byUser.order, userPtr: byUser.ptr };
 }
 
-// %% notebooks/01_data.ipynb cell data-021 (#20)
+// %% notebooks/01_data.ipynb cell data-021 (#8)
 /** Builds a Ratings (COO sorted by user then item, CSR, CSC) from triples; throws on out-of-range indices or duplicate pairs. */
 export function makeRatings(
   nUsers: number,
@@ -147,7 +147,7 @@ export function ratingsFromSorted(
   return ratings;
 }
 
-// %% notebooks/01_data.ipynb cell data-025 (#24)
+// %% notebooks/01_data.ipynb cell data-025 (#12)
 /** The ratings at the given COO positions (or where mask[k] is true), same users and items index. */
 export function subsetRatings(r: Ratings, keep: Int32Array | Uint8Array | boolean[]): Ratings {
   let positions: Int32Array;
@@ -186,7 +186,7 @@ export function ratingOf(r: Ratings, user: number, item: number): number {
   return NaN;
 }
 
-// %% notebooks/01_data.ipynb cell data-028 (#27)
+// %% notebooks/01_data.ipynb cell data-028 (#28)
 /** The text encoding of a file's bytes: UTF-8 when they are valid UTF-8 (ASCII included), else Windows-1252. */
 export function detectEncoding(bytes: Uint8Array): "utf-8" | "windows-1252" {
   let p = 0;
@@ -239,7 +239,7 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: "utf-8"
   return { text: encoding === "utf-8" ? new TextDecoder("utf-8").decode(bytes) : decodeWindows1252(bytes), encoding };
 }
 
-// %% notebooks/01_data.ipynb cell data-031 (#30)
+// %% notebooks/01_data.ipynb cell data-031 (#31)
 /** A movie's title and release year (null when the file says NULL or gives none). */
 export interface Title {
   title: string;
@@ -263,7 +263,7 @@ export function parseTitleLine(line: string, file: string, lineNo: number): { id
   return { id: Number(idText), title: { title: line.slice(c2 + 1), year } };
 }
 
-// %% notebooks/01_data.ipynb cell data-034 (#33)
+// %% notebooks/01_data.ipynb cell data-034 (#34)
 /** Splits one CSV record (RFC 4180 quoting, no embedded newlines). */
 export function splitCsvLine(line: string): string[] {
   const fields: string[] = [];
@@ -332,7 +332,7 @@ export function readTitles(file: string, format: TitleFormat): { titles: Map<num
   return { titles, encoding, lines: lines.length };
 }
 
-// %% notebooks/01_data.ipynb cell data-038 (#37)
+// %% notebooks/01_data.ipynb cell data-038 (#38)
 /** The dataset layouts litrec reads. */
 export type DataFormat = "thu-netflix" | "movielens-csv" | "movielens-100k" | "movielens-1m" | "rating-files";
 
@@ -402,7 +402,7 @@ export function sniffLineFormat(file: string): LineFormat {
   return { separator, minRating: 0.5, maxRating: 5, allowHeader: true };
 }
 
-// %% notebooks/01_data.ipynb cell data-041 (#40)
+// %% notebooks/01_data.ipynb cell data-041 (#41)
 /** What loading found and which policies it applied; every number here was counted, nothing was dropped silently. */
 export interface DataReport {
   files: { role: "train" | "test" | "titles" | "users"; file: string; lines: number; ratings?: number; blankLines?: number; header?: string | null; encoding?: string }[];
@@ -452,7 +452,7 @@ export interface Dataset {
   report: DataReport;
 }
 
-// %% notebooks/01_data.ipynb cell data-043 (#42)
+// %% notebooks/01_data.ipynb cell data-043 (#43)
 /** Sorted distinct ids and a fast id → index function. */
 function buildIdIndex(idLists: Int32Array[], extra?: Int32Array): { ids: Int32Array; indexOf: (id: number) => number; lookup: Int32Array | null } {
   let maxId = 0;
@@ -552,7 +552,7 @@ function readUserList(file: string): { ids: Int32Array; lines: number } {
   return { ids: Int32Array.from(ids), lines: lines.length };
 }
 
-// %% notebooks/01_data.ipynb cell data-044 (#43)
+// %% notebooks/01_data.ipynb cell data-044 (#44)
 /** Counts test users, items and ratings that have no training rating (the cold-start cases). */
 export function coldStartCounts(train: Ratings, test: Ratings): ColdStartCounts {
   const seenUser = (u: number) => u < train.nUsers && train.userPtr[u + 1] > train.userPtr[u];
@@ -572,7 +572,7 @@ export function coldStartCounts(train: Ratings, test: Ratings): ColdStartCounts 
   return { testUsers: users.size, testItems: items.size, testRatings };
 }
 
-// %% notebooks/01_data.ipynb cell data-046 (#45)
+// %% notebooks/01_data.ipynb cell data-046 (#46)
 /** Are two paths the same file (also through a link)? */
 export function sameFile(a: string, b: string): boolean {
   try {
@@ -767,7 +767,7 @@ export function itemLabel(ds: Dataset, item: number): string {
   return t ? (t.year !== null ? `${t.title} (${t.year})` : t.title) : `item ${id}`;
 }
 
-// %% notebooks/01_data.ipynb cell data-049 (#48)
+// %% notebooks/01_data.ipynb cell data-049 (#49)
 /** A seeded PRNG (sfc32) returning floats in [0, 1): the same seed gives the same sequence. */
 export function seededRandom(seed: number): () => number {
   let a = 0x9e3779b9 ^ seed,
@@ -806,7 +806,7 @@ export function seededPermutation(n: number, seed: number): Int32Array {
   return shuffledOrder(n, seededRandom(seed));
 }
 
-// %% notebooks/01_data.ipynb cell data-050 (#49)
+// %% notebooks/01_data.ipynb cell data-050 (#50)
 /** A train/test pair of Ratings on the same index. */
 export interface Split {
   train: Ratings;
@@ -882,7 +882,7 @@ export function countLeaks(train: Ratings, test: Ratings): number {
   return leaks;
 }
 
-// %% notebooks/01_data.ipynb cell data-052 (#51)
+// %% notebooks/01_data.ipynb cell data-052 (#52)
 /** Applies a split spec `given` | `random:F` | `temporal:F` to a dataset (the default: given when there is a test file, else random:0.2). */
 export function splitDataset(ds: Dataset, spec?: string, seed = 0): Split & { spec: string } {
   const chosen = spec ?? (ds.test ? "given" : "random:0.2");
@@ -899,7 +899,7 @@ export function splitDataset(ds: Dataset, spec?: string, seed = 0): Split & { sp
   return { spec: chosen, ...(m[1] === "random" ? randomSplit(all, fraction, seed) : temporalSplit(all, fraction)) };
 }
 
-// %% notebooks/01_data.ipynb cell data-055 (#54)
+// %% notebooks/01_data.ipynb cell data-055 (#55)
 /** Root mean squared error between predictions and actual ratings. */
 export function rmse(predicted: ArrayLike<number>, actual: ArrayLike<number>): number {
   if (predicted.length !== actual.length) throw new Error(`rmse: ${predicted.length} predictions for ${actual.length} ratings`);
@@ -919,7 +919,7 @@ export function mae(predicted: ArrayLike<number>, actual: ArrayLike<number>): nu
   return actual.length ? s / actual.length : NaN;
 }
 
-// %% notebooks/01_data.ipynb cell data-066 (#83)
+// %% notebooks/01_data.ipynb cell data-066 (#84)
 /** How many ratings take each value, with fractions. */
 export function ratingHistogram(...parts: Ratings[]): { rating: number; count: number; fraction: number }[] {
   const counts = new Map<number, number>();
@@ -961,7 +961,7 @@ export function datasetSummary(ds: Dataset) {
   };
 }
 
-// %% notebooks/01_data.ipynb cell data-071 (#88)
+// %% notebooks/01_data.ipynb cell data-071 (#89)
 /** Vega-lite spec: bar chart of how often each rating value occurs. */
 export function ratingDistributionSpec(r: Ratings, title = "Rating distribution") {
   return {

@@ -560,7 +560,7 @@ export async function render(options: RenderOptions = {}): Promise<RenderResult>
 async function renderReport(root: string, config: ReportConfig, options: RenderOptions, log: (line: string) => void): Promise<RenderResult> {
   const to = options.to;
   const warnings = [...config.warnings];
-  const listed = new Set(config.chapters.map((c) => path.resolve(c.source)));
+  const listed = new Set([...config.chapters, ...(config.indexSource ? [config.indexSource] : [])].map((c) => path.resolve(c.source)));
   for (const nb of listNotebooks(path.join(root, "notebooks")))
     if (!listed.has(path.resolve(nb))) warnings.push(`${path.relative(root, nb)} is not listed in _quarto.yml (book.chapters), so it is not in the report`);
   for (const w of warnings) log(`warning: ${w}`);
