@@ -8,6 +8,7 @@ export * from "./interpret";
 export * from "./mf";
 export * from "./mf_engine";
 export * from "./ncf";
+export * from "./sgd_kernel";
 export * from "./stats";
 export * from "./tf_backend";
 export * from "./tuning";

@@ -7,6 +7,7 @@ import { Ratings, Recommender, FitOptions, rmse, seededRandom } from "./data";
 import * as tf from "@tensorflow/tfjs";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, type FactorModel } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
+import { WasmSgd, cacheTiles } from "./sgd_kernel";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
@@ -400,7 +401,7 @@ export class GradientDescentMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#45)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#50)
 /** Hyper-parameters of biased SGD; the defaults meet the speed and accuracy targets of this chapter. */
 export interface SgdParams {
   k: number; // latent factors
@@ -412,13 +413,14 @@ export interface SgdParams {
   initStd: number; // factors start as N(0, initStd²)
   biased: boolean; // learn b_u, b_i (else only μ + p·q)
   threads: number; // worker threads (1 = run on the calling thread)
+  kernel: string; // "wasm" (WebAssembly SIMD, when the platform has it) or "js"
   patience: number; // epochs without a validation improvement before stopping
   seed: number; // initialisation and shuffling
 }
 
 export const SGD_DEFAULTS: SgdParams = {
   k: 16, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
-  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1,
+  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), kernel: "wasm", patience: 2, seed: 1,
 };
 
 /** Biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as Surprise's SVD). */
@@ -440,8 +442,13 @@ export class SgdMF extends FactorRecommender {
     // Shuffle once; with threads, sort the shuffled ratings into blocks that threads can update without conflicts.
     let triples = shuffledTriples(train.users, train.items, train.values, seededRandom(seed + 1));
     let schedule: [number, number][][] = [[[0, train.size]]];
-    let pool: SgdThreads | null = null;
-    if (threads > 1) {
+    let pool: SgdThreads | WasmSgd | null = null;
+    if (p.kernel !== "js" && WasmSgd.available()) {
+      const strata = stratify(triples, train.nUsers, train.nItems, threads, cacheTiles(train.nUsers, train.nItems, p.k, threads));
+      triples = strata.triples;
+      schedule = strata.schedule;
+      pool = new WasmSgd(triples, model, threads, p.regBias, p.regFactor, p.biased);
+    } else if (threads > 1) {
       const strata = stratify(triples, train.nUsers, train.nItems, threads);
       triples = strata.triples;
       schedule = strata.schedule;
@@ -469,7 +476,7 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#50)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#55)
 /** Hyper-parameters of ALS. */
 export interface AlsParams {
   k: number; // latent factors
@@ -512,7 +519,7 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#60)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#65)
 /** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
 export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
 
