@@ -7,7 +7,7 @@ import { Ratings, Recommender, FitOptions, rmse, seededRandom } from "./data";
 import * as tf from "@tensorflow/tfjs";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, type FactorModel } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
-import { WasmSgd, cacheTiles } from "./sgd_kernel";
+import { WasmSgd, cacheTiles, shuffleWithin } from "./sgd_kernel";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
@@ -402,11 +402,11 @@ export class GradientDescentMF extends FactorRecommender {
 }
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#50)
-/** Hyper-parameters of biased SGD; the defaults meet the speed and accuracy targets of this chapter. */
+/** Hyper-parameters of biased SGD; k, epochs and learning rate default to values chosen from the data's size. */
 export interface SgdParams {
-  k: number; // latent factors
-  epochs: number; // passes over the training ratings
-  learningRate: number; // step size of the first epoch
+  k: number; // latent factors (0: from the data's size, `sgdSettingsFor`)
+  epochs: number; // passes over the training ratings (0: from the data's size)
+  learningRate: number; // step size of the first epoch (0: from the data's size)
   decay: number; // the step size is multiplied by this after each epoch
   regFactor: number; // L2 weight on the factors
   regBias: number; // L2 weight on the biases
@@ -419,19 +419,22 @@ export interface SgdParams {
 }
 
 export const SGD_DEFAULTS: SgdParams = {
-  k: 16, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
+  k: 0, epochs: 0, learningRate: 0, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
   threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), kernel: "wasm", patience: 2, seed: 1,
 };
 
 /** Biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as Surprise's SVD). */
 export class SgdMF extends FactorRecommender {
-  declare readonly params: SgdParams;
+  /** The parameters asked for; `params` holds those of the last fit, with the ones chosen from the data filled in. */
+  readonly requested: SgdParams;
+  declare params: SgdParams;
   constructor(params: Partial<SgdParams> = {}) {
     super("mf-sgd", { ...SGD_DEFAULTS, ...params });
+    this.requested = this.params;
   }
 
   async fit(train: Ratings, options: FitOptions = {}): Promise<void> {
-    const p = this.params;
+    const p = (this.params = sgdSettingsFor(train.size, this.requested));
     const seed = options.seed ?? p.seed;
     const started = performance.now();
     this.range = observedRange(train);
@@ -439,12 +442,16 @@ export class SgdMF extends FactorRecommender {
     const threads = Math.max(1, Math.min(Math.floor(p.threads), 64));
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, seed, threads > 1);
     this.model = model;
-    // Shuffle once; with threads, sort the shuffled ratings into blocks that threads can update without conflicts.
-    let triples = shuffledTriples(train.users, train.items, train.values, seededRandom(seed + 1));
+    const wasm = p.kernel !== "js" && WasmSgd.available();
+    // Shuffle once (the WebAssembly path shuffles inside cache tiles instead); with threads, sort the shuffled
+    // ratings into blocks that threads can update without conflicts.
+    let triples: { users: Int32Array; items: Int32Array; values: Float32Array } = wasm ? train : shuffledTriples(train.users, train.items, train.values, seededRandom(seed + 1));
     let schedule: [number, number][][] = [[[0, train.size]]];
     let pool: SgdThreads | WasmSgd | null = null;
-    if (p.kernel !== "js" && WasmSgd.available()) {
+    if (wasm) {
+      // Tiles first, then a shuffle inside each (cheaper than shuffling everything; the same layout in distribution).
       const strata = stratify(triples, train.nUsers, train.nItems, threads, cacheTiles(train.nUsers, train.nItems, p.k, threads));
+      shuffleWithin(strata.triples, strata.tileStart, seededRandom(seed + 1));
       triples = strata.triples;
       schedule = strata.schedule;
       pool = new WasmSgd(triples, model, threads, p.regBias, p.regFactor, p.biased);
@@ -476,7 +483,24 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#55)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#51)
+/**
+ * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
+ * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), epochs 20 / s^(1/6) (10..20). On the
+ * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 10.
+ */
+export function sgdSettingsFor(size: number, params: SgdParams): SgdParams {
+  const s = Math.max(1, size / 1e5);
+  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+  return {
+    ...params,
+    k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
+    learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
+    epochs: params.epochs || Math.round(clamp(20 / s ** (1 / 6), 10, 20)),
+  };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#57)
 /** Hyper-parameters of ALS. */
 export interface AlsParams {
   k: number; // latent factors
@@ -519,7 +543,7 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#65)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#67)
 /** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
 export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
 

@@ -427,7 +427,7 @@ export function balancedGroups(counts: ArrayLike<number>, groups: number): Int32
  * into T×T blocks (each block in random order), and `schedule[s][t]` is the block thread t runs in sub-epoch s.
  * Blocks in one sub-epoch share no user and no item, so threads never write the same numbers. With `tiles` > 1,
  * each block is ordered further into tiles × tiles sub-blocks (LIBMF's idea), so that the factor rows one
- * sub-block touches stay in the core's cache.
+ * sub-block touches stay in the core's cache. `tileStart` bounds the tiles (tile s spans tileStart[s]..tileStart[s+1]).
  */
 export function stratify(triples: { users: Int32Array; items: Int32Array; values: Float32Array }, nUsers: number, nItems: number, threads: number, tiles = 1) {
   const { users, items, values } = triples;
@@ -473,10 +473,10 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
     }
     schedule.push(slices);
   }
-  return { triples: out, schedule };
+  return { triples: out, schedule, tileStart: keyStart };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#53)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#55)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:

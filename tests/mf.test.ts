@@ -4,9 +4,10 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { loadDataset, randomSplit, makeRatings, rmse, seededRandom, type Ratings } from "../lib/data";
-import { SgdMF, AlsMF, GradientDescentMF, FactorRecommender, createMFModel, lossAndRmseSpec, rmseVsTimeSpec, type EpochReport } from "../lib/mf";
+import { SgdMF, sgdSettingsFor, AlsMF, GradientDescentMF, FactorRecommender, createMFModel, lossAndRmseSpec, rmseVsTimeSpec, type EpochReport } from "../lib/mf";
 import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, sgdRange, rmseOnTriples, PairKernels } from "../lib/mf_engine";
 import { chooseTfBackend } from "../lib/tf_backend";
+import { WasmSgd, shuffleWithin, cacheTiles } from "../lib/sgd_kernel";
 
 const ML_SMALL = path.join(__dirname, "..", "data", "ml-latest-small");
 
@@ -62,6 +63,58 @@ describe("mf_engine", () => {
     const before = rmseOnTriples(m, train.users, train.items, train.values);
     for (let e = 0; e < 3; e++) sgdRange(train.users, train.items, train.values, 0, train.size, m.globalMean, m.userBias, m.itemBias, m.userFactors, m.itemFactors, 8, 0.01, 0.01, 0.03, 1);
     assert.ok(rmseOnTriples(m, train.users, train.items, train.values) < before - 0.05);
+  });
+});
+
+describe("sgd_kernel", () => {
+  it("the WebAssembly SIMD SGD epoch gives sgdRange's model and error, for k with and without a remainder of 4", async () => {
+    const { train } = shipped();
+    assert.ok(WasmSgd.available(), "this Node has WebAssembly SIMD with shared memory");
+    const triples = shuffledTriples(train.users, train.items, train.values, seededRandom(5));
+    for (const k of [3, 8, 50]) {
+      const js = initFactorModel(train.nUsers, train.nItems, k, train.globalMean, 0.1, 2);
+      const simd = initFactorModel(train.nUsers, train.nItems, k, train.globalMean, 0.1, 2);
+      let sseJs = 0, sseWasm = 0;
+      const engine = new WasmSgd(triples, simd, 1, 0.02, 0.05, true);
+      for (let e = 0; e < 2; e++) {
+        sseJs += sgdRange(triples.users, triples.items, triples.values, 0, train.size, js.globalMean, js.userBias, js.itemBias, js.userFactors, js.itemFactors, k, 0.01, 0.02, 0.05, 1);
+        sseWasm += await engine.run([[0, train.size]], 0.01);
+      }
+      await engine.close();
+      assert.ok(!(simd.userFactors.buffer instanceof SharedArrayBuffer), "close() moves the model back into ordinary arrays");
+      assert.ok(Math.abs(sseJs - sseWasm) < 1e-5 * sseJs, `k=${k}: SSE ${sseJs} vs ${sseWasm}`);
+      for (const [a, b] of [[js.userFactors, simd.userFactors], [js.itemFactors, simd.itemFactors], [js.userBias, simd.userBias], [js.itemBias, simd.itemBias]])
+        for (let x = 0; x < a.length; x++) assert.ok(Math.abs(a[x] - b[x]) < 1e-4, `k=${k}: ${a[x]} vs ${b[x]} at ${x}`);
+    }
+  });
+
+  it("two threads over the shared memory match the JavaScript threads' accuracy; tiles keep every rating", async () => {
+    const { train, test } = shipped();
+    const tiles = cacheTiles(train.nUsers, train.nItems, 400, 2);
+    assert.ok(tiles > 1);
+    const strata = stratify(train, train.nUsers, train.nItems, 2, tiles);
+    assert.equal(strata.tileStart.length, 2 * 2 * tiles * tiles + 1);
+    assert.equal(strata.tileStart.at(-1), train.size);
+    shuffleWithin(strata.triples, strata.tileStart, seededRandom(1));
+    const pairs = new Set<number>();
+    for (let t = 0; t < train.size; t++) pairs.add(strata.triples.users[t] * train.nItems + strata.triples.items[t]);
+    assert.equal(pairs.size, train.size);
+    const wasm = new SgdMF({ threads: 2, kernel: "wasm" });
+    const js = new SgdMF({ threads: 2, kernel: "js" });
+    await wasm.fit(train);
+    await js.fit(train);
+    const a = rmse(wasm.predict(test.users, test.items), test.values), b = rmse(js.predict(test.users, test.items), test.values);
+    assert.ok(Math.abs(a - b) < 0.005, `wasm ${a} vs js ${b}`);
+  });
+
+  it("chooses k, epochs and learning rate from the training set's size, and keeps what is asked for", () => {
+    const small = new SgdMF().params;
+    assert.equal(small.k, 0);
+    const shipped = sgdSettingsFor(80_000, small);
+    assert.deepEqual([shipped.k, shipped.epochs, shipped.learningRate], [16, 20, 0.01]);
+    const netflix = sgdSettingsFor(6_897_746, small);
+    assert.ok(netflix.k > 32 && netflix.epochs < 20 && netflix.learningRate > 0.01);
+    assert.equal(sgdSettingsFor(6_897_746, { ...small, k: 8 }).k, 8);
   });
 });
 
