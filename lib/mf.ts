@@ -3,11 +3,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Ratings, Recommender, FitOptions, rmse, seededRandom } from "./data";
+import { Ratings, Recommender, FitOptions, rmse, seededRandom, shuffledOrder } from "./data";
 import * as tf from "@tensorflow/tfjs";
-import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, type FactorModel } from "./mf_engine";
+import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, fillNormal, type FactorModel } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
-import { WasmSgd, cacheTiles, shuffleWithin } from "./sgd_kernel";
+import { WasmSgd, cacheTiles, shuffleWithin, svdppEpoch, foldImplicit } from "./sgd_kernel";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
@@ -543,7 +543,72 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#67)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#61)
+/** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
+export interface SvdppParams {
+  k: number; // latent factors
+  epochs: number; // passes over the training ratings
+  learningRate: number; // step size of the first epoch
+  decay: number; // the step size is multiplied by this after each epoch
+  regFactor: number; // L2 weight on p_u, q_i
+  regImplicit: number; // L2 weight on the implicit vectors y_j (once per user and epoch)
+  regBias: number; // L2 weight on the biases
+  initStd: number; // p, q, y start as N(0, initStd²)
+  patience: number; // epochs without a validation improvement before stopping
+  seed: number;
+}
+
+export const SVDPP_DEFAULTS: SvdppParams = {
+  k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1,
+};
+
+/**
+ * SVD++ (Koren 2008): biased MF whose user vector adds |N(u)|^-½ Σ_{j∈N(u)} y_j over the items the user rated —
+ * who rated what, beside how. Trained user by user (`svdppEpoch`); after each epoch the implicit part is
+ * folded into the user factors, so the fitted model predicts, saves and loads as any factor model.
+ */
+export class SvdPlusPlus extends FactorRecommender {
+  declare readonly params: SvdppParams;
+  constructor(params: Partial<SvdppParams> = {}) {
+    super("svdpp", { ...SVDPP_DEFAULTS, ...params });
+  }
+
+  async fit(train: Ratings, options: FitOptions = {}): Promise<void> {
+    const p = this.params;
+    const seed = options.seed ?? p.seed;
+    const started = performance.now();
+    this.range = observedRange(train);
+    this.history = [];
+    const { nUsers, nItems } = train, k = p.k;
+    const model = initFactorModel(nUsers, nItems, k, train.globalMean, p.initStd, seed);
+    const Y = fillNormal(new Float32Array(nItems * k), p.initStd, seededRandom(seed + 2));
+    // Each user's ratings in a random order (once), the users in a fresh random order every epoch.
+    const rated = { users: new Int32Array(train.size), items: train.userItems.slice(), values: train.userValues.slice() }; // users: unused
+    shuffleWithin(rated, train.userPtr, seededRandom(seed + 1));
+    const random = seededRandom(seed + 3);
+    const folded: FactorModel = { ...model, userFactors: new Float32Array(nUsers * k) };
+    const z = new Float64Array(k), grad = new Float64Array(k);
+    const stopping = options.validation ? new EarlyStopping(p.patience) : null;
+    let learningRate = p.learningRate;
+    for (let epoch = 1; epoch <= p.epochs; epoch++) {
+      const sse = svdppEpoch(train.userPtr, rated.items, rated.values, shuffledOrder(nUsers, random), model.globalMean, model.userBias,
+        model.itemBias, model.userFactors, model.itemFactors, Y, k, learningRate, p.regBias, p.regFactor, p.regImplicit, z, grad);
+      learningRate *= p.decay;
+      foldImplicit(train.userPtr, rated.items, model.userFactors, Y, k, folded.userFactors);
+      this.model = folded;
+      if (this.endEpoch(folded, epoch, Math.sqrt(sse / Math.max(1, train.size)), started, options, stopping)) break;
+      if (epoch % 5 === 0) await new Promise((resolve) => setImmediate(resolve)); // let progress output through
+    }
+    stopping?.restore(folded);
+  }
+}
+
+/** Builds `svdpp` from `--param k=v` strings (its own small factory, beside `createMFModel`). */
+export function createSvdppModel(params: Record<string, string | number | boolean> = {}): SvdPlusPlus {
+  return new SvdPlusPlus(parseParams("svdpp", SVDPP_DEFAULTS, params));
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#71)
 /** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
 export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
 

@@ -248,3 +248,71 @@ export class WasmSgd {
     this.sgd = null;
   }
 }
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-engine (#60)
+/**
+ * One SVD++ epoch (Koren 2008), user by user: r̂_ui = μ + b_u + b_i + q_i·(p_u + |N(u)|^-½ Σ_{j∈N(u)} y_j). For
+ * each user (in `order`), the implicit part z = |N(u)|^-½ Σ y_j is summed once; each of the user's ratings then
+ * takes the Funk step on b_u, b_i, p_u and q_i (q_i's gradient uses p_u + z), and the y_j's gradient,
+ * |N(u)|^-½ Σ_i err·q_i, is gathered and applied to every y_j of the user once at the end. Exact SGD would
+ * touch all |N(u)| vectors y_j after every rating — |N(u)| times the work, which is why SVD++ is slow elsewhere.
+ * Returns the sum of squared errors seen. `z` (k floats) and `grad` (k) are scratch.
+ */
+export function svdppEpoch(
+  ptr: Int32Array, items: Int32Array, values: Float32Array, order: Int32Array, globalMean: number,
+  userBias: Float32Array, itemBias: Float32Array, P: Float32Array, Q: Float32Array, Y: Float32Array, k: number,
+  learningRate: number, regBias: number, regFactor: number, regImplicit: number, z: Float64Array, grad: Float64Array,
+): number {
+  let sse = 0;
+  const lr = learningRate;
+  for (let o = 0; o < order.length; o++) {
+    const u = order[o];
+    const from = ptr[u], to = ptr[u + 1];
+    if (to === from) continue;
+    const norm = 1 / Math.sqrt(to - from);
+    const pu = u * k;
+    z.fill(0);
+    grad.fill(0);
+    for (let t = from; t < to; t++) {
+      const yj = items[t] * k;
+      for (let f = 0; f < k; f++) z[f] += Y[yj + f];
+    }
+    for (let f = 0; f < k; f++) z[f] *= norm;
+    for (let t = from; t < to; t++) {
+      const i = items[t];
+      const qi = i * k;
+      let dot = 0;
+      for (let f = 0; f < k; f++) dot += (P[pu + f] + z[f]) * Q[qi + f];
+      const err = values[t] - (globalMean + userBias[u] + itemBias[i] + dot);
+      sse += err * err;
+      userBias[u] += lr * (err - regBias * userBias[u]);
+      itemBias[i] += lr * (err - regBias * itemBias[i]);
+      for (let f = 0; f < k; f++) {
+        const p = P[pu + f];
+        const q = Q[qi + f];
+        grad[f] += err * q;
+        P[pu + f] = p + lr * (err * q - regFactor * p);
+        Q[qi + f] = q + lr * (err * (p + z[f]) - regFactor * q);
+      }
+    }
+    for (let t = from; t < to; t++) {
+      const yj = items[t] * k;
+      for (let f = 0; f < k; f++) Y[yj + f] += lr * (norm * grad[f] - regImplicit * Y[yj + f]);
+    }
+  }
+  return sse;
+}
+
+/** p_u + |N(u)|^-½ Σ_{j∈N(u)} y_j for every user: SVD++'s user vectors folded into a plain factor model's. */
+export function foldImplicit(ptr: Int32Array, items: Int32Array, P: Float32Array, Y: Float32Array, k: number, out: Float32Array): Float32Array {
+  for (let u = 0; u + 1 < ptr.length; u++) {
+    const from = ptr[u], to = ptr[u + 1], pu = u * k;
+    const norm = to > from ? 1 / Math.sqrt(to - from) : 0;
+    for (let f = 0; f < k; f++) {
+      let s = 0;
+      for (let t = from; t < to; t++) s += Y[items[t] * k + f];
+      out[pu + f] = P[pu + f] + norm * s;
+    }
+  }
+  return out;
+}
