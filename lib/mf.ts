@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, fillNormal, type FactorModel } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
 import { WasmSgd, cacheTiles, shuffleWithin, svdppEpoch, foldImplicit } from "./sgd_kernel";
+import { AlsThreads, alsCgRange } from "./als_kernel";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
@@ -500,7 +501,7 @@ export function sgdSettingsFor(size: number, params: SgdParams): SgdParams {
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#57)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#60)
 /** Hyper-parameters of ALS. */
 export interface AlsParams {
   k: number; // latent factors
@@ -508,42 +509,68 @@ export interface AlsParams {
   lambda: number; // L2 weight, scaled by each row's rating count (weighted-λ regularisation)
   biased: boolean; // solve a bias per user and item with the factors
   initStd: number; // item factors start as N(0, initStd²)
+  solver: string; // "cg": a few conjugate-gradient steps per row, warm-started, on every core; "cholesky": exact, one thread
+  cgSteps: number; // conjugate-gradient steps per row and half-sweep
+  threads: number; // worker threads for the CG solver (1 = the calling thread)
   patience: number; // epochs without a validation improvement before stopping
   seed: number;
 }
 
-export const ALS_DEFAULTS: AlsParams = { k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, patience: 2, seed: 1 };
+export const ALS_DEFAULTS: AlsParams = {
+  k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
+  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1,
+};
 
-/** Biased matrix factorisation by alternating least squares: each half-sweep solves one side exactly. */
+/** Biased matrix factorisation by alternating least squares: each half-sweep solves one side, by a few warm-started CG steps or exactly. */
 export class AlsMF extends FactorRecommender {
   declare readonly params: AlsParams;
   constructor(params: Partial<AlsParams> = {}) {
     super("mf-als", { ...ALS_DEFAULTS, ...params });
   }
 
-  fit(train: Ratings, options: FitOptions = {}): void {
+  async fit(train: Ratings, options: FitOptions = {}): Promise<void> {
     const p = this.params;
     const started = performance.now();
     this.range = observedRange(train);
     this.history = [];
-    const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, options.seed ?? p.seed);
+    const cg = p.solver !== "cholesky";
+    const threads = cg ? Math.max(1, Math.min(Math.floor(p.threads), 64)) : 1;
+    const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, options.seed ?? p.seed, threads > 1);
+    // CG starts from the current factors: begin the users at zero, as the exact solve does not depend on them.
+    if (cg) model.userFactors.fill(0);
     this.model = model;
     const A = new Float64Array((p.k + 1) * (p.k + 1));
     const b = new Float64Array(p.k + 1);
+    const scratch = new Float64Array(4 * (p.k + 1));
+    const pool = threads > 1 ? new AlsThreads(train, model, threads, p.lambda, p.biased, p.cgSteps) : null;
     const stopping = options.validation ? new EarlyStopping(p.patience) : null;
-    for (let epoch = 1; epoch <= p.epochs; epoch++) {
-      alsHalfSweep(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, model.globalMean, model.userFactors,
-        model.userBias, model.itemFactors, model.itemBias, p.k, p.lambda, p.biased, A, b);
-      alsHalfSweep(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, model.globalMean, model.itemFactors,
-        model.itemBias, model.userFactors, model.userBias, p.k, p.lambda, p.biased, A, b);
-      const trainRmse = rmseOnTriples(model, train.users, train.items, train.values, this.range[0], this.range[1]);
-      if (this.endEpoch(model, epoch, trainRmse, started, options, stopping)) break;
+    try {
+      for (let epoch = 1; epoch <= p.epochs; epoch++) {
+        if (pool) {
+          await pool.sweep(0);
+          await pool.sweep(1);
+        } else if (cg) {
+          alsCgRange(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, model.globalMean, model.userFactors,
+            model.userBias, model.itemFactors, model.itemBias, p.k, p.lambda, p.biased ? 1 : 0, p.cgSteps, scratch);
+          alsCgRange(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, model.globalMean, model.itemFactors,
+            model.itemBias, model.userFactors, model.userBias, p.k, p.lambda, p.biased ? 1 : 0, p.cgSteps, scratch);
+        } else {
+          alsHalfSweep(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, model.globalMean, model.userFactors,
+            model.userBias, model.itemFactors, model.itemBias, p.k, p.lambda, p.biased, A, b);
+          alsHalfSweep(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, model.globalMean, model.itemFactors,
+            model.itemBias, model.userFactors, model.userBias, p.k, p.lambda, p.biased, A, b);
+        }
+        const trainRmse = rmseOnTriples(model, train.users, train.items, train.values, this.range[0], this.range[1]);
+        if (this.endEpoch(model, epoch, trainRmse, started, options, stopping)) break;
+      }
+      stopping?.restore(model);
+    } finally {
+      await pool?.close();
     }
-    stopping?.restore(model);
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#61)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#64)
 /** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
 export interface SvdppParams {
   k: number; // latent factors
@@ -608,7 +635,7 @@ export function createSvdppModel(params: Record<string, string | number | boolea
   return new SvdPlusPlus(parseParams("svdpp", SVDPP_DEFAULTS, params));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#71)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#76)
 /** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
 export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
 

@@ -5,9 +5,10 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { loadDataset, randomSplit, makeRatings, rmse, seededRandom, type Ratings } from "../lib/data";
 import { SgdMF, sgdSettingsFor, createSvdppModel, AlsMF, GradientDescentMF, FactorRecommender, createMFModel, lossAndRmseSpec, rmseVsTimeSpec, type EpochReport } from "../lib/mf";
-import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, sgdRange, rmseOnTriples, PairKernels } from "../lib/mf_engine";
+import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, alsHalfSweep, sgdRange, rmseOnTriples, PairKernels } from "../lib/mf_engine";
 import { chooseTfBackend } from "../lib/tf_backend";
 import { WasmSgd, shuffleWithin, cacheTiles, foldImplicit } from "../lib/sgd_kernel";
+import { alsCgRange } from "../lib/als_kernel";
 
 const ML_SMALL = path.join(__dirname, "..", "data", "ml-latest-small");
 
@@ -118,6 +119,32 @@ describe("sgd_kernel", () => {
   });
 });
 
+describe("als_kernel", () => {
+  it("conjugate gradient from a warm start reaches the exact (Cholesky) solve of every row", () => {
+    const { train } = shipped();
+    const k = 6;
+    const exact = initFactorModel(train.nUsers, train.nItems, k, train.globalMean, 0.3, 4);
+    const cg = initFactorModel(train.nUsers, train.nItems, k, train.globalMean, 0.3, 4);
+    cg.userFactors.fill(0);
+    alsHalfSweep(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, exact.globalMean, exact.userFactors, exact.userBias,
+      exact.itemFactors, exact.itemBias, k, 0.1, true, new Float64Array((k + 1) ** 2), new Float64Array(k + 1));
+    // CG on a (k+1)-dimensional system is exact after k+1 steps (in exact arithmetic).
+    alsCgRange(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, cg.globalMean, cg.userFactors, cg.userBias,
+      cg.itemFactors, cg.itemBias, k, 0.1, 1, k + 1, new Float64Array(4 * (k + 1)));
+    for (let x = 0; x < exact.userFactors.length; x++) assert.ok(Math.abs(exact.userFactors[x] - cg.userFactors[x]) < 1e-3, `${exact.userFactors[x]} vs ${cg.userFactors[x]}`);
+    for (let u = 0; u < train.nUsers; u++) assert.ok(Math.abs(exact.userBias[u] - cg.userBias[u]) < 1e-3);
+  });
+
+  it("mf-als with CG on two threads is as accurate as the exact solve", async () => {
+    const { train, test } = shipped();
+    const cg = new AlsMF({ threads: 2 }), exact = new AlsMF({ solver: "cholesky" });
+    await cg.fit(train);
+    await exact.fit(train);
+    const a = rmse(cg.predict(test.users, test.items), test.values), b = rmse(exact.predict(test.users, test.items), test.values);
+    assert.ok(a < b + 0.002, `cg ${a} vs cholesky ${b}`);
+  });
+});
+
 describe("svdpp", function () {
   this.timeout(180_000);
 
@@ -192,10 +219,10 @@ describe("mf models on ml-latest-small", function () {
     assert.equal(model.history.length, 2);
   });
 
-  it("mf-als reaches the chapter's target", () => {
+  it("mf-als reaches the chapter's target", async () => {
     const { train, test } = shipped();
     const model = new AlsMF();
-    model.fit(train);
+    await model.fit(train);
     const error = rmse(model.predict(test.users, test.items), test.values);
     assert.ok(error < 0.915, `RMSE ${error}`);
   });
