@@ -3,9 +3,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Ratings, Recommender, FitOptions, rmse, seededRandom, shuffledOrder } from "./data";
+import { Ratings, Recommender, FitOptions, rmse, seededRandom, randomSplit, shuffledOrder } from "./data";
 import * as tf from "@tensorflow/tfjs";
-import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, fillNormal, type FactorModel } from "./mf_engine";
+import { createNeighbourhoodModel } from "./usercf";
+import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, fillNormal, choleskySolveInPlace, type FactorModel } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
 import { WasmSgd, cacheTiles, shuffleWithin, svdppEpoch, foldImplicit } from "./sgd_kernel";
 import { AlsThreads, alsCgRange } from "./als_kernel";
@@ -402,7 +403,24 @@ export class GradientDescentMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#50)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#50)
+/**
+ * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
+ * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), epochs 20 / s^(1/6) (10..20). On the
+ * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 10.
+ */
+export function sgdSettingsFor<T extends { k: number; learningRate: number; epochs: number }>(size: number, params: T): T {
+  const s = Math.max(1, size / 1e5);
+  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+  return {
+    ...params,
+    k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
+    learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
+    epochs: params.epochs || Math.round(clamp(20 / s ** (1 / 6), 10, 20)),
+  };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#51)
 /** Hyper-parameters of biased SGD; k, epochs and learning rate default to values chosen from the data's size. */
 export interface SgdParams {
   k: number; // latent factors (0: from the data's size, `sgdSettingsFor`)
@@ -482,23 +500,6 @@ export class SgdMF extends FactorRecommender {
       await pool?.close();
     }
   }
-}
-
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#51)
-/**
- * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
- * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), epochs 20 / s^(1/6) (10..20). On the
- * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 10.
- */
-export function sgdSettingsFor(size: number, params: SgdParams): SgdParams {
-  const s = Math.max(1, size / 1e5);
-  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
-  return {
-    ...params,
-    k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
-    learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
-    epochs: params.epochs || Math.round(clamp(20 / s ** (1 / 6), 10, 20)),
-  };
 }
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#60)
@@ -630,11 +631,6 @@ export class SvdPlusPlus extends FactorRecommender {
   }
 }
 
-/** Builds `svdpp` from `--param k=v` strings (its own small factory, beside `createMFModel`). */
-export function createSvdppModel(params: Record<string, string | number | boolean> = {}): SvdPlusPlus {
-  return new SvdPlusPlus(parseParams("svdpp", SVDPP_DEFAULTS, params));
-}
-
 // %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#76)
 /** Short names the CLI accepts for parameters (`--param lr=0.01`, `--grid lambda=…`); the first one a model has is used. */
 export const PARAM_ALIASES: Record<string, string[]> = { lr: ["learningRate"], reg: ["regFactor"], wd: ["weightDecay"], lambda: ["regFactor", "weightDecay"], factors: ["k"] };
@@ -664,4 +660,95 @@ export function createMFModel(name: string, params: Record<string, string | numb
   if (name === "mf-als") return new AlsMF(parseParams(name, ALS_DEFAULTS, params));
   if (name === "mf-gd") return new GradientDescentMF(parseParams(name, GD_DEFAULTS, params));
   throw new Error(`unknown model '${name}' (known: mf-sgd, mf-als, mf-gd)`);
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#77)
+/** Builds `svdpp` from `--param k=v` strings (its own small factory, beside `createMFModel`). */
+export function createSvdppModel(params: Record<string, string | number | boolean> = {}): SvdPlusPlus {
+  return new SvdPlusPlus(parseParams("svdpp", SVDPP_DEFAULTS, params));
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#80)
+/** Hyper-parameters of the blend. */
+export interface BlendParams {
+  models: string; // the base models, CLI names separated by "+" (neighbourhood and factor models)
+  holdout: number; // the fraction of the training ratings the blend's weights are fitted on
+  ridge: number; // L2 weight on the blend's weights (per held-out rating)
+  seed: number;
+}
+
+export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp", holdout: 0.1, ridge: 1e-4, seed: 1 };
+
+/** A base model of the blend by its CLI name: chapter 2's neighbourhood models or this chapter's factor models. */
+export function createBaseModel(name: string): Recommender {
+  if (name === "svdpp") return createSvdppModel();
+  if (name.startsWith("mf-")) return createMFModel(name);
+  return createNeighbourhoodModel(name);
+}
+
+/**
+ * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
+ * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
+ * model and an intercept; then every base model is refitted on all the training ratings, and the blend
+ * predicts w₀ + Σ_m w_m r̂_m, clipped to the ratings' range.
+ */
+export class BlendModel implements Recommender {
+  readonly name = "blend";
+  readonly params: BlendParams;
+  weights: number[] = [];
+  bases: Recommender[] = [];
+  range: [number, number] = [-Infinity, Infinity];
+  constructor(params: Partial<BlendParams> = {}) {
+    this.params = { ...BLEND_DEFAULTS, ...params };
+  }
+
+  async fit(train: Ratings, options: FitOptions = {}): Promise<void> {
+    const names = this.params.models.split("+").filter(Boolean);
+    if (!names.length) throw new Error("blend: no base models (models=itemcf+mf-sgd…)");
+    this.range = observedRange(train);
+    const { train: part, test: held } = randomSplit(train, this.params.holdout, options.seed ?? this.params.seed);
+    const columns: Float32Array[] = [];
+    for (const name of names) {
+      const m = createBaseModel(name);
+      await m.fit(part, { seed: options.seed });
+      columns.push(m.predict(held.users, held.items));
+    }
+    // Normal equations of least squares on [1, r̂_1 … r̂_M], ridge on the model weights (not the intercept).
+    const d = names.length + 1, A = new Float64Array(d * d), b = new Float64Array(d);
+    const row = new Float64Array(d);
+    row[0] = 1;
+    for (let t = 0; t < held.size; t++) {
+      for (let m = 1; m < d; m++) row[m] = columns[m - 1][t];
+      for (let i = 0; i < d; i++) {
+        b[i] += row[i] * held.values[t];
+        for (let j = i; j < d; j++) A[i * d + j] += row[i] * row[j];
+      }
+    }
+    for (let m = 1; m < d; m++) A[m * d + m] += this.params.ridge * held.size;
+    choleskySolveInPlace(A, b, d);
+    this.weights = Array.from(b);
+    this.bases = [];
+    for (const name of names) {
+      const m = createBaseModel(name);
+      await m.fit(train, { seed: options.seed });
+      this.bases.push(m);
+    }
+  }
+
+  predict(users: Int32Array, items: Int32Array): Float32Array {
+    if (!this.bases.length) throw new Error("blend: predict before fit");
+    const out = new Float32Array(users.length).fill(this.weights[0]);
+    this.bases.forEach((m, k) => {
+      const p = m.predict(users, items), w = this.weights[k + 1];
+      for (let t = 0; t < out.length; t++) out[t] += w * p[t];
+    });
+    const [lo, hi] = this.range;
+    for (let t = 0; t < out.length; t++) out[t] = out[t] < lo ? lo : out[t] > hi ? hi : out[t];
+    return out;
+  }
+}
+
+/** Builds `blend` from `--param k=v` strings. */
+export function createBlendModel(params: Record<string, string | number | boolean> = {}): BlendModel {
+  return new BlendModel(parseParams("blend", BLEND_DEFAULTS, params));
 }

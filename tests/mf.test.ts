@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { loadDataset, randomSplit, makeRatings, rmse, seededRandom, type Ratings } from "../lib/data";
-import { SgdMF, sgdSettingsFor, createSvdppModel, AlsMF, GradientDescentMF, FactorRecommender, createMFModel, lossAndRmseSpec, rmseVsTimeSpec, type EpochReport } from "../lib/mf";
+import { SgdMF, sgdSettingsFor, createSvdppModel, createBlendModel, AlsMF, GradientDescentMF, FactorRecommender, createMFModel, lossAndRmseSpec, rmseVsTimeSpec, type EpochReport } from "../lib/mf";
 import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, alsHalfSweep, sgdRange, rmseOnTriples, PairKernels } from "../lib/mf_engine";
 import { chooseTfBackend } from "../lib/tf_backend";
 import { WasmSgd, shuffleWithin, cacheTiles, foldImplicit } from "../lib/sgd_kernel";
@@ -171,6 +171,23 @@ describe("svdpp", function () {
     svdpp.save(dir);
     assert.deepEqual(FactorRecommender.load(dir).predict(test.users, test.items), predicted);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("blend", function () {
+  this.timeout(180_000);
+
+  it("stacks its base models with least-squares weights and is no worse than the best of them", async () => {
+    const { train, test } = shipped();
+    const blend = createBlendModel({ models: "baseline+mf-sgd+svdpp" });
+    await blend.fit(train);
+    assert.equal(blend.weights.length, 4);
+    assert.ok(blend.weights.every(Number.isFinite));
+    const predicted = blend.predict(test.users, test.items);
+    assert.ok(predicted.every((x) => Number.isFinite(x) && x >= 0.5 && x <= 5));
+    const bases = blend.bases.map((m) => rmse(m.predict(test.users, test.items), test.values));
+    assert.ok(rmse(predicted, test.values) <= Math.min(...bases) + 0.002, `blend ${rmse(predicted, test.values)} vs ${bases}`);
+    assert.throws(() => createBlendModel({ models: "" }).predict(test.users, test.items), /predict before fit/);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { GlobalMeanRecommender, type Recommender } from "../lib/data";
 import { createNeighbourhoodModel } from "../lib/usercf";
-import { createMFModel, createSvdppModel } from "../lib/mf";
+import { createMFModel, createSvdppModel, createBlendModel } from "../lib/mf";
 import { createNeuralModel } from "../lib/ncf";
 
 /** A registered model: a one-line description and a factory from string parameters. */
@@ -53,6 +53,10 @@ export const MODELS: Record<string, ModelEntry> = {
   svdpp: {
     describe: "SVD++ (Koren 2008): biased MF plus the implicit feedback of which items each user rated, trained user by user (k=32, epochs=20, lr=0.01, decay=0.92, reg=0.04, regImplicit=0.1, regBias=0.01, seed)",
     create: (params) => createSvdppModel(params),
+  },
+  blend: {
+    describe: "linear stacking of base models' predictions on a held-out slice, then refitted on all (models=itemcf+knn-baseline+mf-sgd+mf-als+svdpp, holdout=0.1, ridge=1e-4, seed)",
+    create: (params) => createBlendModel(params),
   },
   "mf-gd": {
     describe: "full-batch gradient descent with tfjs autodiff and AdamW, the original's method (k=32, lr=0.02, l2=0.05 per rating, wd=0, maxEpochs=400, form=pairs|gather|dense, initStd, biased)",
