@@ -232,7 +232,7 @@ describe("mf models on ml-latest-small", function () {
   it("onEpoch returning false stops the fit", async () => {
     const { train } = shipped();
     const model = new AlsMF();
-    model.fit(train, { onEpoch: (r) => r.epoch < 2 });
+    await model.fit(train, { onEpoch: (r) => r.epoch < 2 });
     assert.equal(model.history.length, 2);
   });
 
