@@ -408,8 +408,9 @@ export class GradientDescentMF extends FactorRecommender {
  * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
  * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), epochs 20 / s^(1/6) (10..20). On the
  * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 10.
+ * Threads: every core (up to 8) from 200,000 ratings on; below that, starting workers costs more than they save.
  */
-export function sgdSettingsFor<T extends { k: number; learningRate: number; epochs: number }>(size: number, params: T): T {
+export function sgdSettingsFor<T extends { k: number; learningRate: number; epochs: number; threads: number }>(size: number, params: T): T {
   const s = Math.max(1, size / 1e5);
   const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
   return {
@@ -417,6 +418,7 @@ export function sgdSettingsFor<T extends { k: number; learningRate: number; epoc
     k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
     learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
     epochs: params.epochs || Math.round(clamp(20 / s ** (1 / 6), 10, 20)),
+    threads: params.threads || (size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1),
   };
 }
 
@@ -431,7 +433,7 @@ export interface SgdParams {
   regBias: number; // L2 weight on the biases
   initStd: number; // factors start as N(0, initStd²)
   biased: boolean; // learn b_u, b_i (else only μ + p·q)
-  threads: number; // worker threads (1 = run on the calling thread)
+  threads: number; // worker threads (1 = run on the calling thread; 0: from the data's size)
   kernel: string; // "wasm" (WebAssembly SIMD, when the platform has it) or "js"
   patience: number; // epochs without a validation improvement before stopping
   seed: number; // initialisation and shuffling
@@ -439,7 +441,7 @@ export interface SgdParams {
 
 export const SGD_DEFAULTS: SgdParams = {
   k: 0, epochs: 0, learningRate: 0, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
-  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), kernel: "wasm", patience: 2, seed: 1,
+  threads: 0, kernel: "wasm", patience: 2, seed: 1,
 };
 
 /** Biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as Surprise's SVD). */

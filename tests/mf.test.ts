@@ -116,6 +116,8 @@ describe("sgd_kernel", () => {
     const netflix = sgdSettingsFor(6_897_746, small);
     assert.ok(netflix.k > 32 && netflix.epochs < 20 && netflix.learningRate > 0.01);
     assert.equal(sgdSettingsFor(6_897_746, { ...small, k: 8 }).k, 8);
+    assert.equal(shipped.threads, 1);
+    assert.ok(netflix.threads >= 1 && sgdSettingsFor(80_000, { ...small, threads: 2 }).threads === 2);
   });
 });
 

@@ -43,7 +43,7 @@ export const MODELS: Record<string, ModelEntry> = {
     create: (params) => createNeuralModel("ncf", params),
   },
   "mf-sgd": {
-    describe: "biased matrix factorisation by SGD in WebAssembly SIMD, stratified over all cores (k, epochs, lr from the data's size: 16, 20, 0.01 at 100k ratings, 52, 10, 0.02 at 6.9 M; decay=0.92, reg=0.03, regBias=0.01, kernel=wasm|js, threads, seed)",
+    describe: "biased matrix factorisation by SGD in WebAssembly SIMD, stratified over all cores (k, epochs, lr from the data's size: 16, 20, 0.01 at 100k ratings, 52, 10, 0.02 at 6.9 M; threads: all cores from 200k ratings; decay=0.92, reg=0.03, regBias=0.01, kernel=wasm|js, seed)",
     create: (params) => createMFModel("mf-sgd", params),
   },
   "mf-als": {
