@@ -8,15 +8,21 @@
  *   netflix_train.txt  `user_id movie_id rating YYYY-MM-DD` (6,897,746 lines by default)
  *   netflix_test.txt   same format (1,719,466 lines by default); every test user and item also occurs in train
  *
- * Ratings 1–5 come from a global mean + user bias + item bias + a low-rank taste term + noise, so models
- * have signal to find; user activity and item popularity are skewed (log-normal and Zipf-like).
+ * Ratings 1–5 are r = clip(round(μ + b_u + b_i + Σ_f w_f p_uf q_if + σ_u σ_i ε), 1, 5) with a true rank of 24
+ * (taste strengths w_f falling as f^-0.7: a few strong axes and a long tail of weak ones), per-item noise σ_i
+ * (log-normal around 0.78; per-user σ_u around 1), biases, and popular films rated a little higher. User
+ * activity is log-normal (σ 1.2) and item popularity log-normal with a wide spread (σ 2), so most users and films have
+ * few ratings and a few have thousands. Because the generator knows μ + b_u + … and σ of every test cell, it
+ * reports the Bayes-optimal floor: the RMSE of predicting E[r] exactly (`floorRmse`, also in manifest.json).
  * Everything is driven by one seeded PRNG: the same options give byte-identical files.
  *
- *   npx tsx bench/netflix-synth.ts [--out DIR] [--seed N] [--users N] [--items N] [--titles N] [--train N] [--test N]
+ *   npx tsx bench/netflix-synth.ts [--out DIR] [--seed N] [--users N] [--items N] [--titles N] [--train N] [--test N] [--rank N]
  */
 import * as fs from "fs";
 import * as path from "path";
 import { seededRandom } from "../lib/data";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const normalCdf: (x: number) => number = require("@stdlib/stats-base-dists-normal-cdf").factory(0, 1);
 
 export interface NetflixLikeOptions {
   seed?: number; // PRNG seed (default 20240501)
@@ -25,6 +31,7 @@ export interface NetflixLikeOptions {
   titles?: number; // lines of movie_titles.txt, movie ids 1..titles (default 17,770)
   trainLines?: number; // lines of netflix_train.txt (default 6,897,746)
   testLines?: number; // lines of netflix_test.txt (default 1,719,466)
+  rank?: number; // true rank of the taste term (default 24)
 }
 
 export const NETFLIX_LIKE_DEFAULTS: Required<NetflixLikeOptions> = {
@@ -34,10 +41,14 @@ export const NETFLIX_LIKE_DEFAULTS: Required<NetflixLikeOptions> = {
   titles: 17_770,
   trainLines: 6_897_746,
   testLines: 1_719_466,
+  rank: 24,
 };
 
 /** Bump when the generator's output changes, so stale caches are rebuilt. */
-const GENERATOR_VERSION = 2; // 2: the library's seededRandom instead of a copy of it
+/** σ of log popularity. */
+const POPULARITY_SPREAD = 2.0;
+
+const GENERATOR_VERSION = 3; // 2: the library's seededRandom; 3: rank 24, per-user/item noise, longer tails, the floor
 
 
 function makeNormal(random: () => number): () => number {
@@ -168,14 +179,12 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
   const userIds = sampleDistinct(random, nU, 1, Math.max(2_649_429, nU));
   const itemIds = sampleDistinct(random, nI, 1, nTitles);
 
-  // Activity and popularity: log-normal user activity, Zipf-like item popularity (random rank order).
+  // Activity and popularity: both log-normal (a rating is drawn with probability min(1, c·a_u·p_i)), with a
+  // wide spread for films so that the tail reaches a handful of ratings while the head saturates.
   const activity = new Float64Array(nU);
-  for (let u = 0; u < nU; u++) activity[u] = Math.exp(1.1 * normal());
-  const rank = new Int32Array(nI);
-  for (let i = 0; i < nI; i++) rank[i] = i;
-  shuffle(random, rank);
+  for (let u = 0; u < nU; u++) activity[u] = Math.exp(1.2 * normal());
   const popularity = new Float64Array(nI);
-  for (let i = 0; i < nI; i++) popularity[i] = Math.pow(rank[i] + 10, -0.9);
+  for (let i = 0; i < nI; i++) popularity[i] = Math.exp(POPULARITY_SPREAD * normal());
   // Scale c so that Σ min(1, c·a_u·p_i) ≈ total (bisection on a user subsample).
   const sampleUsers = Math.min(nU, 400);
   const expected = (c: number) => {
@@ -305,17 +314,46 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
     remaining--;
   }
 
-  // Rating model: r = μ + b_u + b_i + p_u·q_i + ε, rounded and clipped to 1..5.
-  const K = 5;
-  const mu = 3.6;
+  // Rating model (see the file's header): r = clip(round(μ + b_u + b_i + Σ_f w_f p_uf q_if + σ_u σ_i ε), 1, 5).
+  const K = o.rank;
+  const mu = 3.5;
   const bu = new Float64Array(nU),
     bi = new Float64Array(nI),
     P = new Float64Array(nU * K),
-    Q = new Float64Array(nI * K);
-  for (let u = 0; u < nU; u++) bu[u] = 0.45 * normal();
-  for (let i = 0; i < nI; i++) bi[i] = 0.5 * normal() + 0.15 * Math.log((popularity[i] / popularity[0]) * 50 + 1e-9) * 0.2;
-  for (let x = 0; x < nU * K; x++) P[x] = 0.5 * normal();
-  for (let x = 0; x < nI * K; x++) Q[x] = 0.5 * normal();
+    Q = new Float64Array(nI * K),
+    weight = new Float64Array(K),
+    userNoise = new Float64Array(nU),
+    itemNoise = new Float64Array(nI);
+  // Taste strengths fall off as f^-0.7 (a few strong axes, a long tail of weak ones); Σ w_f² = 0.3.
+  let w2 = 0;
+  for (let f = 0; f < K; f++) w2 += (weight[f] = Math.pow(f + 1, -0.7)) ** 2;
+  for (let f = 0; f < K; f++) weight[f] *= Math.sqrt(0.3 / w2);
+  for (let u = 0; u < nU; u++) {
+    bu[u] = 0.4 * normal();
+    userNoise[u] = Math.exp(0.2 * normal());
+  }
+  for (let i = 0; i < nI; i++) {
+    // Popular films are rated a little higher; obscure ones spread more (per-item noise).
+    bi[i] = 0.45 * normal() + 0.06 * Math.log(popularity[i]);
+    itemNoise[i] = 0.78 * Math.exp(0.25 * normal());
+  }
+  for (let x = 0; x < nU * K; x++) P[x] = normal();
+  for (let x = 0; x < nI * K; x++) Q[x] = normal();
+  /** Variance of clip(round(m + σε), 1, 5) for ε ~ N(0,1): the error of the Bayes-optimal prediction E[r]. */
+  const ratingVariance = (m: number, sigma: number) => {
+    let mean = 0,
+      second = 0,
+      below = 0;
+    for (let r = 1; r <= 5; r++) {
+      const upTo = r === 5 ? 1 : normalCdf((r + 0.5 - m) / sigma);
+      const pr = upTo - below;
+      below = upTo;
+      mean += pr * r;
+      second += pr * r * r;
+    }
+    return second - mean * mean;
+  };
+  let floorSse = 0;
   // Dates: each user is active over a window inside 1999-11-11 .. 2005-12-31.
   const firstDay = Math.round(Date.UTC(1999, 10, 11) / 86400000);
   const lastDay = Math.round(Date.UTC(2005, 11, 31) / 86400000);
@@ -359,9 +397,12 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
       const state = cell[row + i];
       if (state === 0) continue;
       let dot = 0;
-      for (let k = 0; k < K; k++) dot += P[u * K + k] * Q[i * K + k];
-      let r = Math.round(mu + bu[u] + bi[i] + dot + 0.85 * normal());
+      for (let k = 0; k < K; k++) dot += weight[k] * P[u * K + k] * Q[i * K + k];
+      const m = mu + bu[u] + bi[i] + dot;
+      const sigma = userNoise[u] * itemNoise[i];
+      let r = Math.round(m + sigma * normal());
       r = r < 1 ? 1 : r > 5 ? 5 : r;
+      if (state === 3) floorSse += ratingVariance(m, sigma);
       histogram[r - 1]++;
       const day = start + Math.floor(random() * window) - firstDay;
       const w = state === 3 ? wTest : wTrain;
@@ -381,7 +422,12 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
   wTest.flush();
   fs.closeSync(fdTrain);
   fs.closeSync(fdTest);
-  return { dir, users: nU, items: nI, titles: nTitles, train: nTrain, test: nTest, histogram };
+  return { dir, users: nU, items: nI, titles: nTitles, rank: K, train: nTrain, test: nTest, histogram, floorRmse: Math.sqrt(floorSse / Math.max(1, nTest)) };
+}
+
+/** The Bayes-optimal test RMSE of a generated folder (from its manifest). */
+export function netflixLikeFloor(dir: string): number {
+  return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).floorRmse;
 }
 
 function sleepMs(ms: number) {
@@ -396,7 +442,7 @@ function sleepMs(ms: number) {
 export function ensureNetflixLike(opts: NetflixLikeOptions = {}): string {
   const o = { ...NETFLIX_LIKE_DEFAULTS, ...opts };
   const isDefault = (Object.keys(o) as (keyof NetflixLikeOptions)[]).every((k) => o[k] === NETFLIX_LIKE_DEFAULTS[k]);
-  const suffix = isDefault ? "" : `-${o.users}u-${o.items}i-${o.titles}t-${o.trainLines}-${o.testLines}-s${o.seed}`;
+  const suffix = isDefault ? "" : `-${o.users}u-${o.items}i-${o.titles}t-${o.trainLines}-${o.testLines}-s${o.seed}${o.rank === NETFLIX_LIKE_DEFAULTS.rank ? "" : `-r${o.rank}`}`;
   const outRoot = path.join(__dirname, "out");
   const dir = path.join(outRoot, `netflix-like${suffix}`);
   const manifestFile = path.join(dir, "manifest.json");
@@ -457,6 +503,7 @@ if (require.main === module) {
   const num = (name: string) => (get(name) === undefined ? undefined : Number(get(name)));
   const opts: NetflixLikeOptions = {
     seed: num("seed"),
+    rank: num("rank"),
     users: num("users"),
     items: num("items"),
     titles: num("titles"),
@@ -469,5 +516,9 @@ if (require.main === module) {
     const t0 = Date.now();
     const s = generateNetflixLike(out, opts);
     console.log(JSON.stringify({ ...s, seconds: (Date.now() - t0) / 1000 }));
-  } else console.log(ensureNetflixLike(opts));
+  } else {
+    const dir = ensureNetflixLike(opts);
+    console.log(dir);
+    console.log(`Bayes-optimal floor (test RMSE of E[r]): ${netflixLikeFloor(dir).toFixed(4)}`);
+  }
 }

@@ -3,11 +3,14 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Ratings, rmse, seededRandom } from "./data";
-import { Recommender, FitOptions, registerModel, type EpochReport, type ModelState } from "./model";
+import { Ratings, rmse, seededRandom, randomSplit, shuffledOrder } from "./data";
+import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState } from "./model";
 import * as tf from "@tensorflow/tfjs";
-import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, type FactorModel } from "./mf_engine";
+import "./usercf";
+import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, fillNormal, choleskySolveInPlace, type FactorModel } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
+import { WasmSgd, cacheTiles, shuffleWithin, svdppEpoch, foldImplicit } from "./sgd_kernel";
+import { AlsThreads, alsCgRange } from "./als_kernel";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
@@ -339,46 +342,78 @@ export class GradientDescentMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#45)
-/** Hyper-parameters of biased SGD; the defaults meet the speed and accuracy targets of this chapter. */
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#50)
+/**
+ * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
+ * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), epochs 20 / s^(1/6) (10..20). On the
+ * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 10.
+ * Threads: every core (up to 8) from 200,000 ratings on; below that, starting workers costs more than they save.
+ */
+export function sgdSettingsFor<T extends { k: number; learningRate: number; epochs: number; threads: number }>(size: number, params: T): T {
+  const s = Math.max(1, size / 1e5);
+  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+  return {
+    ...params,
+    k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
+    learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
+    epochs: params.epochs || Math.round(clamp(20 / s ** (1 / 6), 10, 20)),
+    threads: params.threads || (size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1),
+  };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#51)
+/** Hyper-parameters of biased SGD; k, epochs and learning rate default to values chosen from the data's size. */
 export interface SgdParams {
-  k: number; // latent factors
-  epochs: number; // passes over the training ratings
-  learningRate: number; // step size of the first epoch
+  k: number; // latent factors (0: from the data's size, `sgdSettingsFor`)
+  epochs: number; // passes over the training ratings (0: from the data's size)
+  learningRate: number; // step size of the first epoch (0: from the data's size)
   decay: number; // the step size is multiplied by this after each epoch
   regFactor: number; // L2 weight on the factors
   regBias: number; // L2 weight on the biases
   initStd: number; // factors start as N(0, initStd²)
   biased: boolean; // learn b_u, b_i (else only μ + p·q)
-  threads: number; // worker threads (1 = run on the calling thread)
+  threads: number; // worker threads (1 = run on the calling thread; 0: from the data's size)
+  kernel: string; // "wasm" (WebAssembly SIMD, when the platform has it) or "js"
   patience: number; // epochs without a validation improvement before stopping
   seed: number; // initialisation and shuffling
 }
 
 export const SGD_DEFAULTS: SgdParams = {
-  k: 16, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
-  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1,
+  k: 0, epochs: 0, learningRate: 0, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
+  threads: 0, kernel: "wasm", patience: 2, seed: 1,
 };
 
 /** Biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as Surprise's SVD). */
 export class SgdMF extends FactorRecommender {
-  declare readonly params: SgdParams;
+  /** The parameters asked for; `params` holds those of the last fit, with the ones chosen from the data filled in. */
+  readonly requested: SgdParams;
+  declare params: SgdParams;
   constructor(params: Partial<SgdParams> = {}) {
     super("mf-sgd", { ...SGD_DEFAULTS, ...params });
+    this.requested = this.params;
   }
 
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
-    const p = this.params;
+    const p = (this.params = sgdSettingsFor(train.size, this.requested));
     const seed = options.seed ?? p.seed;
     const started = performance.now();
     const threads = Math.max(1, Math.min(Math.floor(p.threads), 64));
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, seed, threads > 1);
     this.model = model;
-    // Shuffle once; with threads, sort the shuffled ratings into blocks that threads can update without conflicts.
-    let triples = shuffledTriples(train.users, train.items, train.values, seededRandom(seed + 1));
+    const wasm = p.kernel !== "js" && WasmSgd.available();
+    // Shuffle once (the WebAssembly path shuffles inside cache tiles instead); with threads, sort the shuffled
+    // ratings into blocks that threads can update without conflicts.
+    let triples: { users: Int32Array; items: Int32Array; values: Float32Array } = wasm ? train : shuffledTriples(train.users, train.items, train.values, seededRandom(seed + 1));
     let schedule: [number, number][][] = [[[0, train.size]]];
-    let pool: SgdThreads | null = null;
-    if (threads > 1) {
+    let pool: SgdThreads | WasmSgd | null = null;
+    if (wasm) {
+      // Tiles first, then a shuffle inside each (cheaper than shuffling everything; the same layout in distribution).
+      const strata = stratify(triples, train.nUsers, train.nItems, threads, cacheTiles(train.nUsers, train.nItems, p.k, threads));
+      shuffleWithin(strata.triples, strata.tileStart, seededRandom(seed + 1));
+      triples = strata.triples;
+      schedule = strata.schedule;
+      pool = new WasmSgd(triples, model, threads, p.regBias, p.regFactor, p.biased);
+    } else if (threads > 1) {
       const strata = stratify(triples, train.nUsers, train.nItems, threads);
       triples = strata.triples;
       schedule = strata.schedule;
@@ -406,7 +441,7 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#50)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#60)
 /** Hyper-parameters of ALS. */
 export interface AlsParams {
   k: number; // latent factors
@@ -414,53 +449,138 @@ export interface AlsParams {
   lambda: number; // L2 weight, scaled by each row's rating count (weighted-λ regularisation)
   biased: boolean; // solve a bias per user and item with the factors
   initStd: number; // item factors start as N(0, initStd²)
+  solver: string; // "cg": a few conjugate-gradient steps per row, warm-started, on every core; "cholesky": exact, one thread
+  cgSteps: number; // conjugate-gradient steps per row and half-sweep
+  threads: number; // worker threads for the CG solver (1 = the calling thread)
   patience: number; // epochs without a validation improvement before stopping
   seed: number;
 }
 
-export const ALS_DEFAULTS: AlsParams = { k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, patience: 2, seed: 1 };
+export const ALS_DEFAULTS: AlsParams = {
+  k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
+  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1,
+};
 
-/** Biased matrix factorisation by alternating least squares: each half-sweep solves one side exactly. */
+/** Biased matrix factorisation by alternating least squares: each half-sweep solves one side, by a few warm-started CG steps or exactly. */
 export class AlsMF extends FactorRecommender {
   declare readonly params: AlsParams;
   constructor(params: Partial<AlsParams> = {}) {
     super("mf-als", { ...ALS_DEFAULTS, ...params });
   }
 
-  protected fitModel(train: Ratings, options: FitOptions): void {
+  protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = this.params;
     const started = performance.now();
-    const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, options.seed ?? p.seed);
+    const cg = p.solver !== "cholesky";
+    const threads = cg ? Math.max(1, Math.min(Math.floor(p.threads), 64)) : 1;
+    const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, options.seed ?? p.seed, threads > 1);
+    // CG starts from the current factors: begin the users at zero, as the exact solve does not depend on them.
+    if (cg) model.userFactors.fill(0);
     this.model = model;
     const A = new Float64Array((p.k + 1) * (p.k + 1));
     const b = new Float64Array(p.k + 1);
+    const scratch = new Float64Array(4 * (p.k + 1));
+    const pool = threads > 1 ? new AlsThreads(train, model, threads, p.lambda, p.biased, p.cgSteps) : null;
     const stopping = options.validation ? new EarlyStopping(p.patience) : null;
-    for (let epoch = 1; epoch <= p.epochs; epoch++) {
-      alsHalfSweep(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, model.globalMean, model.userFactors,
-        model.userBias, model.itemFactors, model.itemBias, p.k, p.lambda, p.biased, A, b);
-      alsHalfSweep(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, model.globalMean, model.itemFactors,
-        model.itemBias, model.userFactors, model.userBias, p.k, p.lambda, p.biased, A, b);
-      const trainRmse = rmseOnTriples(model, train.users, train.items, train.values, this.range[0], this.range[1]);
-      if (this.endEpoch(model, epoch, trainRmse, started, options, stopping)) break;
+    try {
+      for (let epoch = 1; epoch <= p.epochs; epoch++) {
+        if (pool) {
+          await pool.sweep(0);
+          await pool.sweep(1);
+        } else if (cg) {
+          alsCgRange(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, model.globalMean, model.userFactors,
+            model.userBias, model.itemFactors, model.itemBias, p.k, p.lambda, p.biased ? 1 : 0, p.cgSteps, scratch);
+          alsCgRange(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, model.globalMean, model.itemFactors,
+            model.itemBias, model.userFactors, model.userBias, p.k, p.lambda, p.biased ? 1 : 0, p.cgSteps, scratch);
+        } else {
+          alsHalfSweep(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, model.globalMean, model.userFactors,
+            model.userBias, model.itemFactors, model.itemBias, p.k, p.lambda, p.biased, A, b);
+          alsHalfSweep(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, model.globalMean, model.itemFactors,
+            model.itemBias, model.userFactors, model.userBias, p.k, p.lambda, p.biased, A, b);
+        }
+        const trainRmse = rmseOnTriples(model, train.users, train.items, train.values, this.range[0], this.range[1]);
+        if (this.endEpoch(model, epoch, trainRmse, started, options, stopping)) break;
+      }
+      stopping?.restore(model);
+    } finally {
+      await pool?.close();
     }
-    stopping?.restore(model);
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#59)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#64)
+/** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
+export interface SvdppParams {
+  k: number; // latent factors
+  epochs: number; // passes over the training ratings
+  learningRate: number; // step size of the first epoch
+  decay: number; // the step size is multiplied by this after each epoch
+  regFactor: number; // L2 weight on p_u, q_i
+  regImplicit: number; // L2 weight on the implicit vectors y_j (once per user and epoch)
+  regBias: number; // L2 weight on the biases
+  initStd: number; // p, q, y start as N(0, initStd²)
+  patience: number; // epochs without a validation improvement before stopping
+  seed: number;
+}
+
+export const SVDPP_DEFAULTS: SvdppParams = {
+  k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1,
+};
+
+/**
+ * SVD++ (Koren 2008): biased MF whose user vector adds |N(u)|^-½ Σ_{j∈N(u)} y_j over the items the user rated —
+ * who rated what, beside how. Trained user by user (`svdppEpoch`); after each epoch the implicit part is
+ * folded into the user factors, so the fitted model predicts, saves and loads as any factor model.
+ */
+export class SvdPlusPlus extends FactorRecommender {
+  declare readonly params: SvdppParams;
+  constructor(params: Partial<SvdppParams> = {}) {
+    super("svdpp", { ...SVDPP_DEFAULTS, ...params });
+  }
+
+  protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
+    const p = this.params;
+    const seed = options.seed ?? p.seed;
+    const started = performance.now();
+    const { nUsers, nItems } = train, k = p.k;
+    const model = initFactorModel(nUsers, nItems, k, train.globalMean, p.initStd, seed);
+    const Y = fillNormal(new Float32Array(nItems * k), p.initStd, seededRandom(seed + 2));
+    // Each user's ratings in a random order (once), the users in a fresh random order every epoch.
+    const rated = { users: new Int32Array(train.size), items: train.userItems.slice(), values: train.userValues.slice() }; // users: unused
+    shuffleWithin(rated, train.userPtr, seededRandom(seed + 1));
+    const random = seededRandom(seed + 3);
+    const folded: FactorModel = { ...model, userFactors: new Float32Array(nUsers * k) };
+    const z = new Float64Array(k), grad = new Float64Array(k);
+    const stopping = options.validation ? new EarlyStopping(p.patience) : null;
+    let learningRate = p.learningRate;
+    for (let epoch = 1; epoch <= p.epochs; epoch++) {
+      const sse = svdppEpoch(train.userPtr, rated.items, rated.values, shuffledOrder(nUsers, random), model.globalMean, model.userBias,
+        model.itemBias, model.userFactors, model.itemFactors, Y, k, learningRate, p.regBias, p.regFactor, p.regImplicit, z, grad);
+      learningRate *= p.decay;
+      foldImplicit(train.userPtr, rated.items, model.userFactors, Y, k, folded.userFactors);
+      this.model = folded;
+      if (this.endEpoch(folded, epoch, Math.sqrt(sse / Math.max(1, train.size)), started, options, stopping)) break;
+      if (epoch % 5 === 0) await new Promise((resolve) => setImmediate(resolve)); // let progress output through
+    }
+    stopping?.restore(folded);
+  }
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#74)
 // The chapter's models in the registry: `litrec evaluate --model mf-sgd --param lr=0.02` builds them from here.
 registerModel({
   name: "mf-sgd", description: "biased matrix factorisation by SGD, stratified over all cores (Funk SVD)",
   params: {
-    k: { type: "int", min: 1, max: 4096, default: SGD_DEFAULTS.k, aliases: ["factors"], description: "latent factors" },
-    epochs: { type: "int", min: 1, default: SGD_DEFAULTS.epochs, description: "passes over the training ratings" },
-    learningRate: { type: "float", above: 0, default: SGD_DEFAULTS.learningRate, aliases: ["lr"], description: "step size of the first epoch" },
+    k: { type: "int", min: 1, max: 4096, default: SGD_DEFAULTS.k, aliases: ["factors"], description: "latent factors (by default chosen from the data's size)" },
+    epochs: { type: "int", min: 1, default: SGD_DEFAULTS.epochs, description: "passes over the training ratings (by default chosen from the data's size)" },
+    learningRate: { type: "float", above: 0, default: SGD_DEFAULTS.learningRate, aliases: ["lr"], description: "step size of the first epoch (by default chosen from the data's size)" },
     decay: { type: "float", above: 0, max: 1, default: SGD_DEFAULTS.decay, description: "the step size is multiplied by this after each epoch" },
     regFactor: { type: "float", min: 0, default: SGD_DEFAULTS.regFactor, aliases: ["reg", "lambda"], description: "L2 weight on the factors" },
     regBias: { type: "float", min: 0, default: SGD_DEFAULTS.regBias, description: "L2 weight on the biases" },
     initStd: { type: "float", min: 0, default: SGD_DEFAULTS.initStd, description: "factors start as N(0, initStd²)" },
     biased: { type: "bool", default: SGD_DEFAULTS.biased, description: "learn user and item biases" },
-    threads: { type: "int", min: 1, max: 64, default: SGD_DEFAULTS.threads, description: "worker threads (1 = the calling thread)" },
+    threads: { type: "int", min: 1, max: 64, default: SGD_DEFAULTS.threads, description: "worker threads (1 = the calling thread; by default chosen from the data's size)" },
+    kernel: { type: "enum", choices: ["wasm", "js"], default: SGD_DEFAULTS.kernel, description: "the update loop: WebAssembly SIMD (when the platform has it) or JavaScript" },
     patience: { type: "int", min: 0, default: SGD_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
     seed: { type: "int", default: SGD_DEFAULTS.seed, description: "initialisation and shuffling" },
   },
@@ -474,6 +594,9 @@ registerModel({
     lambda: { type: "float", min: 0, default: ALS_DEFAULTS.lambda, aliases: ["reg"], description: "L2 weight, scaled by each row's rating count" },
     biased: { type: "bool", default: ALS_DEFAULTS.biased, description: "solve a bias per user and item with the factors" },
     initStd: { type: "float", min: 0, default: ALS_DEFAULTS.initStd, description: "item factors start as N(0, initStd²)" },
+    solver: { type: "enum", choices: ["cg", "cholesky"], default: ALS_DEFAULTS.solver, description: "each row by a few warm-started conjugate-gradient steps, or exactly" },
+    cgSteps: { type: "int", min: 1, default: ALS_DEFAULTS.cgSteps, description: "conjugate-gradient steps per row and half-sweep" },
+    threads: { type: "int", min: 1, max: 64, default: ALS_DEFAULTS.threads, description: "worker threads for the CG solver (1 = the calling thread)" },
     patience: { type: "int", min: 0, default: ALS_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
     seed: { type: "int", default: ALS_DEFAULTS.seed, description: "initialisation" },
   },
@@ -498,4 +621,124 @@ registerModel({
     seed: { type: "int", default: GD_DEFAULTS.seed, description: "initialisation" },
   },
   create: (p) => new GradientDescentMF(p),
+});
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#75)
+// SVD++ in the registry: `litrec evaluate --model svdpp --param k=64`.
+registerModel({
+  name: "svdpp", description: "SVD++ (Koren 2008): biased MF plus the implicit feedback of which items each user rated",
+  params: {
+    k: { type: "int", min: 1, max: 4096, default: SVDPP_DEFAULTS.k, aliases: ["factors"], description: "latent factors" },
+    epochs: { type: "int", min: 1, default: SVDPP_DEFAULTS.epochs, description: "passes over the training ratings" },
+    learningRate: { type: "float", above: 0, default: SVDPP_DEFAULTS.learningRate, aliases: ["lr"], description: "step size of the first epoch" },
+    decay: { type: "float", above: 0, max: 1, default: SVDPP_DEFAULTS.decay, description: "the step size is multiplied by this after each epoch" },
+    regFactor: { type: "float", min: 0, default: SVDPP_DEFAULTS.regFactor, aliases: ["reg", "lambda"], description: "L2 weight on p_u and q_i" },
+    regImplicit: { type: "float", min: 0, default: SVDPP_DEFAULTS.regImplicit, description: "L2 weight on the implicit vectors y_j" },
+    regBias: { type: "float", min: 0, default: SVDPP_DEFAULTS.regBias, description: "L2 weight on the biases" },
+    initStd: { type: "float", min: 0, default: SVDPP_DEFAULTS.initStd, description: "p, q, y start as N(0, initStd²)" },
+    patience: { type: "int", min: 0, default: SVDPP_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
+    seed: { type: "int", default: SVDPP_DEFAULTS.seed, description: "initialisation and shuffling" },
+  },
+  create: (p) => new SvdPlusPlus(p),
+});
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#78)
+ // registers the neighbourhood models the blend may use
+
+/** Hyper-parameters of the blend. */
+export interface BlendParams {
+  models: string; // the base models, CLI names separated by "+" (neighbourhood and factor models)
+  holdout: number; // the fraction of the training ratings the blend's weights are fitted on
+  ridge: number; // L2 weight on the blend's weights (per held-out rating)
+  seed: number;
+}
+
+export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp", holdout: 0.1, ridge: 1e-4, seed: 1 };
+
+/**
+ * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
+ * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
+ * model and an intercept; then every base model is refitted on all the training ratings, and the blend
+ * predicts w₀ + Σ_m w_m r̂_m, clipped to the ratings' range.
+ */
+export class BlendModel extends Recommender {
+  readonly name = "blend";
+  readonly params: BlendParams;
+  weights: number[] = [];
+  bases: Recommender[] = [];
+  constructor(params: Partial<BlendParams> = {}) {
+    super();
+    this.params = { ...BLEND_DEFAULTS, ...params };
+  }
+
+  protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
+    const names = this.params.models.split("+").filter(Boolean);
+    if (!names.length) throw new Error("blend: no base models (models=itemcf+mf-sgd…)");
+    const { train: part, test: held } = randomSplit(train, this.params.holdout, options.seed ?? this.params.seed);
+    const columns: Float32Array[] = [];
+    for (const name of names) {
+      const m = createModel(name);
+      await m.fit(part, { seed: options.seed });
+      columns.push(m.predict(held.users, held.items));
+    }
+    // Normal equations of least squares on [1, r̂_1 … r̂_M], ridge on the model weights (not the intercept).
+    const d = names.length + 1, A = new Float64Array(d * d), b = new Float64Array(d);
+    const row = new Float64Array(d);
+    row[0] = 1;
+    for (let t = 0; t < held.size; t++) {
+      for (let m = 1; m < d; m++) row[m] = columns[m - 1][t];
+      for (let i = 0; i < d; i++) {
+        b[i] += row[i] * held.values[t];
+        for (let j = i; j < d; j++) A[i * d + j] += row[i] * row[j];
+      }
+    }
+    for (let m = 1; m < d; m++) A[m * d + m] += this.params.ridge * held.size;
+    choleskySolveInPlace(A, b, d);
+    this.weights = Array.from(b);
+    this.bases = [];
+    for (const name of names) {
+      const m = createModel(name);
+      await m.fit(train, { seed: options.seed });
+      this.bases.push(m);
+    }
+  }
+
+  /** w₀ + Σ_m w_m r̂_m; the contract clips it to the ratings' range. */
+  protected estimate(users: Int32Array, items: Int32Array, out: Float32Array): void {
+    out.fill(this.weights[0]);
+    this.bases.forEach((m, k) => {
+      const p = m.predict(users, items), w = this.weights[k + 1];
+      for (let t = 0; t < out.length; t++) out[t] += w * p[t];
+    });
+  }
+
+  /** The weights, and each base model's own saved state under `base<m>.` (a blend saves as one folder). */
+  protected state(): ModelState {
+    const arrays: ModelState["arrays"] = {};
+    const bases = this.bases.map((m, k) => {
+      const s = m.snapshot();
+      for (const [key, a] of Object.entries(s.arrays)) arrays[`base${k}.${key}`] = a;
+      return s.meta;
+    });
+    return { meta: { weights: this.weights, bases }, arrays };
+  }
+  protected restore(s: ModelState): void {
+    this.weights = s.meta.weights as number[];
+    this.bases = (s.meta.bases as any[]).map((meta, k) => {
+      const arrays: ModelState["arrays"] = {};
+      for (const [key, a] of Object.entries(s.arrays)) if (key.startsWith(`base${k}.`)) arrays[key.slice(`base${k}.`.length)] = a;
+      return createModel(meta.model, meta.params).restoreSnapshot({ meta, arrays });
+    });
+  }
+}
+
+registerModel({
+  name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
+  params: {
+    models: { type: "string", default: BLEND_DEFAULTS.models, description: "base models by registered name, joined by +" },
+    holdout: { type: "float", above: 0, max: 0.9, default: BLEND_DEFAULTS.holdout, description: "fraction of the training ratings the weights are fitted on" },
+    ridge: { type: "float", min: 0, default: BLEND_DEFAULTS.ridge, description: "L2 weight on the blend's weights (per held-out rating)" },
+    seed: { type: "int", default: BLEND_DEFAULTS.seed, description: "the held-out slice" },
+  },
+  create: (p) => new BlendModel(p),
 });

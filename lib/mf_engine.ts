@@ -425,9 +425,11 @@ export function balancedGroups(counts: ArrayLike<number>, groups: number): Int32
 /**
  * Stratified SGD layout (Gemulla et al.'s DSGD): users and items fall into T groups each, the ratings are sorted
  * into T×T blocks (each block in random order), and `schedule[s][t]` is the block thread t runs in sub-epoch s.
- * Blocks in one sub-epoch share no user and no item, so threads never write the same numbers.
+ * Blocks in one sub-epoch share no user and no item, so threads never write the same numbers. With `tiles` > 1,
+ * each block is ordered further into tiles × tiles sub-blocks (LIBMF's idea), so that the factor rows one
+ * sub-block touches stay in the core's cache. `tileStart` bounds the tiles (tile s spans tileStart[s]..tileStart[s+1]).
  */
-export function stratify(triples: { users: Int32Array; items: Int32Array; values: Float32Array }, nUsers: number, nItems: number, threads: number) {
+export function stratify(triples: { users: Int32Array; items: Int32Array; values: Float32Array }, nUsers: number, nItems: number, threads: number, tiles = 1) {
   const { users, items, values } = triples;
   const n = users.length;
   const userCount = new Int32Array(nUsers);
@@ -436,19 +438,28 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
     userCount[users[t]]++;
     itemCount[items[t]]++;
   }
-  const userGroup = balancedGroups(userCount, threads);
-  const itemGroup = balancedGroups(itemCount, threads);
-  const blockStart = new Int32Array(threads * threads + 1);
-  for (let t = 0; t < n; t++) blockStart[userGroup[users[t]] * threads + itemGroup[items[t]] + 1]++;
-  for (let b = 0; b < threads * threads; b++) blockStart[b + 1] += blockStart[b];
-  const fill = blockStart.slice(0, threads * threads);
+  // Fine groups of users and items (threads × tiles each); a thread's group is a run of `tiles` fine ones.
+  const userGroup = balancedGroups(userCount, threads * tiles);
+  const itemGroup = balancedGroups(itemCount, threads * tiles);
+  const T = threads, S = tiles;
+  /** The sort key: block (user group, item group), then tile (user tile, item tile) inside it. */
+  const key = (u: number, i: number) => {
+    const gu = userGroup[u], gi = itemGroup[i];
+    return ((Math.floor(gu / S) * T + Math.floor(gi / S)) * S + (gu % S)) * S + (gi % S);
+  };
+  const keys = T * T * S * S;
+  const keyStart = new Int32Array(keys + 1);
+  for (let t = 0; t < n; t++) keyStart[key(users[t], items[t]) + 1]++;
+  for (let b = 0; b < keys; b++) keyStart[b + 1] += keyStart[b];
+  const fill = keyStart.slice(0, keys);
+  const blockStart = Int32Array.from({ length: T * T + 1 }, (_, b) => keyStart[b * S * S]);
   const out = {
     users: new Int32Array(new SharedArrayBuffer(4 * n)),
     items: new Int32Array(new SharedArrayBuffer(4 * n)),
     values: new Float32Array(new SharedArrayBuffer(4 * n)),
   };
   for (let t = 0; t < n; t++) {
-    const p = fill[userGroup[users[t]] * threads + itemGroup[items[t]]]++;
+    const p = fill[key(users[t], items[t])]++;
     out.users[p] = users[t];
     out.items[p] = items[t];
     out.values[p] = values[t];
@@ -462,10 +473,10 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
     }
     schedule.push(slices);
   }
-  return { triples: out, schedule };
+  return { triples: out, schedule, tileStart: keyStart };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#48)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#55)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:

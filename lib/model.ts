@@ -372,7 +372,7 @@ export type ModelParamValue = number | string | boolean | [number, number] | nul
 
 /** One typed parameter of a registered model: its default, its bounds or choices, and a one-line description. */
 export interface ParamDef {
-  type: "int" | "float" | "bool" | "enum" | "range";
+  type: "int" | "float" | "bool" | "enum" | "range" | "string";
   default: ModelParamValue;
   description: string;
   min?: number; // inclusive lower bound (int, float)
@@ -407,6 +407,10 @@ function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown
     if (text === "true" || text === "1") return true;
     if (text === "false" || text === "0") return false;
     return fail("true or false");
+  }
+  if (def.type === "string") {
+    if (typeof text !== "string" || text === "") return fail("a non-empty text");
+    return text;
   }
   if (def.type === "enum") {
     if (typeof text !== "string" || !def.choices!.includes(text)) return fail(`one of ${def.choices!.join(", ")}`);

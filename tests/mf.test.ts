@@ -4,10 +4,12 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { loadDataset, randomSplit, makeRatings, rmse, seededRandom, type Ratings } from "../lib/data";
-import { SgdMF, AlsMF, GradientDescentMF, FactorRecommender, lossAndRmseSpec, rmseVsTimeSpec } from "../lib/mf";
+import { SgdMF, sgdSettingsFor, AlsMF, GradientDescentMF, FactorRecommender, BlendModel, lossAndRmseSpec, rmseVsTimeSpec } from "../lib/mf";
 import { createModel, saveModel, loadModel, type EpochReport } from "../lib/model";
-import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, sgdRange, rmseOnTriples, PairKernels } from "../lib/mf_engine";
+import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, alsHalfSweep, sgdRange, rmseOnTriples, PairKernels } from "../lib/mf_engine";
 import { chooseTfBackend } from "../lib/tf_backend";
+import { WasmSgd, shuffleWithin, cacheTiles, foldImplicit } from "../lib/sgd_kernel";
+import { alsCgRange } from "../lib/als_kernel";
 
 const ML_SMALL = path.join(__dirname, "..", "data", "ml-latest-small");
 
@@ -63,6 +65,133 @@ describe("mf_engine", () => {
     const before = rmseOnTriples(m, train.users, train.items, train.values);
     for (let e = 0; e < 3; e++) sgdRange(train.users, train.items, train.values, 0, train.size, m.globalMean, m.userBias, m.itemBias, m.userFactors, m.itemFactors, 8, 0.01, 0.01, 0.03, 1);
     assert.ok(rmseOnTriples(m, train.users, train.items, train.values) < before - 0.05);
+  });
+});
+
+describe("sgd_kernel", () => {
+  it("the WebAssembly SIMD SGD epoch gives sgdRange's model and error, for k with and without a remainder of 4", async () => {
+    const { train } = shipped();
+    assert.ok(WasmSgd.available(), "this Node has WebAssembly SIMD with shared memory");
+    const triples = shuffledTriples(train.users, train.items, train.values, seededRandom(5));
+    for (const k of [3, 8, 50]) {
+      const js = initFactorModel(train.nUsers, train.nItems, k, train.globalMean, 0.1, 2);
+      const simd = initFactorModel(train.nUsers, train.nItems, k, train.globalMean, 0.1, 2);
+      let sseJs = 0, sseWasm = 0;
+      const engine = new WasmSgd(triples, simd, 1, 0.02, 0.05, true);
+      for (let e = 0; e < 2; e++) {
+        sseJs += sgdRange(triples.users, triples.items, triples.values, 0, train.size, js.globalMean, js.userBias, js.itemBias, js.userFactors, js.itemFactors, k, 0.01, 0.02, 0.05, 1);
+        sseWasm += await engine.run([[0, train.size]], 0.01);
+      }
+      await engine.close();
+      assert.ok(!(simd.userFactors.buffer instanceof SharedArrayBuffer), "close() moves the model back into ordinary arrays");
+      assert.ok(Math.abs(sseJs - sseWasm) < 1e-5 * sseJs, `k=${k}: SSE ${sseJs} vs ${sseWasm}`);
+      for (const [a, b] of [[js.userFactors, simd.userFactors], [js.itemFactors, simd.itemFactors], [js.userBias, simd.userBias], [js.itemBias, simd.itemBias]])
+        for (let x = 0; x < a.length; x++) assert.ok(Math.abs(a[x] - b[x]) < 1e-4, `k=${k}: ${a[x]} vs ${b[x]} at ${x}`);
+    }
+  });
+
+  it("two threads over the shared memory match the JavaScript threads' accuracy; tiles keep every rating", async () => {
+    const { train, test } = shipped();
+    const tiles = cacheTiles(train.nUsers, train.nItems, 400, 2);
+    assert.ok(tiles > 1);
+    const strata = stratify(train, train.nUsers, train.nItems, 2, tiles);
+    assert.equal(strata.tileStart.length, 2 * 2 * tiles * tiles + 1);
+    assert.equal(strata.tileStart.at(-1), train.size);
+    shuffleWithin(strata.triples, strata.tileStart, seededRandom(1));
+    const pairs = new Set<number>();
+    for (let t = 0; t < train.size; t++) pairs.add(strata.triples.users[t] * train.nItems + strata.triples.items[t]);
+    assert.equal(pairs.size, train.size);
+    const wasm = new SgdMF({ threads: 2, kernel: "wasm" });
+    const js = new SgdMF({ threads: 2, kernel: "js" });
+    await wasm.fit(train);
+    await js.fit(train);
+    const a = rmse(wasm.predict(test.users, test.items), test.values), b = rmse(js.predict(test.users, test.items), test.values);
+    assert.ok(Math.abs(a - b) < 0.005, `wasm ${a} vs js ${b}`);
+  });
+
+  it("chooses k, epochs and learning rate from the training set's size, and keeps what is asked for", () => {
+    const small = new SgdMF().params;
+    assert.equal(small.k, 0);
+    const shipped = sgdSettingsFor(80_000, small);
+    assert.deepEqual([shipped.k, shipped.epochs, shipped.learningRate], [16, 20, 0.01]);
+    const netflix = sgdSettingsFor(6_897_746, small);
+    assert.ok(netflix.k > 32 && netflix.epochs < 20 && netflix.learningRate > 0.01);
+    assert.equal(sgdSettingsFor(6_897_746, { ...small, k: 8 }).k, 8);
+    assert.equal(shipped.threads, 1);
+    assert.ok(netflix.threads >= 1 && sgdSettingsFor(80_000, { ...small, threads: 2 }).threads === 2);
+  });
+});
+
+describe("als_kernel", () => {
+  it("conjugate gradient from a warm start reaches the exact (Cholesky) solve of every row", () => {
+    const { train } = shipped();
+    const k = 6;
+    const exact = initFactorModel(train.nUsers, train.nItems, k, train.globalMean, 0.3, 4);
+    const cg = initFactorModel(train.nUsers, train.nItems, k, train.globalMean, 0.3, 4);
+    cg.userFactors.fill(0);
+    alsHalfSweep(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, exact.globalMean, exact.userFactors, exact.userBias,
+      exact.itemFactors, exact.itemBias, k, 0.1, true, new Float64Array((k + 1) ** 2), new Float64Array(k + 1));
+    // CG on a (k+1)-dimensional system is exact after k+1 steps (in exact arithmetic).
+    alsCgRange(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, cg.globalMean, cg.userFactors, cg.userBias,
+      cg.itemFactors, cg.itemBias, k, 0.1, 1, k + 1, new Float64Array(4 * (k + 1)));
+    for (let x = 0; x < exact.userFactors.length; x++) assert.ok(Math.abs(exact.userFactors[x] - cg.userFactors[x]) < 1e-3, `${exact.userFactors[x]} vs ${cg.userFactors[x]}`);
+    for (let u = 0; u < train.nUsers; u++) assert.ok(Math.abs(exact.userBias[u] - cg.userBias[u]) < 1e-3);
+  });
+
+  it("mf-als with CG on two threads is as accurate as the exact solve", async () => {
+    const { train, test } = shipped();
+    const cg = new AlsMF({ threads: 2 }), exact = new AlsMF({ solver: "cholesky" });
+    await cg.fit(train);
+    await exact.fit(train);
+    const a = rmse(cg.predict(test.users, test.items), test.values), b = rmse(exact.predict(test.users, test.items), test.values);
+    assert.ok(a < b + 0.002, `cg ${a} vs cholesky ${b}`);
+  });
+});
+
+describe("svdpp", function () {
+  this.timeout(180_000);
+
+  it("folds the implicit part into the user factors: p_u + |N(u)|^-½ Σ y_j", () => {
+    // Two users, three items, k = 2: user 0 rated items 0 and 2, user 1 rated item 1.
+    const ptr = Int32Array.of(0, 2, 3), items = Int32Array.of(0, 2, 1);
+    const P = Float32Array.of(1, 0, 0, 1), Y = Float32Array.of(2, 0, 5, 5, 0, 2);
+    const out = foldImplicit(ptr, items, P, Y, 2, new Float32Array(4));
+    const r = Math.SQRT1_2;
+    assert.deepEqual(Array.from(out).map((x) => +x.toFixed(5)), [1 + 2 * r, 2 * r, 5, 6].map((x) => +x.toFixed(5)));
+  });
+
+  it("beats mf-sgd on the shipped split, never predicts NaN, and predicts the same after save and load", async () => {
+    const { train, test } = shipped();
+    const svdpp = createModel("svdpp", { epochs: "12" });
+    await svdpp.fit(train);
+    const sgd = new SgdMF();
+    await sgd.fit(train);
+    const predicted = svdpp.predict(test.users, test.items);
+    assert.ok(predicted.every((x) => Number.isFinite(x)));
+    const a = rmse(predicted, test.values), b = rmse(sgd.predict(test.users, test.items), test.values);
+    assert.ok(a < b - 0.005, `svdpp ${a} vs mf-sgd ${b}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "litrec-svdpp-"));
+    saveModel(svdpp, dir);
+    assert.deepEqual(loadModel(dir).predict(test.users, test.items), predicted);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("blend", function () {
+  this.timeout(180_000);
+
+  it("stacks its base models with least-squares weights and is no worse than the best of them", async () => {
+    const { train, test } = shipped();
+    const blend = createModel("blend", { models: "baseline+mf-sgd+svdpp" }) as BlendModel;
+    await blend.fit(train);
+    assert.equal(blend.weights.length, 4);
+    assert.ok(blend.weights.every(Number.isFinite));
+    const predicted = blend.predict(test.users, test.items);
+    assert.ok(predicted.every((x) => Number.isFinite(x) && x >= 0.5 && x <= 5));
+    const bases = blend.bases.map((m) => rmse(m.predict(test.users, test.items), test.values));
+    assert.ok(rmse(predicted, test.values) <= Math.min(...bases) + 0.002, `blend ${rmse(predicted, test.values)} vs ${bases}`);
+    assert.throws(() => createModel("blend", { models: "" }), /models must be a non-empty text/);
+    assert.throws(() => createModel("blend").predict(test.users, test.items), /not fitted/);
   });
 });
 

@@ -27,6 +27,9 @@ const QUICK: Record<string, Record<string, unknown>> = {
   ncf: { epochs: 1, userDim: 4, itemDim: 4 },
   "nonlinear-mf": { epochs: 1, userDim: 4 },
   usercf: { threads: 1 }, knn: { threads: 1 }, "knn-baseline": { threads: 1 }, itemcf: { threads: 1 },
+  svdpp: { epochs: 2, k: 4 },
+  blend: { models: "baseline+mf-sgd" },
+  "item-knn": { threads: 1 }, ease: { minRatings: 1 }, ials: { epochs: 2, k: 4 }, bpr: { epochs: 2, k: 4, threads: 1 },
 };
 
 describe("model contract: every registered model", function () {
@@ -37,7 +40,7 @@ describe("model contract: every registered model", function () {
 
   it("the registry holds every chapter's models", () => {
     const names = registeredModels().map((m) => m.name);
-    for (const name of ["global-mean", "baseline", "usercf", "knn", "knn-baseline", "itemcf", "mf-sgd", "mf-als", "mf-gd", "dot-bias", "ncf", "nonlinear-mf"])
+    for (const name of ["global-mean", "baseline", "usercf", "knn", "knn-baseline", "itemcf", "mf-sgd", "mf-als", "mf-gd", "svdpp", "blend", "dot-bias", "ncf", "nonlinear-mf", "popularity", "item-knn", "ease", "ials", "bpr"])
       assert.ok(names.includes(name), `${name} is not registered (registered: ${names.join(", ")})`);
     for (const m of registeredModels()) {
       assert.ok(m.description.length > 10 && !m.description.includes("\n"), `${m.name}: a one-line description`);
