@@ -202,7 +202,7 @@ figcaption { color: var(--muted); font-size: .9rem; margin-top: .4rem; }
 @media (max-width: 45rem) { .layout { display: block; } .sidebar { position: static; height: auto; } .content { padding: 1rem; } }
 @page { size: A4; margin: 16mm 14mm; }
 @media print {
-  html { font-size: 13.5px; }
+  html { font-size: 12.5px; }
   .sidebar, .toc { display: none; }
   .layout { display: block; }
   .content { padding: 0; max-width: none; }
@@ -213,7 +213,7 @@ figcaption { color: var(--muted); font-size: .9rem; margin-top: .4rem; }
   .title-page { padding-top: 30vh; }
   figure, .api-symbol { break-inside: avoid; }
   pre { break-inside: auto; orphans: 4; widows: 4; }
-  pre { white-space: pre-wrap; word-break: break-word; font-size: 7.5pt; line-height: 1.35; padding: .4rem .6rem; }
+  pre { white-space: pre-wrap; word-break: break-word; font-size: 7pt; line-height: 1.3; padding: .35rem .55rem; }
   table { font-size: 8pt; }
   .math.display { overflow: visible; font-size: .9em; }
   details.code-fold > summary { display: none; }

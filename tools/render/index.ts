@@ -167,6 +167,16 @@ export function shortTables(html: string): string {
   });
 }
 
+/** Lines of an example cell the PDF prints before it leaves the rest to the HTML report. */
+export const PRINTED_CODE_LINES = 16;
+
+/** An example (not exported) cell as the PDF prints it: whole when short, else its first lines and a count of the rest. */
+function printedExample(code: string, lines: number, pre: string): string {
+  if (lines <= PRINTED_CODE_LINES + 6) return `<div class="cell-code">${pre}</div>`;
+  const head = code.split("\n").slice(0, PRINTED_CODE_LINES).join("\n");
+  return `<div class="cell-code"><pre><code class="hljs language-typescript">${highlight(head)}</code></pre></div>\n<p class="cell-meta folded-note">… ${lines - PRINTED_CODE_LINES} more lines of this cell in the HTML report.</p>`;
+}
+
 /** One searchable piece of a page: a markdown cell, or a code cell's source. */
 export interface SearchEntry {
   page: string;
@@ -304,7 +314,7 @@ class Renderer {
           printPieces.push(`<p class="cell-meta folded-note">${escapeHtml(summary)}: ${lines} lines of code, in the HTML report${plan.exportTo ? ` and in <code>lib/${escapeHtml(plan.exportTo)}.ts</code>` : ""}.</p>`);
         } else {
           pieces.push(`<div class="cell-code">${pre}</div>`);
-          printPieces.push(plan.exportTo ? this.printedExport(ch.chapter.rel, cell.id, plan.exportTo, lines) : `<div class="cell-code">${pre}</div>`);
+          printPieces.push(plan.exportTo ? this.printedExport(ch.chapter.rel, cell.id, plan.exportTo, lines) : printedExample(code, lines, pre));
         }
         search.push({ page: ch.chapter.page, id: `cell-${cellId}`, chapter: ch.title, section, text: code.replace(/\s+/g, " ").slice(0, 2000) });
       }
@@ -379,7 +389,9 @@ class Renderer {
     const where = `${lines} lines of code in the HTML report and in <code>lib/${escapeHtml(module)}.ts</code>`;
     if (!symbols.length) return `<p class="cell-meta folded-note">Internal code of <code>lib/${escapeHtml(module)}.ts</code>: ${where}.</p>`;
     // Each signature under the first sentence of its doc comment, as a reader of a d.ts file sees it.
-    const sigs = symbols.map((x) => (x.doc ? `/** ${firstSentences(x.doc.split(/\n\s*\n/)[0], 160)} */\n` : "") + x.signature).join("\n\n");
+    // Members' own doc comments stay in the HTML report (their trailing `// …` notes are kept).
+    const bare = (sig: string) => sig.replace(/^\s*\/\*\*[\s\S]*?\*\/[ \t]*\n/gm, "").replace(/^\s*\/\/.*\n/gm, "");
+    const sigs = symbols.map((x) => (x.doc ? `/** ${firstSentences(x.doc.split(/\n\s*\n/)[0], 160)} */\n` : "") + bare(x.signature)).join("\n");
     return `<div class="cell-code signatures"><pre><code class="hljs language-typescript">${highlight(sigs)}</code></pre></div>\n<p class="cell-meta folded-note">Signatures; ${where}.</p>`;
   }
 
