@@ -92,6 +92,9 @@ export async function chooseTfBackend(only?: "tfjs-node-gpu" | "tfjs-node" | "wa
   if (chosenBackend && (!only || only === chosenBackend)) return chosenBackend;
   for (const b of BACKEND_PREFERENCE) {
     if (only && b.label !== only) continue;
+    // The WebAssembly backend's Emscripten runtime installs process handlers that rethrow every uncaught
+    // exception and unhandled rejection, which would turn any stray rejection of the caller into a crash.
+    const before = { uncaught: process.listeners("uncaughtException"), rejection: process.listeners("unhandledRejection") };
     try {
       if (b.label === "wasm") {
         const wasm = require(b.module);
@@ -102,6 +105,9 @@ export async function chooseTfBackend(only?: "tfjs-node-gpu" | "tfjs-node" | "wa
       await tf.ready();
     } catch {
       continue;
+    } finally {
+      for (const l of process.listeners("uncaughtException")) if (!before.uncaught.includes(l)) process.removeListener("uncaughtException", l);
+      for (const l of process.listeners("unhandledRejection")) if (!before.rejection.includes(l)) process.removeListener("unhandledRejection", l);
     }
     if (b.name === "cpu" || b.name === "wasm") {
       registerLinearSegmentSum(b.name);

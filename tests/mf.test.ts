@@ -277,6 +277,12 @@ describe("mf models on ml-latest-small", function () {
 describe("tf_backend and mf-gd", function () {
   this.timeout(180_000);
 
+  it("starting the wasm backend leaves no process handler that would turn a stray rejection into a crash", async () => {
+    const before = process.listeners("uncaughtException").length + process.listeners("unhandledRejection").length;
+    await chooseTfBackend("wasm", true);
+    assert.equal(process.listeners("uncaughtException").length + process.listeners("unhandledRejection").length, before);
+  });
+
   it("the linear UnsortedSegmentSum and row gather give tfjs's gradient of gather on cpu and wasm", async () => {
     for (const backend of ["cpu", "wasm"] as const) {
       await chooseTfBackend(backend, true);
