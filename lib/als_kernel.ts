@@ -2,7 +2,7 @@
 
 import { Worker } from "worker_threads";
 import { Ratings } from "./data";
-import { sharedCopyOf, type FactorModel } from "./mf_engine";
+import { sharedCopyOf, askWorker, type FactorModel } from "./mf_engine";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#58)
 /**
@@ -119,15 +119,7 @@ export class AlsThreads {
   /** One half-sweep: side 0 solves the users, side 1 the items. */
   async sweep(side: 0 | 1): Promise<void> {
     const cuts = this.cuts[side];
-    await Promise.all(this.workers.map((w, t) => new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
-      w.once("error", onError);
-      w.once("message", () => {
-        w.off("error", onError);
-        resolve();
-      });
-      w.postMessage({ side, start: cuts[t], end: cuts[t + 1] });
-    })));
+    await Promise.all(this.workers.map((w, t) => askWorker(w, { side, start: cuts[t], end: cuts[t + 1] })));
   }
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));

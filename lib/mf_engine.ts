@@ -366,6 +366,19 @@ export function sharedCopyOf<T extends Int32Array | Float32Array>(a: T): T {
   return s;
 }
 
+/** Sends one message to a worker thread and resolves to its reply (rejects when the worker fails first). */
+export function askWorker<T>(w: Worker, message: unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    w.once("error", onError);
+    w.once("message", (reply: T) => {
+      w.off("error", onError);
+      resolve(reply);
+    });
+    w.postMessage(message);
+  });
+}
+
 /** Worker threads that run SGD over slices of shared rating triples, updating one shared model in place. */
 export class SgdThreads {
   private workers: Worker[] = [];
@@ -387,16 +400,7 @@ export class SgdThreads {
   }
   /** Runs slice t on thread t, all at once; resolves to the total sum of squared errors. */
   async run(slices: [number, number][], learningRate: number): Promise<number> {
-    const parts = await Promise.all(slices.map(([start, end], t) => new Promise<number>((resolve, reject) => {
-      const w = this.workers[t];
-      const onError = (e: Error) => reject(e);
-      w.once("error", onError);
-      w.once("message", (sse: number) => {
-        w.off("error", onError);
-        resolve(sse);
-      });
-      w.postMessage({ learningRate, start, end });
-    })));
+    const parts = await Promise.all(slices.map(([start, end], t) => askWorker<number>(this.workers[t], { learningRate, start, end })));
     return parts.reduce((a, b) => a + b, 0);
   }
   async close(): Promise<void> {
