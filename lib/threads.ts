@@ -3,7 +3,7 @@
 import { Worker } from "worker_threads";
 import * as os from "os";
 
-// %% notebooks/02_user_cf.ipynb cell 35cc8f88 (#51)
+// %% notebooks/02_user_cf.ipynb cell 35cc8f88 (#97)
 /** Typed arrays the kernels read and write; on a `SharedArrayBuffer` they are shared with worker threads. */
 export type Shared = Int32Array | Uint16Array | Float32Array | Float64Array | Uint8Array;
 
@@ -21,7 +21,7 @@ export function sharedArray<T extends Shared>(Ctor: { new (b: SharedArrayBuffer)
   return new Ctor(new SharedArrayBuffer(Math.max(1, length) * Ctor.BYTES_PER_ELEMENT));
 }
 
-// %% notebooks/02_user_cf.ipynb cell 5d1a5bdb (#54)
+// %% notebooks/02_user_cf.ipynb cell 5d1a5bdb (#100)
 /** Worker threads to use by default: one per core. */
 export function defaultThreads(): number {
   return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) | 0);
@@ -69,7 +69,7 @@ export function runKernel(kernel: (job: any, helpers: any) => void, job: object,
   if (errLen > 0) throw new Error("a worker failed: " + Buffer.from(new Uint8Array(control.buffer, 8, errLen - 1)).toString());
 }
 
-// %% notebooks/02_user_cf.ipynb cell 682abaa3 (#57)
+// %% notebooks/02_user_cf.ipynb cell 682abaa3 (#103)
 /** A worker's source: `main(...fns)`, every function by its own source (from compiled modules, tsx and notebooks alike). */
 export function workerSource(main: (...fns: any[]) => void, ...fns: ((...args: any[]) => any)[]): string {
   // `__name` is a helper some TypeScript transpilers insert into function bodies; give it a no-op definition.
