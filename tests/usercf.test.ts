@@ -138,6 +138,27 @@ describe("usercf: variants", () => {
     assert.strictEqual(valueLevels(om, bothOrders(om, om.values)).nLevels, 0);
   });
 
+  it("on worker threads (kernels and their helpers as source), every path predicts exactly what one thread does", async () => {
+    // Big enough for both kernels to start workers: ≥ 20,000 ratings and ≥ 20,000 pairs.
+    const { ratings } = randomMatrix(500, 300, 0.2, 23, true);
+    assert.ok(ratings.size >= 20000);
+    const all = allPairs(500, 300);
+    const users = all.users.filter((_, t) => t % 6 === 0), items = all.items.filter((_, t) => t % 6 === 0); // 25,000 pairs, every user
+    for (const [name, params] of [
+      ["usercf", {}], // levels, WebAssembly gather
+      ["usercf", { k: 30 }], // dense S, top-K heap
+      ["knn", {}], // mean-centred: general float sums, top-K
+      ["knn-baseline", { k: 0 }], // shrinkage, residuals: every rater, general sums
+      ["usercf", { maxDenseBytes: 0, keep: 50 }], // neighbour lists (top-K heap in the similarity kernel)
+      ["itemcf", {}],
+    ] as const) {
+      const one = createModel(name, { ...params, threads: 1 }), two = createModel(name, { ...params, threads: 2 });
+      await one.fit(ratings);
+      await two.fit(ratings);
+      assert.deepEqual(two.predict(users, items), one.predict(users, items), `${name} ${JSON.stringify(params)}`);
+    }
+  });
+
   it("shrinkage pulls similarities with few co-rated items towards zero", async () => {
     const { ratings } = randomMatrix(30, 20, 0.3, 2);
     const m = rowMatrix(ratings, "user");
