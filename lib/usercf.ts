@@ -2,12 +2,15 @@
 
 import { Ratings, makeRatings } from "./data";
 import { Recommender, registerModel, type ModelState, type ParamDef } from "./model";
-import { toShared, sharedArray, defaultThreads, levelWasmModule, sharedWasmMemory, runKernel, levelSimilarityKernel, similarityKernel, mirrorKernel, growWasmMemory, predictKernel, type WasmMemory, type WasmModule } from "./usercf_engine";
+import { toShared, sharedArray, defaultThreads, runKernel } from "./threads";
+import { sharedWasmMemory, growWasmMemory, type WasmMemory, type WasmModule } from "./wasm";
+import { levelWasmModule, levelSimilarityKernel, similarityKernel, mirrorKernel, predictKernel } from "./usercf_engine";
+import { TOP_K_HELPERS } from "./topk";
 
 // %% notebooks/02_user_cf.ipynb cell usercf-003 (#3)
 
 
-// %% notebooks/02_user_cf.ipynb cell usercf-020 (#19)
+// %% notebooks/02_user_cf.ipynb cell usercf-020 (#18)
 /** Global mean plus user and item biases, fitted as Surprise's `BaselineOnly` does (alternating least squares). */
 export interface Baseline {
   mean: number;
@@ -44,7 +47,7 @@ export function baselineEstimate(b: Baseline, user: number, item: number): numbe
   return b.mean + bu + bi;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-021 (#20)
+// %% notebooks/02_user_cf.ipynb cell usercf-021 (#19)
 /** The regularised baseline as a model: `μ + b_u + b_i`, clipped to the rating scale; it is its own fallback. */
 export class BaselineModel extends Recommender {
   readonly name = "baseline";
@@ -71,7 +74,7 @@ export class BaselineModel extends Recommender {
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-024 (#23)
+// %% notebooks/02_user_cf.ipynb cell usercf-024 (#22)
 /**
  * One side of the rating matrix as rows: the users (user-based CF) or the items (item-based CF), with
  * the rows in CSR order, the columns in CSC order, and for every CSR entry its position in the CSC arrays.
@@ -207,7 +210,7 @@ export function rowMeans(m: RowMatrix): Float64Array {
   return means;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-027 (#26)
+// %% notebooks/02_user_cf.ipynb cell usercf-027 (#25)
 /** A similarity between the rows: dense n×n when it fits, else the `keep` most similar rows of each row. */
 export interface RowSimilarity {
   n: number;
@@ -277,12 +280,12 @@ export function rowSimilarity(
       counter: job.counter, chunk: 8, wasmModule: memory ? wasmModule : null, memory, codesOffset, accOffset, slots: sharedArray(Int32Array, 1),
     };
     runKernel(levelSimilarityKernel, levelJob, nThreads);
-  } else runKernel(similarityKernel, job, nThreads);
+  } else runKernel(similarityKernel, job, nThreads, TOP_K_HELPERS);
   if (dense) runKernel(mirrorKernel, { n, S, counter: sharedArray(Int32Array, 1) }, n < 2000 ? 1 : threads);
   return { n, dense, S, nbrIdx, nbrSim, keep, nonNegative, memory: memory && wasmModule ? memory : null, wasmModule: memory ? wasmModule : null };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-028 (#27)
+// %% notebooks/02_user_cf.ipynb cell usercf-028 (#26)
 /** Pairs grouped by row with a counting sort: `pairPtr` per row, the column and the original index of each. */
 export function groupPairs(nRows: number, rows: Int32Array, cols: Int32Array) {
   const pairPtr = sharedArray(Int32Array, nRows + 1);
@@ -299,7 +302,7 @@ export function groupPairs(nRows: number, rows: Int32Array, cols: Int32Array) {
   return { pairPtr, pairCols, pairIndex };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-031 (#30)
+// %% notebooks/02_user_cf.ipynb cell usercf-031 (#29)
 /** Settings of a neighbourhood model; every field has a default. */
 export interface NeighbourhoodOptions {
   /** Whose similarities: `user` (user-based CF) or `item` (item-based CF). */
@@ -331,7 +334,7 @@ export const NEIGHBOURHOOD_DEFAULTS: NeighbourhoodOptions = {
 /** Seconds spent in each phase of the last `fit` and `predict`. */
 export interface NeighbourhoodTimings { baseline: number; prepare: number; similarity: number; predict: number }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-032 (#31)
+// %% notebooks/02_user_cf.ipynb cell usercf-032 (#30)
 /**
  * Neighbourhood collaborative filtering: the similarity-weighted mean of the neighbours' ratings of the item,
  * `offset + Σ s·(r − c) / Σ s`, over the users (or items) who rated it. With the defaults it is exactly the
@@ -458,7 +461,7 @@ export class NeighbourhoodModel extends Recommender {
       dense: sim.dense, S: sim.S, nbrIdx: sim.nbrIdx, nbrSim: sim.nbrSim, nbrK: sim.keep, k: o.k > 0 ? o.k : sim.dense ? 0 : sim.keep,
       offset, out, usedFallback, counter: sharedArray(Int32Array, 1), chunk: 16,
     };
-    runKernel(predictKernel, job, nPairs < 20000 ? 1 : this.threads);
+    runKernel(predictKernel, job, nPairs < 20000 ? 1 : this.threads, TOP_K_HELPERS);
     for (let t = 0; t < nPairs; t++) result[t] = usedFallback[t] ? NaN : out[t];
     this.timings.predict = (performance.now() - t0) / 1000;
   }
@@ -508,7 +511,7 @@ export class NeighbourhoodModel extends Recommender {
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-033 (#32)
+// %% notebooks/02_user_cf.ipynb cell usercf-033 (#31)
 /** The chapter's named neighbourhood models (the CLI's `--model`), with defaults that meet its accuracy target. */
 export const NEIGHBOURHOOD_PRESETS: Readonly<Record<string, Partial<NeighbourhoodOptions>>> = {
   usercf: {}, // the original: cosine, every neighbour, raw ratings
