@@ -5,8 +5,8 @@ import { Recommender, registerModel, type FitOptions, type ModelState } from "./
 import { FactorRecommender } from "./mf";
 import { rowMatrix, bothOrders, rowSimilarity } from "./usercf";
 import { initFactorModel } from "./mf_engine";
-import { runKernel, defaultThreads, toShared, sharedArray } from "./usercf_engine";
-import { topKKernel, invertSpdInPlace, gramMatrix, gramPlusRidge, ialsCgSweep, bprKernel } from "./ranking_engine";
+import { runKernel, defaultThreads, toShared, sharedArray } from "./threads";
+import { topKKernel, invertSpdInPlace, RANKING_TOP_K_HELPERS, gramMatrix, gramPlusRidge, ialsCgSweep, bprKernel } from "./ranking_engine";
 
 // %% notebooks/08_top_n.ipynb cell topn-005 (#5)
  // defined in "Making it fast", at the end of this chapter
@@ -500,7 +500,7 @@ export function rankAll(model: Recommender | ItemScorer, train: Ratings, options
   if (factors) {
     const shared = <T extends Float32Array>(a: T) => toShared(a);
     runKernel(topKKernel, { ...base, mode: "factor", users: toShared(users), outItems, outScores, counter: sharedArray(Int32Array, 1),
-      P: shared(factors.userFactors), Q: shared(factors.itemFactors), itemBias: shared(factors.itemBias), factors: factors.k }, options.threads ?? defaultThreads());
+      P: shared(factors.userFactors), Q: shared(factors.itemFactors), itemBias: shared(factors.itemBias), factors: factors.k }, options.threads ?? defaultThreads(), RANKING_TOP_K_HELPERS);
     return lists;
   }
   const block = Math.max(1, Math.min(users.length, Math.floor(4e6 / n)));
@@ -518,7 +518,7 @@ export function rankAll(model: Recommender | ItemScorer, train: Ratings, options
       });
       scores.set((rater.score ?? rater.predict).call(model, pu, pi));
     }
-    topKKernel({ ...base, mode: "given", users: rows, scores, outItems: outItems.subarray(first * k), outScores: outScores.subarray(first * k), counter: new Int32Array(1) });
+    topKKernel({ ...base, mode: "given", users: rows, scores, outItems: outItems.subarray(first * k), outScores: outScores.subarray(first * k), counter: new Int32Array(1) }, RANKING_TOP_K_HELPERS);
   }
   return lists;
 }
