@@ -5,11 +5,11 @@ import { Recommender, registerModel, type FitOptions, type ModelState } from "./
 import { FactorRecommender } from "./mf";
 import { rowMatrix, bothOrders, rowSimilarity } from "./usercf";
 import { initFactorModel } from "./mf_engine";
-import { runKernel, defaultThreads, toShared, sharedArray } from "./usercf_engine";
-import { rankingMetricsKernel, gramMatrix, invertSpdInPlace, gramPlusRidge, ialsCgSweep, bprKernel, topKKernel } from "./ranking_engine";
+import { runKernel, defaultThreads, toShared, sharedArray } from "./threads";
+import { topKKernel, invertSpdInPlace, RANKING_TOP_K_HELPERS, gramMatrix, gramPlusRidge, ialsCgSweep, bprKernel } from "./ranking_engine";
 
 // %% notebooks/08_top_n.ipynb cell topn-005 (#5)
-
+ // defined in "Making it fast", at the end of this chapter
 
 // %% notebooks/08_top_n.ipynb cell topn-007 (#7)
 /** Per-user random holdout: each user's round(f·n_u) ratings, drawn by a seeded shuffle, form the test set; at least one stays in train. */
@@ -31,6 +31,7 @@ export function userRandomSplit(r: Ratings, testFraction = 0.25, seed = 0): Spli
   return splitByMask(r, isTest);
 }
 
+// %% notebooks/08_top_n.ipynb cell topn-loo (#11)
 /** Leave-one-out: one rating per user with at least two goes to test, the latest (`time`, by day then item) or a random one. */
 export function leaveOneOut(r: Ratings, order: "time" | "random" = "time", seed = 0): Split {
   if (order === "time" && !r.days) throw new Error("leaveOneOut: these ratings carry no dates; use order 'random'");
@@ -49,7 +50,7 @@ export function leaveOneOut(r: Ratings, order: "time" | "random" = "time", seed 
   return splitByMask(r, isTest);
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-010 (#10)
+// %% notebooks/08_top_n.ipynb cell topn-010 (#14)
 /**
  * A split spec for ranking: `user:F` (per-user random, F of each user's ratings), `user-temporal:F` (each user's
  * latest F), `loo` / `loo-random` (leave one out, latest or random), or anything `splitDataset` accepts.
@@ -64,7 +65,29 @@ export function rankingSplit(ds: Dataset, spec: string | undefined, seed = 0): S
   return { spec: spec!, ...leaveOneOut(all, m[1] === "loo" ? "time" : "random", seed) };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-016 (#16)
+// %% notebooks/08_top_n.ipynb cell topn-topk (#17)
+/**
+ * The k best items of one user, best first: the items with a score above -Infinity (so not NaN) that are not in
+ * `exclude`, by decreasing score, ties to the lower index; fewer than k when fewer are left. The plain definition
+ * that `topKKernel` ("Making it fast") is held to.
+ */
+export function topK(scores: ArrayLike<number>, k: number, exclude: ArrayLike<number> = []): number[] {
+  const excluded = new Set(Array.from(exclude));
+  const candidates: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (!excluded.has(i) && scores[i] > -Infinity) candidates.push(i);
+  return candidates.sort((a, b) => scores[b] - scores[a] || a - b).slice(0, k);
+}
+
+// %% notebooks/08_top_n.ipynb cell topn-toplists (#21)
+/** Top-k lists of every user: `items[u·k + r]` is user u's item at rank r+1 (-1 when fewer than k candidates). */
+export interface TopLists {
+  nUsers: number;
+  k: number;
+  items: Int32Array;
+  scores: Float32Array;
+}
+
+// %% notebooks/08_top_n.ipynb cell topn-016 (#23)
 /** Each user's relevant held-out items with their gains (CSR by user): a test rating ≥ `threshold` is relevant; gain 1 (`binary`) or the rating. */
 export interface Relevance {
   nUsers: number;
@@ -73,6 +96,8 @@ export interface Relevance {
   gains: Float32Array;
 }
 
+// %% notebooks/08_top_n.ipynb cell topn-relevance (#24)
+/** The relevant items of every user of `test`: ratings ≥ `threshold` (all by default), gain 1 or the rating (`gain: "rating"`). */
 export function relevance(test: Ratings, options: { threshold?: number; gain?: "binary" | "rating" } = {}): Relevance {
   const t = options.threshold ?? -Infinity;
   const graded = options.gain === "rating";
@@ -92,15 +117,51 @@ export function relevance(test: Ratings, options: { threshold?: number; gain?: "
   return { nUsers: test.nUsers, ptr, items, gains };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-022 (#22)
-/** Top-k lists of every user: `items[u·k + r]` is user u's item at rank r+1 (-1 when fewer than k candidates). */
-export interface TopLists {
-  nUsers: number;
-  k: number;
-  items: Int32Array;
-  scores: Float32Array;
+// %% notebooks/08_top_n.ipynb cell topn-usermetrics (#28)
+/**
+ * The ranking metrics of one user's list at cut-off k (`list[r]` is the item at rank r+1, -1 for an empty place)
+ * against the user's relevant items and their gains (item → gain); all NaN when the user has no relevant item.
+ */
+export function userMetrics(list: ArrayLike<number>, gains: Map<number, number>, k: number): { precision: number; recall: number; ndcg: number; ap: number; rr: number; hit: number } {
+  const nRel = gains.size;
+  if (nRel === 0) return { precision: NaN, recall: NaN, ndcg: NaN, ap: NaN, rr: NaN, hit: NaN };
+  const ideal = [...gains.values()].sort((a, b) => b - a);
+  let hits = 0, dcg = 0, idcg = 0, apSum = 0, rr = 0;
+  for (let r = 0; r < k; r++) {
+    if (r < nRel) idcg += ideal[r] / Math.log2(r + 2);
+    const gain = gains.get(list[r]);
+    if (gain === undefined) continue;
+    hits++;
+    dcg += gain / Math.log2(r + 2);
+    apSum += hits / (r + 1);
+    if (rr === 0) rr = 1 / (r + 1);
+  }
+  return { precision: hits / k, recall: hits / nRel, ndcg: dcg / idcg, ap: apSum / Math.min(k, nRel), rr, hit: hits > 0 ? 1 : 0 };
 }
 
+// %% notebooks/08_top_n.ipynb cell topn-liststats (#34)
+/**
+ * What lists recommend, over every filled place of their first k: catalogue coverage (distinct items / all items),
+ * novelty (mean −log2((pop_i + 1)/(nUsers + 1)), in bits) and popularity (mean share of the training users who rated
+ * the item), with pop_i the item's raters in `train`.
+ */
+export function listStatistics(lists: TopLists, train: Ratings, k = lists.k): { coverage: number; novelty: number; popularity: number } {
+  const seen = new Uint8Array(train.nItems);
+  let distinct = 0, places = 0, info = 0, pop = 0;
+  for (let u = 0; u < lists.nUsers; u++)
+    for (let r = 0; r < k; r++) {
+      const i = lists.items[u * lists.k + r];
+      if (i < 0) continue;
+      if (!seen[i]) (seen[i] = 1), distinct++;
+      const raters = train.itemPtr[i + 1] - train.itemPtr[i];
+      info += -Math.log2((raters + 1) / (train.nUsers + 1));
+      pop += raters / train.nUsers;
+      places++;
+    }
+  return { coverage: distinct / train.nItems, novelty: places ? info / places : NaN, popularity: places ? pop / places : NaN };
+}
+
+// %% notebooks/08_top_n.ipynb cell topn-022 (#38)
 /** The metrics of one model's lists at one cut-off: means over the users with at least one relevant item. */
 export interface RankingMetrics {
   k: number;
@@ -112,50 +173,39 @@ export interface RankingMetrics {
   perUser: { precision: Float64Array; recall: Float64Array; ndcg: Float64Array; ap: Float64Array; rr: Float64Array; hit: Float64Array };
 }
 
+// %% notebooks/08_top_n.ipynb cell topn-rankingmetrics (#39)
 /** Scores top lists against held-out relevance at cut-off k (k ≤ lists.k); `train` gives the popularity for novelty. */
 export function rankingMetrics(lists: TopLists, rel: Relevance, train: Ratings, k = lists.k): RankingMetrics {
   if (!(k >= 1 && k <= lists.k)) throw new Error(`rankingMetrics: k must be in 1..${lists.k} (the lists' length), got ${k}`);
   const n = lists.nUsers;
-  const per = { precision: new Float64Array(n), recall: new Float64Array(n), ndcg: new Float64Array(n), ap: new Float64Array(n), rr: new Float64Array(n), hit: new Float64Array(n) };
-  rankingMetricsKernel({ nUsers: n, k, listLength: lists.k, topItems: lists.items, relPtr: rel.ptr, relItems: rel.items, relGains: rel.gains,
-    stamp: new Int32Array(train.nItems), gainOf: new Float32Array(train.nItems), ...per });
+  const perUser = { precision: new Float64Array(n), recall: new Float64Array(n), ndcg: new Float64Array(n), ap: new Float64Array(n), rr: new Float64Array(n), hit: new Float64Array(n) };
+  let users = 0;
+  for (let u = 0; u < n; u++) {
+    const gains = new Map<number, number>();
+    for (let p = rel.ptr[u]; p < rel.ptr[u + 1]; p++) gains.set(rel.items[p], rel.gains[p]);
+    if (gains.size > 0) users++;
+    const m = userMetrics(lists.items.subarray(u * lists.k, u * lists.k + k), gains, k);
+    for (const name of Object.keys(perUser) as (keyof typeof perUser)[]) perUser[name][u] = m[name];
+  }
   const mean = (a: Float64Array) => {
     let s = 0, c = 0;
     for (const v of a) if (!Number.isNaN(v)) (s += v), c++;
     return c ? s / c : NaN;
   };
-  let users = 0;
-  for (let u = 0; u < n; u++) if (rel.ptr[u + 1] > rel.ptr[u]) users++;
-  // Catalogue coverage, novelty and popularity over every recommended place of every user.
-  const seen = new Uint8Array(train.nItems);
-  let distinct = 0, places = 0, info = 0, pop = 0;
-  for (let u = 0; u < n; u++)
-    for (let r = 0; r < k; r++) {
-      const i = lists.items[u * lists.k + r];
-      if (i < 0) continue;
-      if (!seen[i]) (seen[i] = 1), distinct++;
-      const raters = train.itemPtr[i + 1] - train.itemPtr[i];
-      info += -Math.log2((raters + 1) / (train.nUsers + 1));
-      pop += raters / train.nUsers;
-      places++;
-    }
   return {
-    k, users, precision: mean(per.precision), recall: mean(per.recall), ndcg: mean(per.ndcg), map: mean(per.ap), mrr: mean(per.rr), hitRate: mean(per.hit),
-    coverage: distinct / train.nItems, novelty: places ? info / places : NaN, popularity: places ? pop / places : NaN, perUser: per,
+    k, users, precision: mean(perUser.precision), recall: mean(perUser.recall), ndcg: mean(perUser.ndcg), map: mean(perUser.ap), mrr: mean(perUser.rr),
+    hitRate: mean(perUser.hit), ...listStatistics(lists, train, k), perUser,
   };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-024 (#24)
+// %% notebooks/08_top_n.ipynb cell topn-024 (#43)
 /** A model that can rank: it scores every item for a user (higher = recommend first). Training items need no special value. */
 export interface ItemScorer {
   scoreItems(user: number, out: Float32Array): Float32Array;
 }
 
-/**
- * The shared part of the ranking models, on the one contract: each writes `fitModel` and `scoreItems`. `score`, what
- * ranking reads, gives the raw scores; `predict` gives them through the contract (clipped to the rating scale, so
- * only their order means anything).
- */
+// %% notebooks/08_top_n.ipynb cell topn-rankingmodel (#45)
+/** The shared part of the ranking models, on the one contract: each writes `fitModel` and `scoreItems` (and `state`/`restore`). */
 export abstract class RankingModel extends Recommender implements ItemScorer {
   readonly kind = "ranking";
   fitSeconds = 0;
@@ -181,6 +231,7 @@ export abstract class RankingModel extends Recommender implements ItemScorer {
   }
 }
 
+// %% notebooks/08_top_n.ipynb cell topn-popularity (#47)
 /** Popularity: an item's score is the number of training users who rated it (ties by index). */
 export class PopularityRanker extends RankingModel {
   counts: Float32Array = new Float32Array(0);
@@ -203,7 +254,7 @@ export class PopularityRanker extends RankingModel {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-025 (#25)
+// %% notebooks/08_top_n.ipynb cell topn-025 (#53)
 export interface ItemKnnParams {
   k: number; // neighbours kept per item
   shrink: number; // cosine × co-raters/(co-raters + shrink)
@@ -211,6 +262,7 @@ export interface ItemKnnParams {
 }
 export const ITEM_KNN_DEFAULTS: ItemKnnParams = { k: 100, shrink: 0, threads: 0 };
 
+// %% notebooks/08_top_n.ipynb cell topn-knn (#55)
 /** Item-based top-N (Deshpande & Karypis): cosine on the 0/1 matrix, k neighbours per item, score_j = Σ_{i rated by u} s_ij. */
 export class ItemKnnRanker extends RankingModel {
   declare readonly params: ItemKnnParams;
@@ -225,7 +277,6 @@ export class ItemKnnRanker extends RankingModel {
     const m = rowMatrix(train, "item");
     const ones = new Float32Array(train.size).fill(1);
     const sim = rowSimilarity(m, bothOrders(m, ones), { shrink: this.params.shrink, keep: this.params.k, maxDenseBytes: 0, threads: this.params.threads || undefined });
-    // The neighbour lists may hold the item itself (similarity 1); drop it so an item does not vote for itself.
     for (let i = 0; i < train.nItems; i++) for (let t = 0; t < sim.keep; t++) if (sim.nbrIdx[i * sim.keep + t] === i) sim.nbrSim[i * sim.keep + t] = 0;
     this.nbrIdx = sim.nbrIdx;
     this.nbrSim = sim.nbrSim;
@@ -255,13 +306,42 @@ export class ItemKnnRanker extends RankingModel {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-029 (#29)
+// %% notebooks/08_top_n.ipynb cell topn-invert (#62)
+/** The inverse of a symmetric positive-definite n×n matrix (row-major, float64) by Cholesky: A = LLᵀ, M = L⁻¹, A⁻¹ = MᵀM. */
+export function invertSpd(A: Float64Array, n: number): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * n + j];
+      for (let t = 0; t < j; t++) s -= L[i * n + t] * L[j * n + t];
+      if (i === j && !(s > 0)) throw new Error(`invertSpd: pivot ${i} is ${s}; the matrix is not positive definite`);
+      L[i * n + j] = i === j ? Math.sqrt(s) : s / L[j * n + j];
+    }
+  const M = new Float64Array(n * n); // column c of L⁻¹ solves L·m = e_c
+  for (let c = 0; c < n; c++)
+    for (let i = c; i < n; i++) {
+      let s = i === c ? 1 : 0;
+      for (let t = c; t < i; t++) s -= L[i * n + t] * M[t * n + c];
+      M[i * n + c] = s / L[i * n + i];
+    }
+  const inverse = new Float64Array(n * n);
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++) {
+      let s = 0;
+      for (let t = Math.max(a, b); t < n; t++) s += M[t * n + a] * M[t * n + b];
+      inverse[a * n + b] = s;
+    }
+  return inverse;
+}
+
+// %% notebooks/08_top_n.ipynb cell topn-029 (#65)
 export interface EaseParams {
   lambda: number; // L2 penalty on B (Steck's λ)
   minRatings: number; // items with fewer training ratings are left out of B (never recommended)
 }
 export const EASE_DEFAULTS: EaseParams = { lambda: 250, minRatings: 10 };
 
+// %% notebooks/08_top_n.ipynb cell topn-ease (#67)
 /** EASE (Steck 2019): B = I − P·diagMat(1/diag(P)), P = (XᵀX + λI)⁻¹, zero diagonal; score_j = Σ_{i rated by u} B_ij. */
 export class EaseRanker extends RankingModel {
   declare readonly params: EaseParams;
@@ -313,7 +393,7 @@ export class EaseRanker extends RankingModel {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-032 (#32)
+// %% notebooks/08_top_n.ipynb cell topn-032 (#77)
 export interface IalsParams {
   k: number; // factors
   epochs: number; // sweeps over users and items
@@ -325,6 +405,7 @@ export interface IalsParams {
 }
 export const IALS_DEFAULTS: IalsParams = { k: 32, epochs: 8, alpha: 6, lambda: 40, cgSteps: 3, initStd: 0.01, seed: 1 };
 
+// %% notebooks/08_top_n.ipynb cell topn-factor-ranker (#79)
 /** A factor model for ranking whose fit is one of this chapter's; `scoreItems` is itemBias + p_u·q_i. */
 export abstract class FactorRanker extends FactorRecommender implements ItemScorer {
   readonly kind = "ranking";
@@ -341,6 +422,7 @@ export abstract class FactorRanker extends FactorRecommender implements ItemScor
   }
 }
 
+// %% notebooks/08_top_n.ipynb cell topn-ials (#81)
 /** Implicit ALS: minimises Σ_{u,i} c_ui (p_ui − x_u·y_i)² + λ(‖X‖² + ‖Y‖²) with p = 1 on observed pairs (any rating), 0 elsewhere. */
 export class IalsRanker extends FactorRanker {
   declare readonly params: IalsParams;
@@ -365,7 +447,7 @@ export class IalsRanker extends FactorRanker {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-035 (#35)
+// %% notebooks/08_top_n.ipynb cell topn-035 (#88)
 export interface BprParams {
   k: number; // factors
   epochs: number; // passes of nnz sampled triples (shared among the threads)
@@ -378,6 +460,7 @@ export interface BprParams {
 }
 export const BPR_DEFAULTS: BprParams = { k: 64, epochs: 60, lr: 0.1, reg: 0.01, regBias: 0, initStd: 0.1, threads: 0, seed: 1 };
 
+// %% notebooks/08_top_n.ipynb cell topn-bpr (#90)
 /** BPR matrix factorisation: learns to order each user's rated items above the unrated ones. */
 export class BprRanker extends FactorRanker {
   declare readonly params: BprParams;
@@ -400,7 +483,7 @@ export class BprRanker extends FactorRanker {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-037 (#37)
+// %% notebooks/08_top_n.ipynb cell topn-037 (#93)
 /**
  * The top-k items of each user among all items they did not rate in `train`. Factor models are scored by the
  * threaded kernel; a model with `scoreItems` is asked user by user; any other model predicts every pair of a block
@@ -417,7 +500,7 @@ export function rankAll(model: Recommender | ItemScorer, train: Ratings, options
   if (factors) {
     const shared = <T extends Float32Array>(a: T) => toShared(a);
     runKernel(topKKernel, { ...base, mode: "factor", users: toShared(users), outItems, outScores, counter: sharedArray(Int32Array, 1),
-      P: shared(factors.userFactors), Q: shared(factors.itemFactors), itemBias: shared(factors.itemBias), factors: factors.k }, options.threads ?? defaultThreads());
+      P: shared(factors.userFactors), Q: shared(factors.itemFactors), itemBias: shared(factors.itemBias), factors: factors.k }, options.threads ?? defaultThreads(), RANKING_TOP_K_HELPERS);
     return lists;
   }
   const block = Math.max(1, Math.min(users.length, Math.floor(4e6 / n)));
@@ -435,12 +518,12 @@ export function rankAll(model: Recommender | ItemScorer, train: Ratings, options
       });
       scores.set((rater.score ?? rater.predict).call(model, pu, pi));
     }
-    topKKernel({ ...base, mode: "given", users: rows, scores, outItems: outItems.subarray(first * k), outScores: outScores.subarray(first * k), counter: new Int32Array(1) });
+    topKKernel({ ...base, mode: "given", users: rows, scores, outItems: outItems.subarray(first * k), outScores: outScores.subarray(first * k), counter: new Int32Array(1) }, RANKING_TOP_K_HELPERS);
   }
   return lists;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-038 (#38)
+// %% notebooks/08_top_n.ipynb cell topn-038 (#97)
 /** What `evaluateRanking` measured: metrics at each cut-off, and the seconds to fit and to rank. */
 export interface RankingEvaluation {
   metrics: RankingMetrics[]; // one per cut-off, ascending
@@ -448,6 +531,7 @@ export interface RankingEvaluation {
   seconds: { fit: number; rank: number };
 }
 
+// %% notebooks/08_top_n.ipynb cell topn-evaluate (#98)
 /** Fits a model on train, ranks all unseen items for every user and scores the lists against test at the cut-offs `ks`. */
 export async function evaluateRanking(model: Recommender, train: Ratings, test: Ratings,
   options: { ks?: number[]; threshold?: number; gain?: "binary" | "rating"; fit?: FitOptions; fitted?: boolean } = {}): Promise<RankingEvaluation> {
@@ -461,7 +545,7 @@ export async function evaluateRanking(model: Recommender, train: Ratings, test: 
   return { lists, metrics: ks.map((k) => rankingMetrics(lists, rel, train, k)), seconds: { fit: (t1 - t0) / 1000, rank: (t2 - t1) / 1000 } };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-039 (#39)
+// %% notebooks/08_top_n.ipynb cell topn-039 (#102)
 /** The metric names the CLI accepts (`ndcg@10`, …) and where each lives in `RankingMetrics`. */
 export const METRIC_FIELDS: Record<string, keyof RankingMetrics> = {
   precision: "precision", recall: "recall", ndcg: "ndcg", map: "map", mrr: "mrr", hit: "hitRate", coverage: "coverage", novelty: "novelty", popularity: "popularity",
@@ -477,6 +561,7 @@ export function parseMetricList(text: string): { name: string; metric: string; k
   });
 }
 
+// %% notebooks/08_top_n.ipynb cell topn-metric-values (#105)
 /** The named metrics of an evaluation as one flat object: { "ndcg@10": 0.41, … }. */
 export function metricValues(evaluation: RankingEvaluation, wanted: { name: string; metric: string; k: number }[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -488,7 +573,7 @@ export function metricValues(evaluation: RankingEvaluation, wanted: { name: stri
   return out;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-040 (#40)
+// %% notebooks/08_top_n.ipynb cell topn-040 (#108)
 /** The chapter's ranking models by CLI name: popularity, item-knn, ease, ials, bpr. */
 export const RANKING_MODELS = ["popularity", "item-knn", "ease", "ials", "bpr"];
 

@@ -8,9 +8,10 @@ import "../lib/index"; // every chapter registers its models
 import { choleskySolveInPlace } from "../lib/mf_engine";
 import {
   userRandomSplit, leaveOneOut, relevance, rankingMetrics, rankAll, parseMetricList, metricValues, evaluateRanking,
-  PopularityRanker, EaseRanker, IalsRanker, BprRanker, ItemKnnRanker, type TopLists,
+  PopularityRanker, EaseRanker, IalsRanker, BprRanker, ItemKnnRanker, topK, invertSpd, type TopLists,
 } from "../lib/ranking";
-import { topKKernel, invertSpdInPlace, ialsCgSweep, gramPlusRidge } from "../lib/ranking_engine";
+import { seededRandom } from "../lib/data";
+import { topKKernel, invertSpdInPlace, ialsCgSweep, gramPlusRidge, RANKING_TOP_K_HELPERS } from "../lib/ranking_engine";
 
 const ROOT = path.join(__dirname, "..");
 const near = (a: number, b: number, what = "") => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} ≠ ${b}`);
@@ -75,8 +76,30 @@ describe("top-k selection and protocols (lib/ranking)", () => {
   it("skips training items, -Infinity and NaN, breaks ties by index and pads with -1", () => {
     const outItems = new Int32Array(4), outScores = new Float32Array(4);
     topKKernel({ mode: "given", users: Int32Array.of(0), nItems: 5, k: 4, scores: Float32Array.of(1, 3, NaN, 1, -Infinity),
-      excludePtr: Int32Array.of(0, 1), excludeItems: Int32Array.of(1), outItems, outScores, counter: new Int32Array(1), chunk: 1 });
+      excludePtr: Int32Array.of(0, 1), excludeItems: Int32Array.of(1), outItems, outScores, counter: new Int32Array(1), chunk: 1 }, RANKING_TOP_K_HELPERS);
     assert.deepStrictEqual(Array.from(outItems), [0, 3, -1, -1]);
+  });
+
+  it("topKKernel gives the plain topK's lists, scores with many ties included, in both modes and on two threads", async () => {
+    const random = seededRandom(3), nUsers = 9, nItems = 50, k = 7;
+    const triples: number[][] = [];
+    for (let u = 0; u < nUsers; u++) for (let i = 0; i < nItems; i++) if (random() < 0.2) triples.push([u, i]);
+    const train = ratings(nUsers, nItems, triples);
+    const own = (u: number) => train.userItems.subarray(train.userPtr[u], train.userPtr[u + 1]);
+    const users = Int32Array.from({ length: nUsers }, (_, u) => u);
+    // Scores on a coarse grid (many ties), with NaN and -Infinity sprinkled in.
+    const scores = Float32Array.from({ length: nUsers * nItems }, () => { const x = random(); return x < 0.05 ? NaN : x < 0.1 ? -Infinity : Math.round(x * 6) / 6; });
+    const outItems = new Int32Array(nUsers * k), outScores = new Float32Array(nUsers * k);
+    topKKernel({ mode: "given", users, nItems, k, scores: scores.slice(), excludePtr: train.userPtr, excludeItems: train.userItems, outItems, outScores, counter: new Int32Array(1), chunk: 2 }, RANKING_TOP_K_HELPERS);
+    for (let u = 0; u < nUsers; u++) {
+      const expected = topK(scores.subarray(u * nItems, (u + 1) * nItems), k, own(u));
+      assert.deepStrictEqual(Array.from(outItems.subarray(u * k, (u + 1) * k)), [...expected, ...Array(k - expected.length).fill(-1)], `given, user ${u}`);
+    }
+    const ials = new IalsRanker({ k: 3, epochs: 2 });
+    await ials.fit(train);
+    const lists = rankAll(ials, train, { k, threads: 2 });
+    for (let u = 0; u < nUsers; u++)
+      assert.deepStrictEqual(Array.from(lists.items.subarray(u * k, (u + 1) * k)), topK(ials.scoreItems(u, new Float32Array(nItems)), k, own(u)), `factor, user ${u}`);
   });
 
   it("rankAll gives the same lists through scoreItems, predict and the factor kernel", async () => {
@@ -118,6 +141,18 @@ describe("ranking models (lib/ranking)", () => {
       assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12);
     }
     assert.throws(() => invertSpdInPlace(Float64Array.of(1, 2, 2, 1), 2), /not positive definite/);
+  });
+
+  it("the blocked invertSpdInPlace equals the textbook invertSpd, for sizes with and without a partial block", () => {
+    const random = seededRandom(5);
+    for (const n of [1, 4, 9, 14]) {
+      // XᵀX + I of a random 0/1 matrix: the shape of EASE's Gram matrix.
+      const X = Array.from({ length: 3 * n }, () => Array.from({ length: n }, () => (random() < 0.3 ? 1 : 0)));
+      const A = Float64Array.from({ length: n * n }, (_, ij) => X.reduce((s, row) => s + row[Math.floor(ij / n)] * row[ij % n], 0) + (Math.floor(ij / n) === ij % n ? 1 : 0));
+      const fast = invertSpdInPlace(A.slice(), n), plain = invertSpd(A, n);
+      for (let t = 0; t < n * n; t++) assert.ok(Math.abs(fast[t] - plain[t]) < 1e-12, `n = ${n}, entry ${t}: ${fast[t]} vs ${plain[t]}`);
+    }
+    assert.throws(() => invertSpd(Float64Array.of(1, 2, 2, 1), 2), /not positive definite/);
   });
 
   it("EASE's B equals the closed form computed by Gauss–Jordan elimination", async () => {
