@@ -424,6 +424,7 @@ describe("results convention", function () {
       'mf-sgd under random:0.2, seed 0: test RMSE 0.8677 in "3" but 0.8608 in "5" (one model, one protocol: the numbers must agree)',
     ]);
     assert.deepEqual(merged.other.map((r) => [r.model, r.protocol]), [["mf-sgd", "user:0.25, seed 0"]]);
+    assert.equal(merged.headline[1].disagreement, "test RMSE 0.8677 (3) vs 0.8608 (5)", "the row itself says its chapters disagree");
     const html = mergedResultsHtml(merged);
     assert.match(html, /<div class="callout callout-warning"><p class="callout-title">Chapters disagree<\/p>/);
     assert.match(html, /<th class="num">CV RMSE \(5-fold\)<\/th>/);

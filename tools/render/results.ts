@@ -25,7 +25,8 @@
  * are merged field by field, and the chapter that reports the model first (in book order, the one that introduces
  * it) wins where two give a value; the others fill the fields it lacks (chapter 5's CV column, memory). Two chapters
  * whose test RMSE for one model under one protocol differ by more than the rounding (`RMSE_TOLERANCE`) are a
- * conflict: the page shows a warning above the table and the render lists it among its warnings. Rows measured
+ * conflict: the page shows a warning above the table, the row's notes say `disagreement=…`, and the render lists
+ * it among its warnings. Rows measured
  * under another protocol (chapter 8's per-user holdout) go into a second table that names their protocol.
  */
 import { Cell, Notebook, sourceText } from "../notebook";
@@ -179,8 +180,10 @@ export function mergeResults(rows: (ResultRow & { chapter: string; source?: { hr
     }
     if (typeof r.rmse === "number" && Number.isFinite(r.rmse)) {
       const clash = g.rmseBy.find((x) => Math.abs(x.rmse - r.rmse!) > RMSE_TOLERANCE + 1e-9);
-      if (clash)
+      if (clash) {
+        g.row.disagreement = `test RMSE ${clash.rmse} (${clash.chapter}) vs ${r.rmse} (${r.chapter})`;
         conflicts.push(`${r.name ?? r.model} under ${protocol}: test RMSE ${clash.rmse} in "${clash.chapter}" but ${r.rmse} in "${r.chapter}" (one model, one protocol: the numbers must agree)`);
+      }
       g.rmseBy.push({ chapter: r.chapter, rmse: r.rmse });
     }
   }
