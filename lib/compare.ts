@@ -12,7 +12,7 @@ import { type FactorModel } from "./mf_engine";
 // %% notebooks/05_comparison.ipynb cell 671028a9 (#5)
 
 
-// %% notebooks/05_comparison.ipynb cell 3d7f41e8 (#8)
+// %% notebooks/05_comparison.ipynb cell cmp-size-type (#12)
 /** Bytes a fitted model needs to predict, by kind. */
 export interface ModelSize {
   similarity: number; // the neighbourhood similarity: dense n×n, or `keep` neighbours per row
@@ -21,6 +21,7 @@ export interface ModelSize {
   total: number;
 }
 
+// %% notebooks/05_comparison.ipynb cell 3d7f41e8 (#14)
 /**
  * What a fitted model must keep to predict. A neighbourhood model keeps its similarity and the training ratings
  * (the engine holds further copies of the ratings for speed; those count in the process's memory, not here);
@@ -42,9 +43,10 @@ export function storedModelSize(model: Recommender): ModelSize {
   return { similarity, ratings, parameters, total: similarity + ratings + parameters };
 }
 
+// %% notebooks/05_comparison.ipynb cell cmp-projected (#18)
 /**
- * The same sizes by arithmetic for a data set of `nUsers × nItems` with `nRatings` training ratings (float32, int32):
- * a dense user × user similarity with the ratings in CSC, against biased factors of size k.
+ * The sizes of `storedModelSize` by arithmetic for a data set of `nUsers × nItems` with `nRatings` training ratings
+ * (float32, int32): a dense user × user similarity with the ratings in CSC, against biased factors of size k.
  */
 export function projectedSizes(nUsers: number, nItems: number, nRatings: number, k: number) {
   return {
@@ -55,7 +57,7 @@ export function projectedSizes(nUsers: number, nItems: number, nRatings: number,
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell 8a7cdca8 (#12)
+// %% notebooks/05_comparison.ipynb cell cmp-measure-types (#26)
 /** What one model measured on the split, in a process of its own. */
 export interface Measurement {
   model: string; // CLI name
@@ -71,6 +73,7 @@ export interface Measurement {
   predictions: Float32Array; // one per test rating, in test order
 }
 
+// %% notebooks/05_comparison.ipynb cell cmp-job-type (#28)
 /** A job for `measureHere`: where the data is, how to split it, which model. */
 export interface MeasureJob {
   data: string;
@@ -80,6 +83,7 @@ export interface MeasureJob {
   params: Record<string, string | number | boolean>;
 }
 
+// %% notebooks/05_comparison.ipynb cell 8a7cdca8 (#30)
 /** Loads, splits, fits, predicts and measures one model in this process. `measureInChild` runs it in a fresh one. */
 export async function measureHere(job: MeasureJob): Promise<Measurement> {
   const { train, test } = splitDataset(loadDataset(job.data), job.split, job.seed);
@@ -92,7 +96,7 @@ export async function measureHere(job: MeasureJob): Promise<Measurement> {
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell 154f3177 (#13)
+// %% notebooks/05_comparison.ipynb cell 154f3177 (#34)
 /**
  * The module a child process loads: this file itself (lib/compare.ts, or dist/lib/compare.js in the installed
  * package), or from the notebook the library's source next to it (../lib/compare.ts).
@@ -102,6 +106,7 @@ export function compiledModulePath(): string {
   return require.resolve(path.resolve("../lib/compare"));
 }
 
+// %% notebooks/05_comparison.ipynb cell cmp-child (#37)
 /**
  * Fits and evaluates one model in a fresh Node process, so that its peak memory is its own and its timings are
  * not disturbed by what the calling process holds. The child prints one JSON line; errors come back as errors.
@@ -127,7 +132,7 @@ export function measureInChild(job: MeasureJob, modulePath = compiledModulePath(
   });
 }
 
-// %% notebooks/05_comparison.ipynb cell 0f89d0c2 (#16)
+// %% notebooks/05_comparison.ipynb cell 0f89d0c2 (#46)
 /**
  * Vega-lite spec: horizontal bars, one row per `model` (in the order given), one bar per `group` value within a row
  * when `group` is set; a log axis for quantities that span decades.
@@ -148,18 +153,21 @@ export function barSpec(rows: Record<string, unknown>[], o: { value: string; gro
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell 52bebf5c (#23)
+// %% notebooks/05_comparison.ipynb cell cmp-edges (#83)
 /** Bucket edges on training ratings per user or item: bucket b holds counts in [edges[b], edges[b+1]). */
 export const ACTIVITY_EDGES = [0, 1, 5, 10, 20, 50, 100, 200, Infinity];
 
+// %% notebooks/05_comparison.ipynb cell cmp-label (#85)
 /** The label of the bucket [lo, hi). */
 export function bucketLabel(lo: number, hi: number): string {
   return hi === Infinity ? `≥${lo}` : hi - lo === 1 ? `${lo}` : `${lo}–${hi - 1}`;
 }
 
+// %% notebooks/05_comparison.ipynb cell cmp-bucket-type (#88)
 /** One bucket of test ratings: its label, its place in order, how many test ratings, and their RMSE. */
 export interface BucketError { bucket: string; order: number; ratings: number; rmse: number }
 
+// %% notebooks/05_comparison.ipynb cell 52bebf5c (#90)
 /**
  * The cold-start view: RMSE of the predictions on the test ratings grouped by how many training ratings their
  * user (`side = "user"`) or item (`"item"`) has. Empty buckets are left out.
@@ -184,7 +192,7 @@ export function rmseByActivity(train: Ratings, test: Ratings, predictions: Array
   return rows;
 }
 
-// %% notebooks/05_comparison.ipynb cell 103e7dd1 (#24)
+// %% notebooks/05_comparison.ipynb cell 103e7dd1 (#94)
 /** Vega-lite spec: test RMSE per activity bucket, one line per model, with the bucket's test ratings as bars below. */
 export function bucketSpec(rows: (BucketError & { model: string })[], side: "user" | "item") {
   const x = { field: "bucket", type: "ordinal", sort: { field: "order" }, title: `training ratings of the ${side}` };
@@ -209,7 +217,7 @@ export function bucketSpec(rows: (BucketError & { model: string })[], side: "use
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell 70f87361 (#30)
+// %% notebooks/05_comparison.ipynb cell 70f87361 (#101)
 /**
  * The training ratings with the given users cut down to `n` of their ratings each (chosen at random by `seed`),
  * everyone else untouched: users who look new to the model while their test ratings stay the same.
@@ -227,7 +235,7 @@ export function withFewRatings(train: Ratings, users: ArrayLike<number>, n: numb
   return subsetRatings(train, keep);
 }
 
-// %% notebooks/05_comparison.ipynb cell bdf0c1de (#34)
+// %% notebooks/05_comparison.ipynb cell cmp-explanation-type (#105)
 /** A factor prediction taken apart: its terms, and the user's rated items nearest the item in factor space. */
 export interface FactorExplanation {
   mean: number; // μ
@@ -237,6 +245,7 @@ export interface FactorExplanation {
   closestRated: { item: number; rating: number; similarity: number }[]; // cosine of q_j and q_i, highest first
 }
 
+// %% notebooks/05_comparison.ipynb cell bdf0c1de (#107)
 /**
  * Why a factor model predicts μ + b_u + b_i + p_u·q_i for (user, item): the four terms, and the items the user
  * rated whose factors point most nearly the way the item's do — "because you rated these".

@@ -8,7 +8,7 @@ import { ConfigError, outputPath, readConfig } from "../tools/render/config";
 import { sanitizeHtml, safeHref } from "../tools/render/sanitize";
 import { PageEnv, renderMarkdown } from "../tools/render/markdown";
 import { findChromium, NO_BROWSER_HINT } from "../tools/render/pdf";
-import { resultsFromNotebook, resultsTableText } from "../tools/render/results";
+import { mergeResults, mergedResultsHtml, resultsFromNotebook, resultsTableText } from "../tools/render/results";
 import { readNotebook, writeNotebook, sourceText } from "../tools/notebook";
 import { start } from "../tools/start";
 
@@ -398,6 +398,39 @@ describe("results convention", function () {
     const table = resultsTableText(rows);
     assert.match(table, /^model\s+RMSE\s+MAE\s+time \(s\)\s+chapter$/m);
     assert.match(table, /^SVD\s+0\.9342\s+0\.7371\s+3\.2$/m);
+  });
+  it("merges the chapters' rows into one row per model, and warns when two chapters disagree under one protocol", function () {
+    const rows = [
+      { chapter: "2", model: "usercf", rmse: 0.9573, mae: 0.7393 },
+      { chapter: "3", model: "mf-sgd (biased SGD, k=16)", name: "mf-sgd", rmse: 0.8677 },
+      { chapter: "4", model: "mf-sgd tuned", name: "mf-sgd", params: { k: 1, regFactor: 0.01 }, rmse: 0.8566, cvRmse: 0.87 },
+      { chapter: "5", model: "user-CF, the original", name: "usercf", rmse: 0.9573, cvRmse: 0.9601, peakRssMB: 175 },
+      { chapter: "5", model: "biased MF, SGD", name: "mf-sgd", rmse: 0.8608, cvRmse: 0.8692 },
+      { chapter: "5", model: "tuned again", name: "mf-sgd", params: { regFactor: 0.01, k: 1 }, rmse: 0.85665 },
+      { chapter: "8", model: "mf-sgd", name: "mf-sgd", split: "user:0.25", rmse: 0.8716, "ndcg@10": 0.0838 },
+    ];
+    const merged = mergeResults(rows);
+    // One row per model (name + params); the first chapter gives the label and RMSE, later ones fill the CV column.
+    assert.deepEqual(
+      merged.headline.map((r) => [r.model, r.rmse, r.cvRmse, r.chapters.map((c) => c.title).join(",")]),
+      [
+        ["usercf", 0.9573, 0.9601, "2,5"],
+        ["mf-sgd (biased SGD, k=16)", 0.8677, 0.8692, "3,5"],
+        ["mf-sgd tuned", 0.8566, 0.87, "4,5"],
+      ],
+    );
+    assert.equal(merged.headline[0].peakRssMB, 175);
+    assert.deepEqual(merged.conflicts, [
+      'mf-sgd under random:0.2, seed 0: test RMSE 0.8677 in "3" but 0.8608 in "5" (one model, one protocol: the numbers must agree)',
+    ]);
+    assert.deepEqual(merged.other.map((r) => [r.model, r.protocol]), [["mf-sgd", "user:0.25, seed 0"]]);
+    assert.equal(merged.headline[1].disagreement, "test RMSE 0.8677 (3) vs 0.8608 (5)", "the row itself says its chapters disagree");
+    const html = mergedResultsHtml(merged);
+    assert.match(html, /<div class="callout callout-warning"><p class="callout-title">Chapters disagree<\/p>/);
+    assert.match(html, /<th class="num">CV RMSE \(5-fold\)<\/th>/);
+    assert.match(html, /<td>usercf<\/td><td class="num">0\.9573<\/td><td class="num">0\.7393<\/td><td class="num">0\.9601<\/td>/);
+    assert.match(html, /Measured under another protocol \(<code>user:0\.25, seed 0<\/code>\)/);
+    assert.match(resultsTableText(merged.headline), /^usercf\s+0\.9573\s+0\.7393\s+0\.9601\s+2; 5$/m);
   });
 });
 

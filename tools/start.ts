@@ -130,8 +130,10 @@ export async function start(options: StartOptions): Promise<number> {
 
   out("");
   if (report.results.length) {
-    out("Results (from each chapter's `//| label: results` cell):");
-    out(resultsTableText(report.results));
+    out("Results (from each chapter's `//| label: results` cell; one row per model):");
+    out(resultsTableText(report.table.headline));
+    if (report.table.other.length) out(`\nUnder another protocol:\n${resultsTableText(report.table.other)}`);
+    for (const c of report.table.conflicts) out(`warning: ${c}`);
   } else out("No results yet: no chapter has a `//| label: results` cell with output.");
   out("");
   const rel = (p: string) => path.relative(process.cwd(), p) || p;

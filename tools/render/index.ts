@@ -15,7 +15,7 @@ import { CrossRef, escapeHtml, highlight, markdownText, PageEnv, renderMarkdown,
 import { renderOutputs } from "./outputs";
 import { head, NavItem, pageHtml } from "./page";
 import { findChromium, NO_BROWSER_HINT, printToPdf, which } from "./pdf";
-import { isResultsCell, ResultRow, resultsFromCell, resultsTableHtml } from "./results";
+import { isResultsCell, MergedResults, mergeResults, mergedResultsHtml, missingCv, ResultRow, resultsFromCell, resultsTableHtml } from "./results";
 import { inlineValues, substituteInline } from "../inline";
 
 export { ConfigError } from "./config";
@@ -51,6 +51,8 @@ export interface RenderResult {
   warnings: string[];
   /** Result rows gathered from `//| label: results` cells, with the chapter each came from. */
   results: (ResultRow & { chapter: string })[];
+  /** The index page's table: one row per model under the headline protocol, the other protocols, and conflicts. */
+  table: MergedResults;
 }
 
 interface LoadedChapter {
@@ -527,7 +529,7 @@ function renderWithQuarto(root: string, to: string | undefined, log: (l: string)
   log(`quarto ${args.join(" ")}`);
   const r = spawnSync(quarto, args, { cwd: root, stdio: "inherit" });
   if (r.status !== 0) throw new Error(`quarto render failed (exit ${r.status ?? r.signal})`);
-  return { outDir: path.join(root, "exported"), pages: [], pdf: null, pdfSkipped: "rendered by Quarto", warnings: [], results: [] };
+  return { outDir: path.join(root, "exported"), pages: [], pdf: null, pdfSkipped: "rendered by Quarto", warnings: [], results: [], table: { headline: [], other: [], conflicts: [] } };
 }
 
 /** The markdown of a paragraph's first sentences, up to about `max` characters, never cutting inside `$…$` math. */
@@ -595,6 +597,13 @@ async function renderReport(root: string, config: ReportConfig, options: RenderO
   renderer.write("assets/search-index.js", searchIndexScript(rendered, renderedIndex, api));
 
   const results = rendered.flatMap((r) => r.results.map((row) => ({ ...row, chapter: r.loaded.title, source: { href: r.loaded.chapter.page, title: r.loaded.title } })));
+  const table = mergeResults(results);
+  for (const c of table.conflicts) {
+    warnings.push(`results: ${c}`);
+    log(`warning: results: ${c}`);
+  }
+  const noCv = missingCv(table);
+  if (noCv.length) log(`note: results: no 5-fold CV figure for ${noCv.join("; ")}`);
 
   // The PDF first: the site links to it only when it exists.
   let pdf: string | null = null;
@@ -630,7 +639,7 @@ async function renderReport(root: string, config: ReportConfig, options: RenderO
     const shell = { siteTitle: config.title, author: config.author, chapters: nav, extras };
     const tocOf = (t: PageEnv["toc"]) => (config.toc ? t : null);
 
-    const indexBody = indexPage(config, rendered, renderedIndex, results, pdf ? config.pdfName : null);
+    const indexBody = indexPage(config, rendered, renderedIndex, table, pdf ? config.pdfName : null);
     renderer.write("index.html", pageHtml({ ...shell, pageTitle: config.title, current: "index.html", toc: tocOf(indexBody.toc), content: indexBody.body, charts: indexBody.charts, trusted: index?.trusted ?? false }));
     pages.push("index.html");
     for (const r of rendered) {
@@ -645,7 +654,7 @@ async function renderReport(root: string, config: ReportConfig, options: RenderO
   }
   warnings.push(...renderer.warnings);
   for (const w of renderer.warnings) log(`warning: ${w}`);
-  return { outDir: config.outDir, pages, pdf, pdfSkipped, warnings, results: results.map(({ source, ...r }) => r) };
+  return { outDir: config.outDir, pages, pdf, pdfSkipped, warnings, results: results.map(({ source, ...r }) => r), table };
 }
 
 async function renderChapter(renderer: Renderer, ch: LoadedChapter, log: (l: string) => void): Promise<RenderedChapter> {
@@ -659,7 +668,7 @@ function indexPage(
   config: ReportConfig,
   chapters: RenderedChapter[],
   index: RenderedChapter | null,
-  results: (ResultRow & { source?: { href: string; title: string } })[],
+  results: MergedResults,
   pdfName: string | null,
 ): { body: string; toc: PageEnv["toc"]; charts: boolean } {
   const toc: PageEnv["toc"] = [];
@@ -680,9 +689,9 @@ function indexPage(
         .map((c) => `<li><a href="${escapeHtml(c.loaded.chapter.page)}">${escapeHtml(c.loaded.title)}</a>${c.loaded.summary ? `<span class="summary">${renderMarkdown(c.loaded.summary, new PageEnv(c.loaded.trusted)).trim().replace(/^<p>|<\/p>$/g, "")}</span>` : ""}</li>`)
         .join("\n")}\n</ol>`,
     );
-  if (results.length) {
+  if (results.headline.length || results.other.length) {
     toc.push({ level: 2, id: "results", text: "Results" });
-    parts.push(`<h2 id="results">Results</h2>\n<p>Headline results of the chapters (cells labelled <code>results</code>), on the data they were last run on.</p>\n${resultsTableHtml(results)}`);
+    parts.push(`<h2 id="results">Results</h2>\n<p>Headline results of the chapters (cells labelled <code>results</code>), on the data they were last run on.</p>\n${mergedResultsHtml(results)}`);
   }
   toc.push({ level: 2, id: "more", text: "More" });
   parts.push(
