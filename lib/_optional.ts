@@ -40,6 +40,8 @@ export namespace tf {
   export type NamedTensorInfoMap = tfjs.NamedTensorInfoMap;
   export type NamedAttrMap = tfjs.NamedAttrMap;
 }
+/** arquero, a dependency loaded by the first table shown (it takes 0.4 s to load). */
+export const aq = optionalPackage<typeof import("arquero")>("arquero", "showing a table");
 /** vega and vega-lite, loaded by the first chart drawn in Node. */
 export const vega = optionalPackage<typeof import("vega")>("vega", "drawing a chart");
 export const vegaLite = optionalPackage<typeof import("vega-lite")>("vega-lite", "drawing a chart");
