@@ -3,7 +3,7 @@
 import { createHash } from "crypto";
 import { vega, vegaLite, aq } from "./_optional";
 
-// %% notebooks/01_data.ipynb cell data-061 (#85)
+// %% notebooks/01_data.ipynb cell data-061 (#107)
 /** A vega-lite specification (plain JSON). */
 export type VegaLiteSpec = Record<string, any>;
 
@@ -38,14 +38,13 @@ export function chartHtml(spec: VegaLiteSpec, svg: string, title: string): strin
     ` if (window.vegaEmbed) draw(); else (window.litrecCharts = window.litrecCharts || []).push(draw); })();</script>`;
 }
 
-/** The display bundle of a chart: vega-lite spec, interactive HTML, static SVG, and a text line. */
+/** The display bundle of a chart: vega-lite spec, interactive HTML over the static SVG, and a text line. */
 export async function chartBundle(spec: VegaLiteSpec): Promise<Record<string, unknown>> {
   const title = typeof spec.title === "string" ? spec.title : spec.title?.text ?? spec.description ?? "chart";
   const svg = await chartToSvg(spec);
   return {
     "application/vnd.vegalite.v5+json": spec,
     "text/html": chartHtml(spec, svg, String(title)),
-    "image/svg+xml": svg,
     "text/plain": `[vega-lite chart: ${title}]`,
   };
 }
@@ -63,12 +62,12 @@ export function displayBundle(data: Record<string, unknown>): void {
   console.log(String(data["text/plain"] ?? ""));
 }
 
-/** Shows a vega-lite chart in the notebook as one display: vega-lite, HTML, SVG and text. */
+/** Shows a vega-lite chart in the notebook as one display: vega-lite, HTML (with the SVG) and text. */
 export async function showChart(spec: VegaLiteSpec): Promise<void> {
   displayBundle(await chartBundle(spec));
 }
 
-// %% notebooks/01_data.ipynb cell data-063 (#87)
+// %% notebooks/01_data.ipynb cell data-063 (#109)
 /** An arquero table from an arquero table or an array of row objects. */
 export function asTable(rows: any): any {
   return Array.isArray(rows) ? aq.from(rows) : rows;

@@ -15,7 +15,7 @@ export { TRAIN_DEFAULTS, oneCycleRate, makeOptimizer, predictModule, trainModule
 export type { EmbeddingModule, TrainOptions, DotBiasParams, Pca } from "./interpret";
 export { EarlyStopping, FactorRecommender, lossAndRmseSpec, rmseVsTimeSpec, GD_ORIGINAL, GD_DEFAULTS, DENSE_LIMIT, sigmoidRange, pairPredictionOp, GradientDescentMF, sgdSettingsFor, SGD_DEFAULTS, SgdMF, ALS_DEFAULTS, AlsMF, SVDPP_DEFAULTS, SvdPlusPlus, BLEND_DEFAULTS, BlendModel } from "./mf";
 export type { GdParams, SgdParams, AlsParams, SvdppParams, BlendParams } from "./mf";
-export { FitError, observedRange, Recommender, GlobalMeanRecommender, evaluate, crossValidate, registerModel, registeredModels, modelSpec, parseModelParams, createModel, MODEL_FORMAT, saveModel, loadModel } from "./model";
+export { FitError, observedRange, ModelCore, FittingModel, PredictingModel, RecommendingModel, Recommender, GlobalMeanRecommender, evaluate, crossValidate, registerModel, registeredModels, modelSpec, parseModelParams, createModel, MODEL_FORMAT, saveModel, loadModel } from "./model";
 export type { EpochReport, FitOptions, IdIndex, Predictions, Recommendation, ModelState, SavedArray, Evaluation, CrossValidation, ModelParamValue, ParamDef, ModelSpec } from "./model";
 export { NEURAL_DEFAULTS, denseLayer, embeddingNN, nonlinearMF, NeuralRecommender, neuralParamDefs } from "./ncf";
 export type { NeuralParams } from "./ncf";
