@@ -28,7 +28,7 @@ export function optionalPackage<T extends object>(name: string, neededFor: strin
 
 // %% notebooks/01_data.ipynb cell optional-packages (#104)
 /** TensorFlow.js, loaded by the first tfjs model that runs. */
-export const tf = optionalPackage<typeof tfjs>("@tensorflow/tfjs", "the tfjs models (mf-gd, dot-bias, ncf, nonlinear-mf)", (t) => t.env().set("PROD", true));
+export const tf = optionalPackage<typeof tfjs>("@tensorflow/tfjs", "a tfjs model (mf-gd, dot-bias, ncf or nonlinear-mf)", (t) => t.env().set("PROD", true));
 /** The tfjs types the chapters use, under the same name. */
 export namespace tf {
   export type Tensor<R extends tfjs.Rank = tfjs.Rank> = tfjs.Tensor<R>;
