@@ -19,7 +19,7 @@ export async function chartToSvg(spec: VegaLiteSpec): Promise<string> {
 }
 
 /** The id of a chart's element on the page: the same on every run of a notebook (no process id in the outputs). */
-export const nextChartId = (() => {
+export const _nextChartId = (() => {
   let n = 0;
   return (spec: VegaLiteSpec): string => `litrec-chart-${createHash("sha1").update(JSON.stringify(spec)).digest("hex").slice(0, 10)}-${++n}`;
 })();
@@ -30,7 +30,7 @@ export const nextChartId = (() => {
  * from the network: in the classic Notebook the kernel's `kernel.js` loads the bundles `npm run kernel` put next to it.
  */
 export function chartHtml(spec: VegaLiteSpec, svg: string, title: string): string {
-  const id = nextChartId(spec);
+  const id = _nextChartId(spec);
   const json = JSON.stringify(spec).replace(/</g, "\\u003c");
   return `<div id="${id}"><img alt="${title.replace(/[<>&"]/g, "")}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}" style="max-width:100%"></div>` +
     `<script>(function () { var draw = function () { var el = document.getElementById(${JSON.stringify(id)});` +
