@@ -362,6 +362,7 @@ export async function evaluate(model: Recommender, train: Ratings | null, test: 
   };
 }
 
+// %% notebooks/01_data.ipynb cell model-crossvalidate (#90)
 /** Cross-validation's figures: the mean over folds, and each fold's evaluation (without its predictions). */
 export interface CrossValidation {
   rmse: number; // mean of the folds' RMSEs
@@ -388,7 +389,7 @@ export async function crossValidate(make: () => Recommender, ratings: Ratings, o
   };
 }
 
-// %% notebooks/01_data.ipynb cell model-registry (#90)
+// %% notebooks/01_data.ipynb cell model-registry (#93)
 /** A value a model parameter takes: a number, a string, a flag, or a `[lo, hi]` range (null: none). */
 export type ModelParamValue = number | string | boolean | [number, number] | null;
 
@@ -413,11 +414,11 @@ export interface ModelSpec {
   create(params: Record<string, any>): Recommender;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-store (#91)
+// %% notebooks/01_data.ipynb cell model-registry-store (#94)
 /** The registered models by name (see `registerModel`); internal, so that only the functions below change it. */
 const modelRegistry = new Map<string, ModelSpec>();
 
-// %% notebooks/01_data.ipynb cell model-parse-value (#92)
+// %% notebooks/01_data.ipynb cell model-parse-value (#95)
 /** Checks one raw value (a command-line string, or a typed value) against its definition. */
 function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown): ModelParamValue {
   const fail = (expected: string): never => {
@@ -453,7 +454,7 @@ function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown
   return x;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-functions (#93)
+// %% notebooks/01_data.ipynb cell model-registry-functions (#96)
 /** Adds (or, re-run in a notebook, replaces) a model of the registry. */
 export function registerModel(spec: ModelSpec): void {
   modelRegistry.set(spec.name, spec);
@@ -471,6 +472,16 @@ export function modelSpec(name: string): ModelSpec {
   return spec;
 }
 
+// %% notebooks/01_data.ipynb cell model-registry-globalmean (#97)
+// The first entry: chapter 1's model. Every later chapter registers its own next to its definition.
+registerModel({
+  name: "global-mean",
+  description: "predicts the training mean for every pair (the baseline; no parameters)",
+  params: {},
+  create: () => new GlobalMeanRecommender(),
+});
+
+// %% notebooks/01_data.ipynb cell model-parse-params (#100)
 /**
  * The one parameter parser: `raw` (`--param` strings or typed values, by name or alias) checked against the
  * model's definitions and completed with the defaults. Unknown names, wrong types, values out of range and
@@ -491,25 +502,17 @@ export function parseModelParams(name: string, raw: Record<string, unknown> = {}
   return out;
 }
 
+// %% notebooks/01_data.ipynb cell model-create (#103)
 /** Builds the registered model `name` from raw parameters (see `parseModelParams`). */
 export function createModel(name: string, raw: Record<string, unknown> = {}): Recommender {
   return modelSpec(name).create(parseModelParams(name, raw));
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-globalmean (#94)
-// The first entry: chapter 1's model. Every later chapter registers its own next to its definition.
-registerModel({
-  name: "global-mean",
-  description: "predicts the training mean for every pair (the baseline; no parameters)",
-  params: {},
-  create: () => new GlobalMeanRecommender(),
-});
-
-// %% notebooks/01_data.ipynb cell model-array-types (#97)
+// %% notebooks/01_data.ipynb cell model-array-types (#106)
 /** The typed arrays a saved model may hold, by the type name written in `model.json`. */
 const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array } as const;
 
-// %% notebooks/01_data.ipynb cell model-persist (#98)
+// %% notebooks/01_data.ipynb cell model-persist (#107)
 /** The format name and version `saveModel` writes into `model.json`; `loadModel` refuses others. */
 export const MODEL_FORMAT = { name: "litrec-model", version: 1 } as const;
 
@@ -531,6 +534,7 @@ export function saveModel(model: Recommender, dir: string): void {
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ format: MODEL_FORMAT.name, version: MODEL_FORMAT.version, ...meta, arrays: files }, null, 1) + "\n");
 }
 
+// %% notebooks/01_data.ipynb cell model-load (#110)
 /** Reads a model written by `saveModel`: built from the registry with its saved parameters, it predicts what the saved one did. */
 export function loadModel(dir: string): Recommender {
   const file = path.join(dir, "model.json");
