@@ -919,7 +919,7 @@ export function mae(predicted: ArrayLike<number>, actual: ArrayLike<number>): nu
   return actual.length ? s / actual.length : NaN;
 }
 
-// %% notebooks/01_data.ipynb cell data-066 (#84)
+// %% notebooks/01_data.ipynb cell data-066 (#124)
 /** How many ratings take each value, with fractions. */
 export function ratingHistogram(...parts: Ratings[]): { rating: number; count: number; fraction: number }[] {
   const counts = new Map<number, number>();
@@ -961,7 +961,7 @@ export function datasetSummary(ds: Dataset) {
   };
 }
 
-// %% notebooks/01_data.ipynb cell data-071 (#89)
+// %% notebooks/01_data.ipynb cell data-071 (#129)
 /** Vega-lite spec: bar chart of how often each rating value occurs. */
 export function ratingDistributionSpec(r: Ratings, title = "Rating distribution") {
   return {

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { Ratings, rmse, seededRandom, randomSplit, shuffledOrder } from "./data";
 import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState } from "./model";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./_optional";
 import "./usercf";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, fillNormal, choleskySolveInPlace, type FactorModel } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";

@@ -5,12 +5,6 @@ import * as os from "os";
 import * as path from "path";
 import { rmse, mae, coldStartCounts, kFold, type Ratings, type ColdStartCounts } from "./data";
 
-// %% notebooks/01_data.ipynb cell model-describe-params (#58)
-/** `k=16, lr=0.01` from a parameter object (arrays as `lo,hi`). */
-function describeParams(params: object): string {
-  return Object.entries(params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(", ") || "defaults";
-}
-
 // %% notebooks/01_data.ipynb cell data-058 (#59)
 /** What a model reports after each epoch (or step): RMSEs, the loss when there is one, seconds since the fit began. */
 export interface EpochReport {
@@ -38,6 +32,7 @@ export interface IdIndex {
   itemIds: ArrayLike<number>;
 }
 
+// %% notebooks/01_data.ipynb cell model-result-types (#62)
 /** Predicted ratings, one per pair, with how many of them came from the fallback instead of the model. */
 export type Predictions = Float32Array & { fallbacks: number };
 
@@ -54,6 +49,13 @@ export interface ModelState {
 }
 export type SavedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
 
+// %% notebooks/01_data.ipynb cell model-describe-params (#64)
+/** `k=16, lr=0.01` from a parameter object (arrays as `lo,hi`). */
+function describeParams(params: object): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(", ") || "defaults";
+}
+
+// %% notebooks/01_data.ipynb cell model-fiterror (#65)
 /** A fit that produced non-finite numbers (a learning rate too large, say): names the model and its parameters. */
 export class FitError extends Error {
   constructor(readonly model: string, readonly params: object, what: string) {
@@ -62,6 +64,7 @@ export class FitError extends Error {
   }
 }
 
+// %% notebooks/01_data.ipynb cell model-observed-range (#68)
 /** The lowest and highest rating of a set: the range predictions are clipped to (unbounded for an empty set). */
 export function observedRange(r: Ratings): [number, number] {
   let lo = Infinity, hi = -Infinity;
@@ -73,13 +76,9 @@ export function observedRange(r: Ratings): [number, number] {
   return r.size ? [lo, hi] : [-Infinity, Infinity];
 }
 
-// %% notebooks/01_data.ipynb cell model-contract (#60)
-/**
- * The contract every litrec model follows (Surprise's `AlgoBase`): a model writes `fitModel` and `estimate`;
- * `fit`, `predict`, `predictIds`, `score`, `recommend`, the epoch history, clipping to the rating range,
- * unknown users and items and the fallback for pairs the model cannot estimate are done here, once.
- */
-export abstract class Recommender {
+// %% notebooks/01_data.ipynb cell model-contract (#71)
+/** What every model knows and must write (the first layer of the contract), and the guards around predicting. */
+export abstract class ModelCore {
   abstract readonly name: string; // the registry name (`mf-sgd`)
   abstract readonly params: object; // the parameters it was built with (saved with it)
   history: EpochReport[] = []; // one report per epoch of the last fit
@@ -91,10 +90,47 @@ export abstract class Recommender {
   nItems = 0;
   index: IdIndex | null = null; // the dataset's ids, when fit (or the saved model) had them
   protected seen: { ptr: Int32Array; items: Int32Array } | null = null; // each user's training items (CSR)
-  private phase: "new" | "fitting" | "fitted" = "new";
-  private reporting = false;
-  private idMaps: { users: Map<number, number>; items: Map<number, number> } | null = null;
+  protected phase: "new" | "fitting" | "fitted" = "new";
+  protected reporting = false; // inside an onEpoch callback: predict is allowed
+  protected idMaps: { users: Map<number, number>; items: Map<number, number> } | null = null; // id → row, id → column
 
+  /** The model's own training (`fit` has set range, mean and index; report epochs through `options.onEpoch`). */
+  protected abstract fitModel(train: Ratings, options: FitOptions): void | Promise<void>;
+
+  /** Raw estimates for pairs inside the training index; NaN where the model has none (the fallback answers). */
+  protected abstract estimate(users: Int32Array, items: Int32Array, out: Float32Array): void;
+
+  /** The fallback for one pair the model cannot estimate (unknown user or item, no neighbour): the training mean. */
+  protected fallback(user: number, item: number): number {
+    return this.globalMean;
+  }
+
+  /** What `saveModel` writes (besides what every model has); `restore` reads it back. */
+  protected abstract state(): ModelState;
+  protected abstract restore(state: ModelState): void;
+
+  /** Predicted ratings by index (the next layer, `PredictingModel`, defines it). */
+  abstract predict(users: Int32Array, items: Int32Array): Predictions;
+
+  /** Whether `fit` has resolved (or the model was loaded). */
+  get fitted(): boolean {
+    return this.phase === "fitted";
+  }
+
+  protected assertFitted(what: string): void {
+    if (this.phase === "fitted" || (this.phase === "fitting" && this.reporting)) return;
+    throw new Error(`${this.name}: not fitted — ${what} was called before fit resolved (await model.fit(train))`);
+  }
+
+  /** Throws a FitError naming the first non-finite value among `checks`. */
+  protected assertFinite(when: string, checks: [string, number | undefined][]): void {
+    for (const [what, x] of checks) if (x !== undefined && !Number.isFinite(x)) throw new FitError(this.name, this.params, `${what} is ${x} ${when}`);
+  }
+}
+
+// %% notebooks/01_data.ipynb cell model-fit (#73)
+/** Fitting (the second layer): `fit` resolves to the model; until then, predicting throws "not fitted". */
+export abstract class FittingModel extends ModelCore {
   /** Learns from `train`; resolves to the model itself. Until it has resolved, predicting throws "not fitted". */
   async fit(train: Ratings, options: FitOptions = {}): Promise<this> {
     this.phase = "fitting";
@@ -132,21 +168,21 @@ export abstract class Recommender {
     return this;
   }
 
-  /** The model's own training (`fit` has set range, mean and index; report epochs through `options.onEpoch`). */
-  protected abstract fitModel(train: Ratings, options: FitOptions): void | Promise<void>;
-
-  /** Raw estimates for pairs inside the training index; NaN where the model has none (the fallback answers). */
-  protected abstract estimate(users: Int32Array, items: Int32Array, out: Float32Array): void;
-
-  /** The fallback for one pair the model cannot estimate (unknown user or item, no neighbour): the training mean. */
-  protected fallback(user: number, item: number): number {
-    return this.globalMean;
+  /** `predict` from inside `fitModel` (a validation score between epochs, before the fit has resolved). */
+  protected predictDuringFit(users: Int32Array, items: Int32Array): Predictions {
+    const was = this.reporting;
+    this.reporting = true;
+    try {
+      return this.predict(users, items);
+    } finally {
+      this.reporting = was;
+    }
   }
+}
 
-  /** What `saveModel` writes (besides what every model has); `restore` reads it back. */
-  protected abstract state(): ModelState;
-  protected abstract restore(state: ModelState): void;
-
+// %% notebooks/01_data.ipynb cell model-predict (#76)
+/** Predicting (the third layer): by index or by id, with the fallback and the clipping done here, once. */
+export abstract class PredictingModel extends FittingModel {
   /** Predicted ratings for the pairs (users[k], items[k]) by index: finite, clipped to the training range. */
   predict(users: Int32Array, items: Int32Array): Predictions {
     this.assertFitted("predict");
@@ -189,6 +225,21 @@ export abstract class Recommender {
     return this.predict(users, items);
   }
 
+  protected maps() {
+    if (!this.index) throw new Error(`${this.name}: no id index (fit with { index: dataset } or load a saved model)`);
+    if (!this.idMaps) {
+      const users = new Map<number, number>(), items = new Map<number, number>();
+      for (let r = 0; r < this.index.userIds.length; r++) users.set(this.index.userIds[r], r);
+      for (let c = 0; c < this.index.itemIds.length; c++) items.set(this.index.itemIds[c], c);
+      this.idMaps = { users, items };
+    }
+    return this.idMaps;
+  }
+}
+
+// %% notebooks/01_data.ipynb cell model-rank (#79)
+/** Recommending (the fourth layer): ranking scores and top-N lists, by index or by id. */
+export abstract class RecommendingModel extends PredictingModel {
   /** Ranking scores for the pairs (higher = recommend first); models whose clipping ties the top override it. */
   score(users: Int32Array, items: Int32Array): Float32Array {
     return this.predict(users, items);
@@ -222,44 +273,15 @@ export abstract class Recommender {
       : Array.from(options.exclude, (id) => maps.items.get(id) ?? -1);
     return this.recommend(user, n, { exclude }).map((r) => ({ item: this.index!.itemIds[r.item], score: r.score }));
   }
+}
 
-  /** `predict` from inside `fitModel` (a validation score between epochs, before the fit has resolved). */
-  protected predictDuringFit(users: Int32Array, items: Int32Array): Predictions {
-    const was = this.reporting;
-    this.reporting = true;
-    try {
-      return this.predict(users, items);
-    } finally {
-      this.reporting = was;
-    }
-  }
-
-  /** Whether `fit` has resolved (or the model was loaded). */
-  get fitted(): boolean {
-    return this.phase === "fitted";
-  }
-
-  protected assertFitted(what: string): void {
-    if (this.phase === "fitted" || (this.phase === "fitting" && this.reporting)) return;
-    throw new Error(`${this.name}: not fitted — ${what} was called before fit resolved (await model.fit(train))`);
-  }
-
-  /** Throws a FitError naming the first non-finite value among `checks`. */
-  protected assertFinite(when: string, checks: [string, number | undefined][]): void {
-    for (const [what, x] of checks) if (x !== undefined && !Number.isFinite(x)) throw new FitError(this.name, this.params, `${what} is ${x} ${when}`);
-  }
-
-  private maps() {
-    if (!this.index) throw new Error(`${this.name}: no id index (fit with { index: dataset } or load a saved model)`);
-    if (!this.idMaps) {
-      const users = new Map<number, number>(), items = new Map<number, number>();
-      for (let r = 0; r < this.index.userIds.length; r++) users.set(this.index.userIds[r], r);
-      for (let c = 0; c < this.index.itemIds.length; c++) items.set(this.index.itemIds[c], c);
-      this.idMaps = { users, items };
-    }
-    return this.idMaps;
-  }
-
+// %% notebooks/01_data.ipynb cell model-recommender (#82)
+/**
+ * The contract every litrec model follows (Surprise's `AlgoBase`): a model writes `fitModel` and `estimate`;
+ * `fit`, `predict`, `predictIds`, `score`, `recommend`, the epoch history, clipping to the rating range,
+ * unknown users and items and the fallback for pairs the model cannot estimate are done in its layers, once.
+ */
+export abstract class Recommender extends RecommendingModel {
   /** Everything `saveModel` writes: the contract's own fields and the model's `state()`. */
   snapshot(): ModelState {
     this.assertFitted("save");
@@ -293,7 +315,7 @@ export abstract class Recommender {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-globalmean (#62)
+// %% notebooks/01_data.ipynb cell model-globalmean (#84)
 /** Predicts the training mean for every pair: the baseline every model must beat, and the smallest model of the contract. */
 export class GlobalMeanRecommender extends Recommender {
   readonly name = "global-mean";
@@ -308,7 +330,7 @@ export class GlobalMeanRecommender extends Recommender {
   protected restore(): void {}
 }
 
-// %% notebooks/01_data.ipynb cell model-evaluate (#65)
+// %% notebooks/01_data.ipynb cell model-evaluate (#87)
 /** What evaluating a model on a split measured. */
 export interface Evaluation {
   rmse: number;
@@ -340,6 +362,7 @@ export async function evaluate(model: Recommender, train: Ratings | null, test: 
   };
 }
 
+// %% notebooks/01_data.ipynb cell model-crossvalidate (#90)
 /** Cross-validation's figures: the mean over folds, and each fold's evaluation (without its predictions). */
 export interface CrossValidation {
   rmse: number; // mean of the folds' RMSEs
@@ -366,7 +389,7 @@ export async function crossValidate(make: () => Recommender, ratings: Ratings, o
   };
 }
 
-// %% notebooks/01_data.ipynb cell model-registry (#68)
+// %% notebooks/01_data.ipynb cell model-registry (#93)
 /** A value a model parameter takes: a number, a string, a flag, or a `[lo, hi]` range (null: none). */
 export type ModelParamValue = number | string | boolean | [number, number] | null;
 
@@ -391,11 +414,11 @@ export interface ModelSpec {
   create(params: Record<string, any>): Recommender;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-store (#69)
+// %% notebooks/01_data.ipynb cell model-registry-store (#94)
 /** The registered models by name (see `registerModel`); internal, so that only the functions below change it. */
 const modelRegistry = new Map<string, ModelSpec>();
 
-// %% notebooks/01_data.ipynb cell model-parse-value (#70)
+// %% notebooks/01_data.ipynb cell model-parse-value (#95)
 /** Checks one raw value (a command-line string, or a typed value) against its definition. */
 function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown): ModelParamValue {
   const fail = (expected: string): never => {
@@ -431,7 +454,7 @@ function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown
   return x;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-functions (#71)
+// %% notebooks/01_data.ipynb cell model-registry-functions (#96)
 /** Adds (or, re-run in a notebook, replaces) a model of the registry. */
 export function registerModel(spec: ModelSpec): void {
   modelRegistry.set(spec.name, spec);
@@ -449,6 +472,16 @@ export function modelSpec(name: string): ModelSpec {
   return spec;
 }
 
+// %% notebooks/01_data.ipynb cell model-registry-globalmean (#97)
+// The first entry: chapter 1's model. Every later chapter registers its own next to its definition.
+registerModel({
+  name: "global-mean",
+  description: "predicts the training mean for every pair (the baseline; no parameters)",
+  params: {},
+  create: () => new GlobalMeanRecommender(),
+});
+
+// %% notebooks/01_data.ipynb cell model-parse-params (#100)
 /**
  * The one parameter parser: `raw` (`--param` strings or typed values, by name or alias) checked against the
  * model's definitions and completed with the defaults. Unknown names, wrong types, values out of range and
@@ -469,25 +502,17 @@ export function parseModelParams(name: string, raw: Record<string, unknown> = {}
   return out;
 }
 
+// %% notebooks/01_data.ipynb cell model-create (#103)
 /** Builds the registered model `name` from raw parameters (see `parseModelParams`). */
 export function createModel(name: string, raw: Record<string, unknown> = {}): Recommender {
   return modelSpec(name).create(parseModelParams(name, raw));
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-globalmean (#72)
-// The first entry: chapter 1's model. Every later chapter registers its own next to its definition.
-registerModel({
-  name: "global-mean",
-  description: "predicts the training mean for every pair (the baseline; no parameters)",
-  params: {},
-  create: () => new GlobalMeanRecommender(),
-});
-
-// %% notebooks/01_data.ipynb cell model-array-types (#75)
+// %% notebooks/01_data.ipynb cell model-array-types (#106)
 /** The typed arrays a saved model may hold, by the type name written in `model.json`. */
 const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array } as const;
 
-// %% notebooks/01_data.ipynb cell model-persist (#76)
+// %% notebooks/01_data.ipynb cell model-persist (#107)
 /** The format name and version `saveModel` writes into `model.json`; `loadModel` refuses others. */
 export const MODEL_FORMAT = { name: "litrec-model", version: 1 } as const;
 
@@ -509,6 +534,7 @@ export function saveModel(model: Recommender, dir: string): void {
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ format: MODEL_FORMAT.name, version: MODEL_FORMAT.version, ...meta, arrays: files }, null, 1) + "\n");
 }
 
+// %% notebooks/01_data.ipynb cell model-load (#110)
 /** Reads a model written by `saveModel`: built from the registry with its saved parameters, it predicts what the saved one did. */
 export function loadModel(dir: string): Recommender {
   const file = path.join(dir, "model.json");

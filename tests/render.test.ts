@@ -153,6 +153,7 @@ describe("nbts render (fixture project)", function () {
     assert.match(api, /<span class="hljs-keyword">function<\/span> <span class="hljs-title function_">mean<\/span>/);
     assert.ok(!/return xs\.length/.test(api), "signatures leave bodies out");
     assert.match(api, /the global mean/, "parameter comments are kept");
+    assert.ok(!/dotKernel/.test(api), "the API page lists the barrel's names only: no engine (basics_engine)");
     const chapter = read("01_basics.html");
     assert.match(chapter, /<div class="cell code" id="cell-export1">/);
     // Each cell links to the report's copy of its notebook and, when exported, to its place in lib/.

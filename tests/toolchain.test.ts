@@ -130,7 +130,11 @@ describe("nbts export", () => {
     const other = files.get("lib/other.ts")!;
     assert.match(other, /import \{ hello \} from "\.\/greet";/);
     assert.match(other, /export class Shouter/);
-    assert.equal(files.get("lib/index.ts")!.split("\n").filter((l) => l.startsWith("export")).join("\n"), 'export * from "./greet";\nexport * from "./other";');
+    // The barrel names what each module's export cells declare (exporti cells export nothing).
+    const barrel = files.get("lib/index.ts")!.split("\n").filter((l) => l.startsWith("export"));
+    assert.ok(barrel.some((l) => /^export \{ [^}]*\bhello\b[^}]*\} from "\.\/greet";$/.test(l)), barrel.join("\n"));
+    assert.ok(barrel.some((l) => /^export type \{ [^}]*\bGreeting\b[^}]*\} from "\.\/greet";$/.test(l)), barrel.join("\n"));
+    assert.ok(!barrel.some((l) => /\bsecret\b/.test(l)), "an exporti name stays out of the barrel");
   });
 
   it("is byte-identical on re-run and writes nothing the second time", () => {
@@ -175,6 +179,23 @@ describe("nbts export", () => {
     // `joinPath` is not used by the data module, so its import stays in data_parse only.
     assert.doesNotMatch(data, /joinPath/);
     assert.doesNotMatch(exportProject(dir).get("lib/data_parse.ts")!, /from "\.\/data"/);
+  });
+
+  it("keeps engines, `_` modules and `_` names out of the barrel, and refuses an exported let or var, naming the cell", () => {
+    const dir = tmpDir("nbexp-");
+    fs.mkdirSync(path.join(dir, "notebooks"));
+    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", [
+      "//| default_exp data",
+      "//| export data_engine\nfunction kernel() { return 1; }",
+      "//| export _helpers\nconst helper = () => 2;",
+      "//| export\nfunction run() { return kernel() + helper() + _cache.size; }\nconst _cache = new Map<string, number>();\ninterface Run { n: number }",
+    ]);
+    const files = exportProject(dir);
+    assert.match(files.get("lib/data_engine.ts")!, /export function kernel/, "the engine still exports its names to the modules that use them");
+    const barrel = files.get("lib/index.ts")!.split("\n").filter((l) => l.startsWith("export"));
+    assert.deepEqual(barrel, ['export { run } from "./data";', 'export type { Run } from "./data";']);
+    notebookOf(path.join(dir, "notebooks"), "02_y.ipynb", ["//| default_exp other", "//| export\nconst fine = 1;\nlet counter = 0;"]);
+    assert.throws(() => exportProject(dir), /02_y\.ipynb cell #2 \(id cell2\), line 2: exports the mutable binding `counter` \(let\/var\)/);
   });
 
   it("refuses to import an internal (exporti) name across modules, naming both cells", () => {

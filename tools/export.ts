@@ -35,7 +35,7 @@ export function rewriteSpecifier(spec: string): string {
 
 /** Collected imports of one module, merged per specifier so that each appears once. */
 class ImportSet {
-  private bySpec = new Map<string, { sideEffect: boolean; defaults: Set<string>; namespaces: Set<string>; named: Map<string, boolean>; typeNamed: Map<string, boolean>; equals: Set<string> }>();
+  private bySpec = new Map<string, { sideEffect: boolean; defaults: Set<string>; namespaces: Set<string>; typeNamespaces: Set<string>; named: Map<string, boolean>; typeNamed: Map<string, boolean>; equals: Set<string> }>();
 
   add(decl: ts.ImportDeclaration | ts.ImportEqualsDeclaration, sf: ts.SourceFile, where: string): void {
     if (ts.isImportEqualsDeclaration(decl)) {
@@ -55,7 +55,7 @@ class ImportSet {
     const typeOnly = clause.isTypeOnly;
     if (clause.name) e.defaults.add(clause.name.text);
     const nb = clause.namedBindings;
-    if (nb && ts.isNamespaceImport(nb)) e.namespaces.add(nb.name.text);
+    if (nb && ts.isNamespaceImport(nb)) (typeOnly ? e.typeNamespaces : e.namespaces).add(nb.name.text);
     if (nb && ts.isNamedImports(nb))
       for (const el of nb.elements) {
         const text = el.propertyName ? `${el.propertyName.getText(sf)} as ${el.name.text}` : el.name.text;
@@ -72,7 +72,7 @@ class ImportSet {
   addBinding(b: ImportedBinding, typeOnly: boolean): void {
     const e = this.entry(b.spec);
     if (b.kind === "default") e.defaults.add(b.text);
-    else if (b.kind === "namespace") e.namespaces.add(b.text);
+    else if (b.kind === "namespace") (typeOnly ? e.typeNamespaces : e.namespaces).add(b.text);
     else if (b.kind === "equals") e.equals.add(b.text);
     else if (!e.named.has(b.text)) (typeOnly ? e.typeNamed : e.named).set(b.text, true);
   }
@@ -80,7 +80,7 @@ class ImportSet {
   private entry(spec: string) {
     let e = this.bySpec.get(spec);
     if (!e) {
-      e = { sideEffect: false, defaults: new Set(), namespaces: new Set(), named: new Map(), typeNamed: new Map(), equals: new Set() };
+      e = { sideEffect: false, defaults: new Set(), namespaces: new Set(), typeNamespaces: new Set(), named: new Map(), typeNamed: new Map(), equals: new Set() };
       this.bySpec.set(spec, e);
     }
     return e;
@@ -94,6 +94,7 @@ class ImportSet {
       const q = JSON.stringify(spec);
       for (const name of e.equals) lines.push(`import ${name} = require(${q});`);
       for (const ns of e.namespaces) lines.push(`import * as ${ns} from ${q};`);
+      for (const ns of e.typeNamespaces) if (!e.namespaces.has(ns)) lines.push(`import type * as ${ns} from ${q};`);
       const named = [...e.named.keys()];
       const typeNamed = [...e.typeNamed.keys()].filter((n) => !e.named.has(n));
       const defaults = [...e.defaults];
@@ -102,7 +103,7 @@ class ImportSet {
       if (named.length || typeNamed.length) parts.push(`{ ${[...named, ...typeNamed.map((n) => `type ${n}`)].join(", ")} }`);
       if (parts.length) lines.push(`import ${parts.join(", ")} from ${q};`);
       for (const d of defaults.slice(1)) lines.push(`import ${d} from ${q};`);
-      if (e.sideEffect && !parts.length && !e.namespaces.size && !e.equals.size) lines.push(`import ${q};`);
+      if (e.sideEffect && !parts.length && !e.namespaces.size && !e.typeNamespaces.size && !e.equals.size) lines.push(`import ${q};`);
     }
     return lines.join("\n");
   }
@@ -127,11 +128,30 @@ function hasExport(st: ts.Statement): boolean {
   return !!mods?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 }
 
+/** A module the barrel leaves out (an engine, or a name starting with `_`): importable by path (`litrec/dist/lib/mf_engine`), not from `litrec`. */
+export const INTERNAL_MODULE = /^_|_(engine|kernel)$/;
+
+/** A name the barrel leaves out (nbdev's rule): it starts with `_`. */
+export const isInternalName = (name: string) => name.startsWith("_");
+
+/** Refuses an exported mutable binding (`let`/`var`): importers would see a value that changes under them. */
+function checkNotMutable(st: ts.Statement, exported: boolean, sf: ts.SourceFile, where: string): void {
+  if (!ts.isVariableStatement(st) || !exported) return;
+  if (st.declarationList.flags & ts.NodeFlags.Const) return;
+  const names = st.declarationList.declarations.flatMap((d) => bindingNames(d.name, []));
+  const line = sf.getLineAndCharacterOfPosition(st.getStart(sf)).line + 1;
+  throw new Error(
+    `${where}, line ${line}: exports the mutable binding ${names.map((n) => `\`${n}\``).join(", ")} (let/var): ` +
+      "export a const, or a function that returns the current value, and keep the state unexported (an `exporti` cell or a closure)",
+  );
+}
+
 /** Splits a cell into its imports (added to `imports`) and its body, adding `export` where the cell is public. */
 export function transformCell(body: string, isPublic: boolean, imports: ImportSet, where: string): string {
   const sf = ts.createSourceFile("cell.ts", body, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const edits: { start: number; end: number; text: string }[] = [];
   for (const st of sf.statements) {
+    checkNotMutable(st, hasExport(st) || (isPublic && exportable(st)), sf, where);
     if (ts.isImportDeclaration(st) || ts.isImportEqualsDeclaration(st)) {
       imports.add(st, sf, where);
       // Remove the statement and the line break after it.
@@ -339,9 +359,41 @@ export function exportProject(root: string): ExportFiles {
       .join("\n");
     files.set(`lib/${name}.ts`, content);
   }
-  const barrel = names.map((n) => `export * from "./${n}";`).join("\n");
-  files.set("lib/index.ts", `${HEADER(["notebooks/*.ipynb"])}\n${barrel}${barrel ? "\n" : ""}`);
+  files.set("lib/index.ts", barrelFile(modules));
   return files;
+}
+
+/**
+ * The public API, `lib/index.ts`: what a user imports from `litrec`. Each module other than the engines
+ * (`*_engine`, `*_kernel`) re-exports by name what its `//| export` cells declare, except names starting
+ * with `_`; types as `export type`. `exporti` cells export nothing.
+ */
+export function publicNames(modules: Map<string, { body: string; isPublic: boolean }[]>): Map<string, { values: string[]; types: string[] }> {
+  const out = new Map<string, { values: string[]; types: string[] }>();
+  for (const name of [...modules.keys()].sort()) {
+    if (INTERNAL_MODULE.test(name)) continue;
+    const values: string[] = [];
+    const types: string[] = [];
+    for (const c of modules.get(name)!) {
+      if (!c.isPublic) continue;
+      for (const d of declaredNames(c.body)) {
+        if (d.imported || isInternalName(d.name)) continue;
+        const list = d.typeOnly ? types : values;
+        if (!values.includes(d.name) && !types.includes(d.name)) list.push(d.name);
+      }
+    }
+    if (values.length || types.length) out.set(name, { values, types });
+  }
+  return out;
+}
+
+function barrelFile(modules: Map<string, { body: string; isPublic: boolean }[]>): string {
+  const lines: string[] = [];
+  for (const [name, { values, types }] of publicNames(modules)) {
+    if (values.length) lines.push(`export { ${values.join(", ")} } from "./${name}";`);
+    if (types.length) lines.push(`export type { ${types.join(", ")} } from "./${name}";`);
+  }
+  return `${HEADER(["notebooks/*.ipynb"])}\n${lines.join("\n")}${lines.length ? "\n" : ""}`;
 }
 
 /** Generated files currently in `lib/` (every `.ts` file there is generated). */

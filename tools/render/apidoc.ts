@@ -87,7 +87,25 @@ function signatureOf(decl: ts.Declaration, sf: ts.SourceFile, checker: ts.TypeCh
   return clean(text(decl));
 }
 
-/** Reads the exported API of every generated module in `libDir` (the barrel `index.ts` is skipped). */
+/**
+ * The public API: what the barrel `index.ts` exports (`import { … } from "litrec"`), as `<module>.<name>`.
+ * Engines and `_` names are importable by path only, and stay out.
+ */
+function barrelNames(sf: ts.SourceFile, checker: ts.TypeChecker): Set<string> {
+  const names = new Set<string>();
+  const moduleSymbol = checker.getSymbolAtLocation(sf);
+  for (const exported of moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : []) {
+    const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    const decl = target.getDeclarations()?.[0];
+    if (decl) names.add(`${path.basename(decl.getSourceFile().fileName, ".ts")}.${exported.getName()}`);
+  }
+  return names;
+}
+
+/**
+ * Reads the public API of the generated modules in `libDir`: every symbol the barrel `index.ts` exports
+ * (every exported symbol of every module when there is no barrel).
+ */
 export function readApi(libDir: string): ApiSymbol[] {
   if (!fs.existsSync(libDir)) return [];
   const files = fs
@@ -96,7 +114,8 @@ export function readApi(libDir: string): ApiSymbol[] {
     .sort()
     .map((f) => path.join(libDir, f));
   if (!files.length) return [];
-  const program = ts.createProgram(files, {
+  const barrelFile = path.join(libDir, "index.ts");
+  const program = ts.createProgram(fs.existsSync(barrelFile) ? [...files, barrelFile] : files, {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.CommonJS,
     moduleResolution: ts.ModuleResolutionKind.Node10,
@@ -107,6 +126,8 @@ export function readApi(libDir: string): ApiSymbol[] {
     types: [],
   });
   const checker = program.getTypeChecker();
+  const index = program.getSourceFile(barrelFile);
+  const barrel = index ? barrelNames(index, checker) : null;
   const symbols: ApiSymbol[] = [];
   for (const file of files) {
     const sf = program.getSourceFile(file);
@@ -126,6 +147,7 @@ export function readApi(libDir: string): ApiSymbol[] {
       const decls = exported.getDeclarations() ?? [];
       const decl = decls.find((d) => d.getSourceFile() === sf && !ts.isExportSpecifier(d) && !ts.isExportAssignment(d));
       if (!decl) continue; // re-exports from elsewhere are documented where they are defined
+      if (barrel && !barrel.has(`${moduleName}.${exported.getName()}`)) continue; // internal: not in the public API
       const line = sf.getLineAndCharacterOfPosition(decl.getStart(sf)).line;
       const from = markerAt(line);
       const tags: [string, string][] = exported.getJsDocTags(checker).map((t) => [t.name, ts.displayPartsToString(t.text)]);
