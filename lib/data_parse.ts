@@ -2,7 +2,7 @@
 
 import * as fs from "fs";
 
-// %% notebooks/01_data.ipynb cell data-005 (#15)
+// %% notebooks/01_data.ipynb cell data-005 (#23)
 /** Control characters (C0, DEL and C1, where terminal escape sequences live) as `\t`, `\r`, `\n` or `\xNN`. */
 export function escapeControls(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
@@ -59,7 +59,7 @@ export function checkTextBytes(file: string, head: Uint8Array): void {
   throw new DataError(file, line, "contains a NUL byte: this is not a text file");
 }
 
-// %% notebooks/01_data.ipynb cell data-008 (#18)
+// %% notebooks/01_data.ipynb cell data-008 (#26)
 /** Days since 1970-01-01 of a proleptic Gregorian date (month 1–12). */
 export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -81,7 +81,7 @@ export function dayToIsoDate(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
-// %% notebooks/01_data.ipynb cell data-011 (#21)
+// %% notebooks/01_data.ipynb cell data-011 (#29)
 /** Parsed ratings as parallel typed columns; only the first `size` entries are valid. */
 export class RatingColumns {
   size = 0;
@@ -136,7 +136,7 @@ export class RatingColumns {
 /** The day number stored for a rating without a date. */
 export const MISSING_DAY = -2147483648;
 
-// %% notebooks/01_data.ipynb cell data-013 (#23)
+// %% notebooks/01_data.ipynb cell data-013 (#31)
 /** How the fields of a line are separated. */
 export type FieldSeparator = "whitespace" | "comma" | "double-colon";
 
@@ -208,7 +208,7 @@ export function parseDayBytes(buf: Uint8Array, start: number, end: number): numb
   return Math.floor((seconds >= MILLISECOND_TIMESTAMPS ? seconds / 1000 : seconds) / 86400);
 }
 
-// %% notebooks/01_data.ipynb cell data-016 (#26)
+// %% notebooks/01_data.ipynb cell data-016 (#34)
 /** What the parser must know about a file's lines. */
 export interface LineFormat {
   separator: FieldSeparator;

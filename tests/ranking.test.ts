@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { makeRatings, type Ratings } from "../lib/data";
+import { makeRatings, type Ratings } from "../lib/ratings";
 import { createModel, type Recommender } from "../lib/model";
 import "../lib/index"; // every chapter registers its models
 import { choleskySolveInPlace } from "../lib/mf_engine";
