@@ -7,7 +7,7 @@ import { DataError, fileProblem, RatingColumns, checkTextBytes, quoteText, parse
 import * as fs from "fs";
 import { userItemOrder, ratingsFromSorted, makeRatings, csrFind, subsetRatings, coldStartCounts, type ColdStartCounts, type Ratings } from "./ratings";
 
-// %% notebooks/01_data.ipynb cell data-038 (#46)
+// %% notebooks/01_data.ipynb cell data-038 (#88)
 /** The dataset layouts litrec reads. */
 export type DataFormat = "thu-netflix" | "movielens-csv" | "movielens-100k" | "movielens-1m" | "rating-files";
 
@@ -77,7 +77,7 @@ export function sniffLineFormat(file: string): LineFormat {
   return { separator, minRating: 0.5, maxRating: 5, allowHeader: true };
 }
 
-// %% notebooks/01_data.ipynb cell data-041 (#49)
+// %% notebooks/01_data.ipynb cell data-041 (#91)
 /** What loading found and which policies it applied; every number here was counted, nothing was dropped silently. */
 export interface DataReport {
   files: { role: "train" | "test" | "titles" | "users"; file: string; lines: number; ratings?: number; blankLines?: number; header?: string | null; encoding?: string }[];
@@ -120,7 +120,7 @@ export interface Dataset {
   report: DataReport;
 }
 
-// %% notebooks/01_data.ipynb cell data-043 (#51)
+// %% notebooks/01_data.ipynb cell data-043 (#93)
 /** Sorted distinct ids and a fast id → index function. */
 function buildIdIndex(idLists: Int32Array[], extra?: Int32Array): { ids: Int32Array; indexOf: (id: number) => number; lookup: Int32Array | null } {
   let maxId = 0;
@@ -220,7 +220,7 @@ function readUserList(file: string): { ids: Int32Array; lines: number } {
   return { ids: Int32Array.from(ids), lines: lines.length };
 }
 
-// %% notebooks/01_data.ipynb cell data-046 (#54)
+// %% notebooks/01_data.ipynb cell data-046 (#95)
 /** Are two paths the same file (also through a link)? */
 export function sameFile(a: string, b: string): boolean {
   try {

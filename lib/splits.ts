@@ -4,7 +4,7 @@ import { subsetRatings, ratingOf, mergeRatings, type Ratings } from "./ratings";
 import { type Dataset } from "./loading";
 import { DataError } from "./data_parse";
 
-// %% notebooks/01_data.ipynb cell data-049 (#57)
+// %% notebooks/01_data.ipynb cell data-049 (#98)
 /** A seeded PRNG (sfc32) returning floats in [0, 1): the same seed gives the same sequence. */
 export function seededRandom(seed: number): () => number {
   let a = 0x9e3779b9 ^ seed,
@@ -43,7 +43,7 @@ export function seededPermutation(n: number, seed: number): Int32Array {
   return shuffledOrder(n, seededRandom(seed));
 }
 
-// %% notebooks/01_data.ipynb cell data-050 (#58)
+// %% notebooks/01_data.ipynb cell data-050 (#99)
 /** A train/test pair of Ratings on the same index. */
 export interface Split {
   train: Ratings;
@@ -106,7 +106,7 @@ export function countLeaks(train: Ratings, test: Ratings): number {
   return leaks;
 }
 
-// %% notebooks/01_data.ipynb cell data-052 (#60)
+// %% notebooks/01_data.ipynb cell data-052 (#101)
 /** Applies a split spec `given` | `random:F` | `temporal:F` to a dataset (the default: given when there is a test file, else random:0.2). */
 export function splitDataset(ds: Dataset, spec?: string, seed = 0): Split & { spec: string } {
   const chosen = spec ?? (ds.test ? "given" : "random:0.2");

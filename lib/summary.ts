@@ -4,7 +4,7 @@ import { type Ratings } from "./ratings";
 import { type Dataset } from "./loading";
 import { dayToIsoDate } from "./data_parse";
 
-// %% notebooks/01_data.ipynb cell data-066 (#92)
+// %% notebooks/01_data.ipynb cell data-066 (#133)
 /** How many ratings take each value, with fractions. */
 export function ratingHistogram(...parts: Ratings[]): { rating: number; count: number; fraction: number }[] {
   const counts = new Map<number, number>();
@@ -46,7 +46,7 @@ export function datasetSummary(ds: Dataset) {
   };
 }
 
-// %% notebooks/01_data.ipynb cell data-071 (#97)
+// %% notebooks/01_data.ipynb cell data-071 (#138)
 /** Vega-lite spec: bar chart of how often each rating value occurs. */
 export function ratingDistributionSpec(r: Ratings, title = "Rating distribution") {
   return {

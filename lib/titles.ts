@@ -3,7 +3,7 @@
 import { DataError, quoteText, fileProblem, checkTextBytes } from "./data_parse";
 import * as fs from "fs";
 
-// %% notebooks/01_data.ipynb cell data-028 (#36)
+// %% notebooks/01_data.ipynb cell data-028 (#78)
 /** The text encoding of a file's bytes: UTF-8 when they are valid UTF-8 (ASCII included), else Windows-1252. */
 export function detectEncoding(bytes: Uint8Array): "utf-8" | "windows-1252" {
   let p = 0;
@@ -56,7 +56,7 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: "utf-8"
   return { text: encoding === "utf-8" ? new TextDecoder("utf-8").decode(bytes) : decodeWindows1252(bytes), encoding };
 }
 
-// %% notebooks/01_data.ipynb cell data-031 (#39)
+// %% notebooks/01_data.ipynb cell data-031 (#81)
 /** A movie's title and release year (null when the file says NULL or gives none). */
 export interface Title {
   title: string;
@@ -80,7 +80,7 @@ export function parseTitleLine(line: string, file: string, lineNo: number): { id
   return { id: Number(idText), title: { title: line.slice(c2 + 1), year } };
 }
 
-// %% notebooks/01_data.ipynb cell data-034 (#42)
+// %% notebooks/01_data.ipynb cell data-034 (#84)
 /** Splits one CSV record (RFC 4180 quoting, no embedded newlines). */
 export function splitCsvLine(line: string): string[] {
   const fields: string[] = [];
