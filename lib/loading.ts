@@ -7,7 +7,7 @@ import { DataError, fileProblem, RatingColumns, checkTextBytes, quoteText, parse
 import * as fs from "fs";
 import { userItemOrder, ratingsFromSorted, makeRatings, csrFind, subsetRatings, coldStartCounts, type ColdStartCounts, type Ratings } from "./ratings";
 
-// %% notebooks/01_data.ipynb cell data-038 (#88)
+// %% notebooks/01_data.ipynb cell data-038 (#125)
 /** The dataset layouts litrec reads. */
 export type DataFormat = "thu-netflix" | "movielens-csv" | "movielens-100k" | "movielens-1m" | "rating-files";
 
@@ -60,6 +60,7 @@ export function detectFormat(dir: string): DatasetFiles {
   throw new DataError(dir, null, `no known dataset layout (expected netflix_train.txt, ratings.csv, u.data or ratings.dat); found: ${names.slice(0, 12).join(", ") || "nothing"}`);
 }
 
+// %% notebooks/01_data.ipynb cell loading-sniff (#127)
 /** Guesses the separator of a loose rating file from its first non-blank line. */
 export function sniffLineFormat(file: string): LineFormat {
   let head: Buffer;
@@ -77,7 +78,7 @@ export function sniffLineFormat(file: string): LineFormat {
   return { separator, minRating: 0.5, maxRating: 5, allowHeader: true };
 }
 
-// %% notebooks/01_data.ipynb cell data-041 (#91)
+// %% notebooks/01_data.ipynb cell data-041 (#131)
 /** What loading found and which policies it applied; every number here was counted, nothing was dropped silently. */
 export interface DataReport {
   files: { role: "train" | "test" | "titles" | "users"; file: string; lines: number; ratings?: number; blankLines?: number; header?: string | null; encoding?: string }[];
@@ -120,9 +121,16 @@ export interface Dataset {
   report: DataReport;
 }
 
-// %% notebooks/01_data.ipynb cell data-043 (#93)
-/** Sorted distinct ids and a fast id → index function. */
-function buildIdIndex(idLists: Int32Array[], extra?: Int32Array): { ids: Int32Array; indexOf: (id: number) => number; lookup: Int32Array | null } {
+// %% notebooks/01_data.ipynb cell data-043 (#133)
+/** Sorted distinct ids and a fast id → index function (through `lookup` when the ids are small enough). */
+interface IdLookup {
+  ids: Int32Array;
+  indexOf: (id: number) => number; // -1 for an id not in the index
+  lookup: Int32Array | null;
+}
+
+/** The index of the distinct ids of some id lists. */
+function buildIdIndex(idLists: Int32Array[], extra?: Int32Array): IdLookup {
   let maxId = 0;
   for (const list of [...idLists, ...(extra ? [extra] : [])]) for (let k = 0; k < list.length; k++) if (list[k] > maxId) maxId = list[k];
   if (maxId < 64_000_000) {
@@ -142,13 +150,15 @@ function buildIdIndex(idLists: Int32Array[], extra?: Int32Array): { ids: Int32Ar
   return { ids, indexOf: (id) => map.get(id) ?? -1, lookup: null };
 }
 
+// %% notebooks/01_data.ipynb cell loading-map-ids (#136)
 /** Maps raw ids to indices through the index (a lookup array when there is one). */
-function mapIds(raw: Int32Array, size: number, index: { indexOf: (id: number) => number; lookup: Int32Array | null }, out: Int32Array): void {
+function mapIds(raw: Int32Array, size: number, index: IdLookup, out: Int32Array): void {
   const lookup = index.lookup;
   if (lookup) for (let k = 0; k < size; k++) out[k] = lookup[raw[k]];
   else for (let k = 0; k < size; k++) out[k] = index.indexOf(raw[k]);
 }
 
+// %% notebooks/01_data.ipynb cell loading-duplicates (#139)
 /**
  * Resolves repeated (user, item) pairs of one file by policy; returns kept positions (in (user, item) order)
  * and resolved values. `keep` is null when the file is already in strict (user, item) order — the usual case
@@ -197,6 +207,7 @@ function resolveDuplicates(
   return { keep, values, removed, example };
 }
 
+// %% notebooks/01_data.ipynb cell loading-user-list (#142)
 /** Reads a THU users.txt: one integer id a line. */
 function readUserList(file: string): { ids: Int32Array; lines: number } {
   let text: string;
@@ -220,7 +231,7 @@ function readUserList(file: string): { ids: Int32Array; lines: number } {
   return { ids: Int32Array.from(ids), lines: lines.length };
 }
 
-// %% notebooks/01_data.ipynb cell data-046 (#95)
+// %% notebooks/01_data.ipynb cell data-046 (#145)
 /** Are two paths the same file (also through a link)? */
 export function sameFile(a: string, b: string): boolean {
   try {

@@ -31,6 +31,7 @@ export function countingSortBy(order: Int32Array, key: Int32Array, nKeys: number
   return { order: out, ptr };
 }
 
+// %% notebooks/01_data.ipynb cell ratings-user-item-order (#10)
 /** The permutation that sorts COO entries by (user, item), stable for equal pairs. */
 export function userItemOrder(users: Int32Array, items: Int32Array, nUsers: number, nItems: number): { order: Int32Array; userPtr: Int32Array } {
   const identity = new Int32Array(users.length);
@@ -40,7 +41,56 @@ export function userItemOrder(users: Int32Array, items: Int32Array, nUsers: numb
   return { order: byUser.order, userPtr: byUser.ptr };
 }
 
-// %% notebooks/01_data.ipynb cell data-021 (#8)
+// %% notebooks/01_data.ipynb cell ratings-from-sorted (#13)
+/**
+ * The Ratings of columns already in strict (user, item) order with valid indices, taking ownership of the
+ * arrays (no copies): CSR is the COO itself; CSC comes from one counting pass by item — walking the entries
+ * in user order fills each column with its users already sorted.
+ */
+export function ratingsFromSorted(
+  nUsers: number, nItems: number, users: Int32Array, items: Int32Array, values: Float32Array, days: Int32Array | null, userPtr?: Int32Array,
+): Ratings {
+  const size = users.length;
+  if (!userPtr) {
+    userPtr = new Int32Array(nUsers + 1);
+    for (let k = 0; k < size; k++) userPtr[users[k] + 1]++;
+    for (let u = 0; u < nUsers; u++) userPtr[u + 1] += userPtr[u];
+  }
+  const itemPtr = new Int32Array(nItems + 1);
+  let sum = 0;
+  for (let k = 0; k < size; k++) {
+    itemPtr[items[k] + 1]++;
+    sum += values[k];
+  }
+  for (let i = 0; i < nItems; i++) itemPtr[i + 1] += itemPtr[i];
+  const next = itemPtr.slice(0, nItems);
+  const itemUsers = new Int32Array(size);
+  const itemValues = new Float32Array(size);
+  for (let k = 0; k < size; k++) {
+    const at = next[items[k]]++;
+    itemUsers[at] = users[k];
+    itemValues[at] = values[k];
+  }
+  const ratings: Ratings = {
+    nUsers,
+    nItems,
+    size,
+    users,
+    items,
+    values,
+    userPtr,
+    userItems: items, // COO is in CSR order, so the CSR arrays are the COO arrays
+    userValues: values,
+    itemPtr,
+    itemUsers,
+    itemValues,
+    globalMean: size > 0 ? sum / size : 0,
+  };
+  if (days) ratings.days = days;
+  return ratings;
+}
+
+// %% notebooks/01_data.ipynb cell data-021 (#16)
 /** Builds a Ratings (COO sorted by user then item, CSR, CSC) from triples; throws on out-of-range indices or duplicate pairs. */
 export function makeRatings(
   nUsers: number,
@@ -94,55 +144,7 @@ export function makeRatings(
   return ratingsFromSorted(nUsers, nItems, cooUsers, cooItems, cooValues, cooDays ?? null, userPtr);
 }
 
-/**
- * The Ratings of columns already in strict (user, item) order with valid indices, taking ownership of the
- * arrays (no copies): CSR is the COO itself; CSC comes from one counting pass by item — walking the entries
- * in user order fills each column with its users already sorted.
- */
-export function ratingsFromSorted(
-  nUsers: number, nItems: number, users: Int32Array, items: Int32Array, values: Float32Array, days: Int32Array | null, userPtr?: Int32Array,
-): Ratings {
-  const size = users.length;
-  if (!userPtr) {
-    userPtr = new Int32Array(nUsers + 1);
-    for (let k = 0; k < size; k++) userPtr[users[k] + 1]++;
-    for (let u = 0; u < nUsers; u++) userPtr[u + 1] += userPtr[u];
-  }
-  const itemPtr = new Int32Array(nItems + 1);
-  let sum = 0;
-  for (let k = 0; k < size; k++) {
-    itemPtr[items[k] + 1]++;
-    sum += values[k];
-  }
-  for (let i = 0; i < nItems; i++) itemPtr[i + 1] += itemPtr[i];
-  const next = itemPtr.slice(0, nItems);
-  const itemUsers = new Int32Array(size);
-  const itemValues = new Float32Array(size);
-  for (let k = 0; k < size; k++) {
-    const at = next[items[k]]++;
-    itemUsers[at] = users[k];
-    itemValues[at] = values[k];
-  }
-  const ratings: Ratings = {
-    nUsers,
-    nItems,
-    size,
-    users,
-    items,
-    values,
-    userPtr,
-    userItems: items, // COO is in CSR order, so the CSR arrays are the COO arrays
-    userValues: values,
-    itemPtr,
-    itemUsers,
-    itemValues,
-    globalMean: size > 0 ? sum / size : 0,
-  };
-  if (days) ratings.days = days;
-  return ratings;
-}
-
-// %% notebooks/01_data.ipynb cell data-025 (#12)
+// %% notebooks/01_data.ipynb cell data-025 (#20)
 /** The ratings at the given COO positions (or where mask[k] is true), same users and items index. */
 export function subsetRatings(r: Ratings, keep: Int32Array | Uint8Array | boolean[]): Ratings {
   let positions: Int32Array;
@@ -167,7 +169,7 @@ export function subsetRatings(r: Ratings, keep: Int32Array | Uint8Array | boolea
   return makeRatings(r.nUsers, r.nItems, users, items, values, days);
 }
 
-// %% notebooks/01_data.ipynb cell ratings-csrfind (#14)
+// %% notebooks/01_data.ipynb cell ratings-csrfind (#22)
 /** The position of column `col` in row `row` of a CSR matrix (`ptr`, column indices `idx` sorted within each row), or -1: a binary search. */
 export function csrFind(ptr: Int32Array, idx: Int32Array, row: number, col: number): number {
   let lo = ptr[row],
@@ -182,14 +184,14 @@ export function csrFind(ptr: Int32Array, idx: Int32Array, row: number, col: numb
   return -1;
 }
 
-// %% notebooks/01_data.ipynb cell ratings-ratingof (#17)
+// %% notebooks/01_data.ipynb cell ratings-ratingof (#25)
 /** The rating of (user, item), or NaN when unknown: a binary search in the user's CSR row. */
 export function ratingOf(r: Ratings, user: number, item: number): number {
   const at = csrFind(r.userPtr, r.userItems, user, item);
   return at < 0 ? NaN : r.userValues[at];
 }
 
-// %% notebooks/01_data.ipynb cell ratings-merge (#20)
+// %% notebooks/01_data.ipynb cell ratings-merge (#28)
 /** All ratings of two Ratings on the same index (e.g. the given train and test), as one. Throws if a pair occurs in both. */
 export function mergeRatings(a: Ratings, b: Ratings): Ratings {
   if (a.nUsers !== b.nUsers || a.nItems !== b.nItems) throw new Error("mergeRatings: the two Ratings have different shapes");
@@ -203,7 +205,7 @@ export function mergeRatings(a: Ratings, b: Ratings): Ratings {
   return makeRatings(a.nUsers, a.nItems, cat(a.users, b.users), cat(a.items, b.items), cat(a.values, b.values), days);
 }
 
-// %% notebooks/01_data.ipynb cell data-044 (#23)
+// %% notebooks/01_data.ipynb cell data-044 (#31)
 /** Test ratings a model cannot learn from training: users or items with no training rating. */
 export interface ColdStartCounts {
   testUsers: number; // distinct test users without a training rating
