@@ -8,7 +8,7 @@ import * as http from "http";
 import * as https from "https";
 import * as yauzl from "yauzl";
 
-// %% notebooks/01_data.ipynb cell datasets-002 (#236)
+// %% notebooks/01_data.ipynb cell datasets-002 (#256)
 /** A rating set `litrec fetch` can download. */
 export interface BuiltinDataset {
   name: string;
@@ -60,7 +60,7 @@ export function isBuiltinName(source: string): boolean {
   return Object.prototype.hasOwnProperty.call(DATASETS, source) && !fs.existsSync(source);
 }
 
-// %% notebooks/01_data.ipynb cell datasets-005 (#239)
+// %% notebooks/01_data.ipynb cell datasets-005 (#259)
 /** Why a fetch failed. */
 export type FetchFailure = "unknown-name" | "missing" | "network" | "http" | "truncated" | "corrupt" | "checksum" | "disk" | "unwritable" | "layout" | "busy";
 
@@ -93,7 +93,7 @@ export function ensureWritable(dataset: string, home: string): void {
   }
 }
 
-// %% notebooks/01_data.ipynb cell datasets-008 (#242)
+// %% notebooks/01_data.ipynb cell datasets-008 (#262)
 /** Where a download is. */
 export interface DownloadProgress {
   file: string; // the file's name
@@ -145,7 +145,7 @@ export function progressPrinter(label: string, stream: NodeJS.WriteStream = proc
   };
 }
 
-// %% notebooks/01_data.ipynb cell datasets-009 (#243)
+// %% notebooks/01_data.ipynb cell datasets-009 (#263)
 /** One HTTP(S) GET, following up to 5 redirects; resolves with the response (any status). */
 export function httpGet(url: string, headers: Record<string, string>, timeoutMs: number, dataset: string, redirects = 5): Promise<{ res: http.IncomingMessage; url: string; timedOut: () => boolean }> {
   return new Promise((resolve, reject) => {
@@ -190,7 +190,7 @@ export async function md5OfFile(file: string, hash = crypto.createHash("md5")): 
   return hash;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-010 (#244)
+// %% notebooks/01_data.ipynb cell datasets-010 (#264)
 /** Downloads `url` to `file` through `file.part`, resuming a part left by an earlier call. */
 export async function downloadFile(url: string, file: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const dataset = options.dataset ?? path.basename(file);
@@ -282,7 +282,7 @@ export async function downloadFile(url: string, file: string, options: DownloadO
   return { file, bytes: have, announced: total, md5: hash.digest("hex"), resumedFrom, seconds: (performance.now() - t0) / 1000 };
 }
 
-// %% notebooks/01_data.ipynb cell datasets-012 (#246)
+// %% notebooks/01_data.ipynb cell datasets-012 (#266)
 /** Unpacks a zip archive into `dir`; returns the number of files. Corrupt archives and write errors throw FetchError. */
 export function unzipInto(archive: string, dir: string, dataset: string, writeFault?: DownloadOptions["writeFault"]): Promise<number> {
   const corrupt = (e: Error) => new FetchError(dataset, "corrupt", `${archive} is not a valid zip archive (${e.message}); it was deleted: run the same command again to download it afresh`);
@@ -349,7 +349,7 @@ export function findMarker(root: string, marker: string, depth = 2): string | nu
   return null;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-014 (#248)
+// %% notebooks/01_data.ipynb cell datasets-014 (#268)
 /** Options of `fetchDataset` (and `litrec fetch`). */
 export interface FetchOptions extends Omit<DownloadOptions, "dataset"> {
   dir?: string; // the cache folder (default: datasetHome())
@@ -413,7 +413,7 @@ export function fileNameOf(url: string, dataset: string): string {
   return name;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-015 (#249)
+// %% notebooks/01_data.ipynb cell datasets-015 (#269)
 /** Downloads, verifies, unpacks and installs a catalogue dataset into the cache (a cache hit does nothing). */
 export async function fetchDataset(name: string, options: FetchOptions = {}): Promise<FetchResult> {
   const entry = DATASETS[name];
@@ -507,7 +507,7 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
   }
 }
 
-// %% notebooks/01_data.ipynb cell datasets-019 (#253)
+// %% notebooks/01_data.ipynb cell datasets-019 (#273)
 /** Options `loadDataset` takes for a built-in name. */
 export interface BuiltinLoadOptions {
   download?: boolean; // fetch it first when it is not in the cache (then loadDataset returns a promise)

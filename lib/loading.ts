@@ -97,6 +97,9 @@ export type DuplicatePolicy = "last" | "first" | "mean" | "error";
 /** What to do with a THU rating by a user absent from users.txt. */
 export type UnknownUserPolicy = "error" | "drop" | "keep";
 
+/** Where ratings come from: a dataset folder, a built-in name (`"ml-100k"`, see "Built-in datasets"), or explicit rating files. */
+export type DatasetSource = string | { train: string; test?: string | null; titles?: string | null };
+
 /** Options of loadDataset. */
 export interface LoadOptions {
   duplicates?: DuplicatePolicy; // default "last"
@@ -242,159 +245,29 @@ export function sameFile(a: string, b: string): boolean {
   }
 }
 
-/** Where ratings come from: a dataset folder, a built-in name (`"ml-100k"`, see "Built-in datasets"), or explicit rating files. */
-export type DatasetSource = string | { train: string; test?: string | null; titles?: string | null };
-
-/** Loads a dataset folder (format detected), a built-in dataset by name, or explicit rating files into train/test Ratings on one index. */
-export function loadDataset(source: DatasetSource, options: LoadOptions & builtin.BuiltinLoadOptions & { download: true }): Promise<Dataset>;
-export function loadDataset(source: DatasetSource, options?: LoadOptions & builtin.BuiltinLoadOptions): Dataset;
-export function loadDataset(source: DatasetSource, options: LoadOptions & builtin.BuiltinLoadOptions = {}): Dataset | Promise<Dataset> {
-  if (typeof source === "string" && builtin.isBuiltinName(source)) return builtin.loadBuiltin(source, options, loadDataset); // the cached copy
-  const duplicatePolicy = options.duplicates ?? "last";
-  const unknownPolicy = options.unknownUsers ?? "error";
-  let files: DatasetFiles;
-  if (typeof source === "string") files = detectFormat(source);
-  else {
-    const lineFormat = sniffLineFormat(source.train);
-    files = { format: "rating-files", train: source.train, test: source.test ?? null, titles: source.titles ?? null, titleFormat: source.titles ? "thu" : null, users: null, lineFormat };
-  }
-  if (files.test && sameFile(files.train, files.test))
-    throw new DataError(files.test, null, `is the training file too (${files.train}): every test rating would leak into training; give a separate test file or --split random:0.2`);
-  if (options.ratingRange) files.lineFormat = { ...files.lineFormat, minRating: options.ratingRange[0], maxRating: options.ratingRange[1] };
-  const report: DataReport = {
-    files: [], duplicates: { policy: duplicatePolicy, train: 0, test: 0, example: null }, trainTestOverlap: 0,
-    unknownUsers: { policy: unknownPolicy, ratings: 0, users: 0, example: null }, usersWithoutRatings: 0, unseen: null,
-    itemsWithoutTitle: null, datedRatings: false, notes: [],
-  };
-  const progress = (file: string) => (read: number, total: number) => options.onProgress?.({ file, fraction: read / total });
-
-  // 1. Parse.
-  const parsedTrain = parseRatingFile(files.train, files.lineFormat, progress(files.train));
-  report.files.push({ role: "train", file: files.train, lines: parsedTrain.lines, ratings: parsedTrain.columns.size, blankLines: parsedTrain.blankLines, header: parsedTrain.header });
-  let parsedTest: ParsedRatingFile | null = null;
+// %% notebooks/01_data.ipynb cell loading-parse (#148)
+/** Step 1 of loadDataset: parses the train (and test) file and records each in the report. */
+function parseDatasetFiles(
+  source: DatasetSource, files: DatasetFiles, report: DataReport, onProgress?: LoadOptions["onProgress"],
+): { train: ParsedRatingFile; test: ParsedRatingFile | null } {
+  const progress = (file: string) => (read: number, total: number) => onProgress?.({ file, fraction: read / total });
+  const record = (role: "train" | "test", p: ParsedRatingFile) =>
+    report.files.push({ role, file: p.file, lines: p.lines, ratings: p.columns.size, blankLines: p.blankLines, header: p.header });
+  const train = parseRatingFile(files.train, files.lineFormat, progress(files.train));
+  record("train", train);
+  let test: ParsedRatingFile | null = null;
   if (files.test) {
-    const testFormat = typeof source === "string" ? files.lineFormat : { ...sniffLineFormat(files.test), minRating: files.lineFormat.minRating, maxRating: files.lineFormat.maxRating };
-    parsedTest = parseRatingFile(files.test, testFormat, progress(files.test));
-    report.files.push({ role: "test", file: files.test, lines: parsedTest.lines, ratings: parsedTest.columns.size, blankLines: parsedTest.blankLines, header: parsedTest.header });
+    const { minRating, maxRating } = files.lineFormat;
+    const testFormat = typeof source === "string" ? files.lineFormat : { ...sniffLineFormat(files.test), minRating, maxRating };
+    test = parseRatingFile(files.test, testFormat, progress(files.test));
+    record("test", test);
   }
-  for (const p of [parsedTrain, parsedTest]) if (p && p.blankLines > 0) report.notes.push(`${p.file}: ${p.blankLines} blank line(s) skipped`);
-  for (const p of [parsedTrain, parsedTest]) if (p && p.header) report.notes.push(`${p.file}: header line skipped: ${p.header}`);
-
-  // 2. Index users (users.txt for THU) and items.
-  const parts = parsedTest ? [parsedTrain.columns, parsedTest.columns] : [parsedTrain.columns];
-  let userIdx: { ids: Int32Array; indexOf: (id: number) => number; lookup: Int32Array | null };
-  if (files.users) {
-    const listed = readUserList(files.users);
-    report.files.push({ role: "users", file: files.users, lines: listed.lines });
-    const listedIdx = buildIdIndex([listed.ids]);
-    const unknown: number[] = [];
-    const unknownIds = new Set<number>();
-    for (const [p, cols] of parts.map((c, k) => [k === 0 ? parsedTrain : parsedTest!, c] as const))
-      for (let k = 0; k < cols.size; k++)
-        if (listedIdx.indexOf(cols.users[k]) < 0) {
-          if (unknownPolicy === "error")
-            throw new DataError(p.file, cols.lines[k], `user ${cols.users[k]} is not in ${path.basename(files.users)} (policy unknownUsers "error"; "drop" or "keep" loads anyway: litrec --unknown-users drop|keep)`);
-          report.unknownUsers.example ??= `${p.file}:${cols.lines[k]}: user ${cols.users[k]}`;
-          unknown.push(cols.users[k]);
-          unknownIds.add(cols.users[k]);
-        }
-    report.unknownUsers.ratings = unknown.length;
-    report.unknownUsers.users = unknownIds.size;
-    if (unknown.length && unknownPolicy === "drop") {
-      for (const cols of parts) dropRows(cols, (k) => listedIdx.indexOf(cols.users[k]) < 0);
-      report.notes.push(`${unknown.length} rating(s) by ${unknownIds.size} user(s) absent from users.txt dropped (e.g. ${report.unknownUsers.example})`);
-    }
-    userIdx = unknown.length && unknownPolicy === "keep" ? buildIdIndex([listed.ids], Int32Array.from(unknownIds)) : listedIdx;
-    if (unknown.length && unknownPolicy === "keep") report.notes.push(`${unknownIds.size} user(s) absent from users.txt kept with ${unknown.length} rating(s) (e.g. ${report.unknownUsers.example})`);
-  } else userIdx = buildIdIndex(parts.map((c) => c.users));
-  const itemIdx = buildIdIndex(parts.map((c) => c.items));
-  const nUsers = userIdx.ids.length;
-  const nItems = itemIdx.ids.length;
-
-  // 3. Map to indices, resolve duplicates, build the Ratings.
-  const toRatings = (p: ParsedRatingFile, role: "train" | "test") => {
-    const cols = p.columns;
-    const users = new Int32Array(cols.size);
-    const items = new Int32Array(cols.size);
-    mapIds(cols.users, cols.size, userIdx, users);
-    mapIds(cols.items, cols.size, itemIdx, items);
-    const d = resolveDuplicates(p.file, cols, users, items, nUsers, nItems, duplicatePolicy);
-    report.duplicates[role] = d.removed;
-    if (d.removed) {
-      report.duplicates.example ??= d.example;
-      report.notes.push(`${p.file}: ${d.removed} repeated (user, item) rating(s) resolved by policy "${duplicatePolicy}" (e.g. ${d.example})`);
-    }
-    const dated = p.datedRatings === cols.size;
-    if (d.keep === null) {
-      // Already in strict (user, item) order: the mapped columns become the Ratings as they are.
-      const ratings = ratingsFromSorted(nUsers, nItems, users, items, cols.values.subarray(0, cols.size), dated ? cols.days.subarray(0, cols.size) : null);
-      return { ratings, dated };
-    }
-    const n = d.keep.length;
-    const keptUsers = new Int32Array(n),
-      keptItems = new Int32Array(n),
-      keptValues = new Float32Array(n),
-      keptDays = dated ? new Int32Array(n) : null;
-    for (let j = 0; j < n; j++) {
-      const k = d.keep[j];
-      keptUsers[j] = users[k];
-      keptItems[j] = items[k];
-      keptValues[j] = d.values[k];
-      if (keptDays) keptDays[j] = cols.days[k];
-    }
-    return { ratings: makeRatings(nUsers, nItems, keptUsers, keptItems, keptValues, keptDays), dated };
-  };
-  let train = toRatings(parsedTrain, "train");
-  const test = parsedTest ? toRatings(parsedTest, "test") : null;
-  report.datedRatings = train.dated && (!test || test.dated);
-  if (test) {
-    // A pair in both files: remove the training copy so the test rating cannot leak into training.
-    const inTest = new Uint8Array(train.ratings.size);
-    let overlap = 0;
-    const t = test.ratings;
-    for (let k = 0; k < t.size; k++) {
-      const at = csrFind(train.ratings.userPtr, train.ratings.userItems, t.users[k], t.items[k]);
-      if (at >= 0) {
-        inTest[at] = 1;
-        overlap++;
-      }
-    }
-    if (overlap) {
-      for (let k = 0; k < inTest.length; k++) inTest[k] ^= 1;
-      train = { ratings: subsetRatings(train.ratings, inTest), dated: train.dated };
-      report.notes.push(`${overlap} (user, item) pair(s) rated in both train and test: removed from train`);
-      if (train.ratings.size === 0)
-        throw new DataError(files.train, null, `every rating is also in ${files.test} (removed from training as leaked): nothing is left to train on`);
-    }
-    report.trainTestOverlap = overlap;
-    report.unseen = coldStartCounts(train.ratings, t);
-    if (report.unseen.testRatings) report.notes.push(`${report.unseen.testRatings} test rating(s) by ${report.unseen.testUsers} user(s) / for ${report.unseen.testItems} item(s) with no training rating`);
-  }
-  for (let u = 0; u < nUsers; u++) if (train.ratings.userPtr[u + 1] === train.ratings.userPtr[u]) report.usersWithoutRatings++;
-  if (report.usersWithoutRatings) report.notes.push(`${report.usersWithoutRatings} user(s) have no training rating`);
-
-  // 4. Titles.
-  let titles: Map<number, Title> | null = null;
-  if (files.titles && files.titleFormat && options.titles !== false) {
-    const t = readTitles(files.titles, files.titleFormat);
-    titles = t.titles;
-    report.files.push({ role: "titles", file: files.titles, lines: t.lines, encoding: t.encoding });
-    let missing = 0;
-    for (const id of itemIdx.ids) if (!titles.has(id)) missing++;
-    report.itemsWithoutTitle = missing;
-    if (missing) report.notes.push(`${missing} rated item(s) have no title in ${path.basename(files.titles)}`);
-  }
-  const userIndex = new Map<number, number>();
-  userIdx.ids.forEach((id, k) => userIndex.set(id, k));
-  const itemIndex = new Map<number, number>();
-  itemIdx.ids.forEach((id, k) => itemIndex.set(id, k));
-  return {
-    name: path.basename(typeof source === "string" ? path.resolve(source) : source.train),
-    format: files.format, files, train: train.ratings, test: test ? test.ratings : null,
-    userIds: userIdx.ids, itemIds: itemIdx.ids, userIndex, itemIndex, titles, report,
-  };
+  for (const p of [train, test]) if (p && p.blankLines > 0) report.notes.push(`${p.file}: ${p.blankLines} blank line(s) skipped`);
+  for (const p of [train, test]) if (p && p.header) report.notes.push(`${p.file}: header line skipped: ${p.header}`);
+  return { train, test };
 }
 
+// %% notebooks/01_data.ipynb cell loading-drop-rows (#150)
 /** Removes the rows of parsed columns where `drop(k)` holds (in place). */
 export function dropRows(cols: RatingColumns, drop: (k: number) => boolean): void {
   let j = 0;
@@ -410,6 +283,144 @@ export function dropRows(cols: RatingColumns, drop: (k: number) => boolean): voi
   cols.size = j;
 }
 
+// %% notebooks/01_data.ipynb cell loading-users (#153)
+/** Step 2 of loadDataset: the user index — THU's users.txt under the unknown-user policy, or the users that occur. */
+function indexUsers(files: DatasetFiles, parsed: ParsedRatingFile[], policy: UnknownUserPolicy, report: DataReport): IdLookup {
+  if (!files.users) return buildIdIndex(parsed.map((p) => p.columns.users));
+  const listed = readUserList(files.users);
+  report.files.push({ role: "users", file: files.users, lines: listed.lines });
+  const listedIdx = buildIdIndex([listed.ids]);
+  const unknownIds = new Set<number>();
+  let unknown = 0;
+  for (const p of parsed)
+    for (let k = 0, cols = p.columns; k < cols.size; k++)
+      if (listedIdx.indexOf(cols.users[k]) < 0) {
+        if (policy === "error")
+          throw new DataError(p.file, cols.lines[k], `user ${cols.users[k]} is not in ${path.basename(files.users)} (policy unknownUsers "error"; "drop" or "keep" loads anyway: litrec --unknown-users drop|keep)`);
+        report.unknownUsers.example ??= `${p.file}:${cols.lines[k]}: user ${cols.users[k]}`;
+        unknown++;
+        unknownIds.add(cols.users[k]);
+      }
+  report.unknownUsers.ratings = unknown;
+  report.unknownUsers.users = unknownIds.size;
+  if (unknown && policy === "drop") {
+    for (const p of parsed) dropRows(p.columns, (k) => listedIdx.indexOf(p.columns.users[k]) < 0);
+    report.notes.push(`${unknown} rating(s) by ${unknownIds.size} user(s) absent from users.txt dropped (e.g. ${report.unknownUsers.example})`);
+  }
+  if (!unknown || policy !== "keep") return listedIdx;
+  report.notes.push(`${unknownIds.size} user(s) absent from users.txt kept with ${unknown} rating(s) (e.g. ${report.unknownUsers.example})`);
+  return buildIdIndex([listed.ids], Int32Array.from(unknownIds));
+}
+
+// %% notebooks/01_data.ipynb cell loading-ratings (#155)
+/** Step 3 of loadDataset: one parsed file as Ratings on the shared index, duplicates resolved by policy (and counted in the report). */
+function indexedRatings(
+  p: ParsedRatingFile, role: "train" | "test", userIdx: IdLookup, itemIdx: IdLookup, policy: DuplicatePolicy, report: DataReport,
+): { ratings: Ratings; dated: boolean } {
+  const cols = p.columns;
+  const nUsers = userIdx.ids.length, nItems = itemIdx.ids.length;
+  const users = new Int32Array(cols.size);
+  const items = new Int32Array(cols.size);
+  mapIds(cols.users, cols.size, userIdx, users);
+  mapIds(cols.items, cols.size, itemIdx, items);
+  const d = resolveDuplicates(p.file, cols, users, items, nUsers, nItems, policy);
+  report.duplicates[role] = d.removed;
+  if (d.removed) {
+    report.duplicates.example ??= d.example;
+    report.notes.push(`${p.file}: ${d.removed} repeated (user, item) rating(s) resolved by policy "${policy}" (e.g. ${d.example})`);
+  }
+  const dated = p.datedRatings === cols.size;
+  if (d.keep === null) // already in strict (user, item) order: the mapped columns become the Ratings as they are
+    return { ratings: ratingsFromSorted(nUsers, nItems, users, items, cols.values.subarray(0, cols.size), dated ? cols.days.subarray(0, cols.size) : null), dated };
+  const n = d.keep.length;
+  const keptUsers = new Int32Array(n), keptItems = new Int32Array(n), keptValues = new Float32Array(n);
+  const keptDays = dated ? new Int32Array(n) : null;
+  for (let j = 0; j < n; j++) {
+    const k = d.keep[j];
+    keptUsers[j] = users[k];
+    keptItems[j] = items[k];
+    keptValues[j] = d.values[k];
+    if (keptDays) keptDays[j] = cols.days[k];
+  }
+  return { ratings: makeRatings(nUsers, nItems, keptUsers, keptItems, keptValues, keptDays), dated };
+}
+
+// %% notebooks/01_data.ipynb cell loading-overlap (#157)
+/** Removes from train every (user, item) pair that test also rates; returns the remaining train and how many were removed. */
+function removeTestPairs(train: Ratings, test: Ratings): { train: Ratings; removed: number } {
+  const keep = new Uint8Array(train.size).fill(1);
+  let removed = 0;
+  for (let k = 0; k < test.size; k++) {
+    const at = csrFind(train.userPtr, train.userItems, test.users[k], test.items[k]);
+    if (at >= 0) {
+      keep[at] = 0;
+      removed++;
+    }
+  }
+  return removed ? { train: subsetRatings(train, keep), removed } : { train, removed };
+}
+
+// %% notebooks/01_data.ipynb cell loading-titles (#160)
+/** Step 4 of loadDataset: the titles file, when there is one (and options.titles is not false), with the rated items it does not name counted. */
+function readDatasetTitles(files: DatasetFiles, itemIds: Int32Array, report: DataReport): Map<number, Title> | null {
+  if (!files.titles || !files.titleFormat) return null;
+  const t = readTitles(files.titles, files.titleFormat);
+  report.files.push({ role: "titles", file: files.titles, lines: t.lines, encoding: t.encoding });
+  let missing = 0;
+  for (const id of itemIds) if (!t.titles.has(id)) missing++;
+  report.itemsWithoutTitle = missing;
+  if (missing) report.notes.push(`${missing} rated item(s) have no title in ${path.basename(files.titles)}`);
+  return t.titles;
+}
+
+// %% notebooks/01_data.ipynb cell loading-load (#162)
+/** Loads a dataset folder (format detected), a built-in dataset by name, or explicit rating files into train/test Ratings on one index. */
+export function loadDataset(source: DatasetSource, options: LoadOptions & builtin.BuiltinLoadOptions & { download: true }): Promise<Dataset>;
+export function loadDataset(source: DatasetSource, options?: LoadOptions & builtin.BuiltinLoadOptions): Dataset;
+export function loadDataset(source: DatasetSource, options: LoadOptions & builtin.BuiltinLoadOptions = {}): Dataset | Promise<Dataset> {
+  if (typeof source === "string" && builtin.isBuiltinName(source)) return builtin.loadBuiltin(source, options, loadDataset); // the cached copy
+  const duplicatePolicy = options.duplicates ?? "last";
+  const unknownPolicy = options.unknownUsers ?? "error";
+  const files: DatasetFiles = typeof source === "string" ? detectFormat(source)
+    : { format: "rating-files", train: source.train, test: source.test ?? null, titles: source.titles ?? null, titleFormat: source.titles ? "thu" : null, users: null, lineFormat: sniffLineFormat(source.train) };
+  if (files.test && sameFile(files.train, files.test))
+    throw new DataError(files.test, null, `is the training file too (${files.train}): every test rating would leak into training; give a separate test file or --split random:0.2`);
+  if (options.ratingRange) files.lineFormat = { ...files.lineFormat, minRating: options.ratingRange[0], maxRating: options.ratingRange[1] };
+  const report: DataReport = {
+    files: [], duplicates: { policy: duplicatePolicy, train: 0, test: 0, example: null }, trainTestOverlap: 0,
+    unknownUsers: { policy: unknownPolicy, ratings: 0, users: 0, example: null }, usersWithoutRatings: 0, unseen: null,
+    itemsWithoutTitle: null, datedRatings: false, notes: [],
+  };
+  const parsed = parseDatasetFiles(source, files, report, options.onProgress);
+  const parts = parsed.test ? [parsed.train, parsed.test] : [parsed.train];
+  const userIdx = indexUsers(files, parts, unknownPolicy, report);
+  const itemIdx = buildIdIndex(parts.map((p) => p.columns.items));
+  let train = indexedRatings(parsed.train, "train", userIdx, itemIdx, duplicatePolicy, report);
+  const test = parsed.test ? indexedRatings(parsed.test, "test", userIdx, itemIdx, duplicatePolicy, report) : null;
+  report.datedRatings = train.dated && (!test || test.dated);
+  if (test) {
+    const { train: kept, removed } = removeTestPairs(train.ratings, test.ratings);
+    if (removed) {
+      train = { ratings: kept, dated: train.dated };
+      report.notes.push(`${removed} (user, item) pair(s) rated in both train and test: removed from train`);
+      if (kept.size === 0) throw new DataError(files.train, null, `every rating is also in ${files.test} (removed from training as leaked): nothing is left to train on`);
+    }
+    report.trainTestOverlap = removed;
+    report.unseen = coldStartCounts(train.ratings, test.ratings);
+    if (report.unseen.testRatings) report.notes.push(`${report.unseen.testRatings} test rating(s) by ${report.unseen.testUsers} user(s) / for ${report.unseen.testItems} item(s) with no training rating`);
+  }
+  for (let u = 0; u < userIdx.ids.length; u++) if (train.ratings.userPtr[u + 1] === train.ratings.userPtr[u]) report.usersWithoutRatings++;
+  if (report.usersWithoutRatings) report.notes.push(`${report.usersWithoutRatings} user(s) have no training rating`);
+  const titles = options.titles === false ? null : readDatasetTitles(files, itemIdx.ids, report);
+  const index = (ids: Int32Array) => new Map(Array.from(ids, (id, k) => [id, k] as [number, number]));
+  return {
+    name: path.basename(typeof source === "string" ? path.resolve(source) : source.train),
+    format: files.format, files, train: train.ratings, test: test ? test.ratings : null,
+    userIds: userIdx.ids, itemIds: itemIdx.ids, userIndex: index(userIdx.ids), itemIndex: index(itemIdx.ids), titles, report,
+  };
+}
+
+// %% notebooks/01_data.ipynb cell loading-item-label (#165)
 /** The title of a column (item index) of a dataset, with its year; falls back to the item id. */
 export function itemLabel(ds: Dataset, item: number): string {
   const id = ds.itemIds[item];
