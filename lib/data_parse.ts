@@ -137,19 +137,13 @@ export class RatingColumns {
 
   /** Trims the columns to `size`: a view when at most 25% would be wasted, else a copy that frees the spare capacity. */
   trim(): void {
-    if (this.size >= 0.75 * this.users.length) {
-      this.users = this.users.subarray(0, this.size);
-      this.items = this.items.subarray(0, this.size);
-      this.values = this.values.subarray(0, this.size);
-      this.days = this.days.subarray(0, this.size);
-      this.lines = this.lines.subarray(0, this.size);
-      return;
-    }
-    this.users = this.users.slice(0, this.size);
-    this.items = this.items.slice(0, this.size);
-    this.values = this.values.slice(0, this.size);
-    this.days = this.days.slice(0, this.size);
-    this.lines = this.lines.slice(0, this.size);
+    const view = this.size >= 0.75 * this.users.length;
+    const cut = <T extends Int32Array | Float32Array>(a: T): T => (view ? a.subarray(0, this.size) : a.slice(0, this.size)) as T;
+    this.users = cut(this.users);
+    this.items = cut(this.items);
+    this.values = cut(this.values);
+    this.days = cut(this.days);
+    this.lines = cut(this.lines);
   }
 }
 

@@ -190,7 +190,56 @@ export async function md5OfFile(file: string, hash = crypto.createHash("md5")): 
   return hash;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-010 (#264)
+// %% notebooks/01_data.ipynb cell datasets-receive (#265)
+/** Appends the body of `res` to the part file (which holds `have` bytes), feeding `hash`; resolves with the bytes it then holds. A short body, a dropped connection or a write error rejects and keeps the part. */
+export function receiveBody(
+  res: http.IncomingMessage, part: string, have: number, total: number | null, hash: crypto.Hash,
+  ctx: { dataset: string; url: string; timeoutMs: number; timedOut: () => boolean; writeFault?: DownloadOptions["writeFault"]; report: (received: number) => void },
+): Promise<number> {
+  const out = fs.createWriteStream(part, { flags: have > 0 ? "a" : "w" });
+  const kept = () => `the ${megabytes(have)} downloaded so far are kept in ${part}: run the same command again to resume`;
+  return new Promise<number>((resolve, reject) => {
+    let failed = false;
+    const fail = (e: Error) => {
+      if (failed) return;
+      failed = true;
+      res.destroy();
+      out.destroy();
+      reject(e);
+    };
+    out.on("error", (e: NodeJS.ErrnoException) => fail(diskError(ctx.dataset, part, e, kept())));
+    res.on("data", (chunk: Buffer) => {
+      const fault = ctx.writeFault?.(part, have);
+      if (fault) return fail(diskError(ctx.dataset, part, fault, kept()));
+      hash.update(chunk);
+      have += chunk.length;
+      if (!out.write(chunk)) {
+        res.pause();
+        out.once("drain", () => res.resume());
+      }
+      ctx.report(have);
+    });
+    res.on("error", () => {}); // reported by "close" below
+    res.on("close", () => {
+      if (failed) return;
+      if (!res.complete || (total !== null && have !== total)) {
+        failed = true;
+        const where = `${megabytes(have)}${total !== null ? ` of ${megabytes(total)}` : ""}; the part is kept in ${part}: run the same command again to resume`;
+        out.end(() =>
+          reject(
+            ctx.timedOut()
+              ? new FetchError(ctx.dataset, "network", `no answer from ${new URL(ctx.url).host} for ${ctx.timeoutMs / 1000} s after ${where}`)
+              : new FetchError(ctx.dataset, "truncated", `the connection closed after ${where}`),
+          ),
+        );
+        return;
+      }
+      out.end(() => resolve(have));
+    });
+  });
+}
+
+// %% notebooks/01_data.ipynb cell datasets-010 (#267)
 /** Downloads `url` to `file` through `file.part`, resuming a part left by an earlier call. */
 export async function downloadFile(url: string, file: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const dataset = options.dataset ?? path.basename(file);
@@ -234,55 +283,15 @@ export async function downloadFile(url: string, file: string, options: DownloadO
   const hash = have > 0 ? await md5OfFile(part) : crypto.createHash("md5");
   const validator = (res.headers.etag as string | undefined) ?? (res.headers["last-modified"] as string | undefined) ?? null;
   fs.writeFileSync(metaFile, JSON.stringify({ url, validator }));
-  const out = fs.createWriteStream(part, { flags: have > 0 ? "a" : "w" });
-  const report = () => options.onProgress?.({ file: path.basename(file), received: have, total, resumedFrom, seconds: (performance.now() - t0) / 1000 });
-  const kept = () => `the ${megabytes(have)} downloaded so far are kept in ${part}: run the same command again to resume`;
-  await new Promise<void>((resolve, reject) => {
-    let failed = false;
-    const fail = (e: Error) => {
-      if (failed) return;
-      failed = true;
-      res.destroy();
-      out.destroy();
-      reject(e);
-    };
-    out.on("error", (e: NodeJS.ErrnoException) => fail(diskError(dataset, part, e, kept())));
-    res.on("data", (chunk: Buffer) => {
-      const fault = options.writeFault?.(part, have);
-      if (fault) return fail(diskError(dataset, part, fault, kept()));
-      hash.update(chunk);
-      have += chunk.length;
-      if (!out.write(chunk)) {
-        res.pause();
-        out.once("drain", () => res.resume());
-      }
-      report();
-    });
-    res.on("error", () => {}); // reported by "close" below
-    res.on("close", () => {
-      if (failed) return;
-      if (!res.complete || (total !== null && have !== total)) {
-        failed = true;
-        const where = `${megabytes(have)}${total !== null ? ` of ${megabytes(total)}` : ""}; the part is kept in ${part}: run the same command again to resume`;
-        out.end(() =>
-          reject(
-            timedOut()
-              ? new FetchError(dataset, "network", `no answer from ${new URL(url).host} for ${timeoutMs / 1000} s after ${where}`)
-              : new FetchError(dataset, "truncated", `the connection closed after ${where}`),
-          ),
-        );
-        return;
-      }
-      out.end(() => resolve());
-    });
-  });
-  if (total === null) report();
+  const report = (received: number) => options.onProgress?.({ file: path.basename(file), received, total, resumedFrom, seconds: (performance.now() - t0) / 1000 });
+  have = await receiveBody(res, part, have, total, hash, { dataset, url, timeoutMs, timedOut, writeFault: options.writeFault, report });
+  if (total === null) report(have);
   fs.renameSync(part, file);
   fs.rmSync(metaFile, { force: true });
   return { file, bytes: have, announced: total, md5: hash.digest("hex"), resumedFrom, seconds: (performance.now() - t0) / 1000 };
 }
 
-// %% notebooks/01_data.ipynb cell datasets-012 (#266)
+// %% notebooks/01_data.ipynb cell datasets-012 (#269)
 /** Unpacks a zip archive into `dir`; returns the number of files. Corrupt archives and write errors throw FetchError. */
 export function unzipInto(archive: string, dir: string, dataset: string, writeFault?: DownloadOptions["writeFault"]): Promise<number> {
   const corrupt = (e: Error) => new FetchError(dataset, "corrupt", `${archive} is not a valid zip archive (${e.message}); it was deleted: run the same command again to download it afresh`);
@@ -337,6 +346,7 @@ export function unzipInto(archive: string, dir: string, dataset: string, writeFa
   });
 }
 
+// %% notebooks/01_data.ipynb cell datasets-find-marker (#271)
 /** The folder under `root` (itself, or up to two levels down) that holds `marker`, or null. */
 export function findMarker(root: string, marker: string, depth = 2): string | null {
   if (fs.existsSync(path.join(root, marker))) return root;
@@ -349,7 +359,7 @@ export function findMarker(root: string, marker: string, depth = 2): string | nu
   return null;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-014 (#268)
+// %% notebooks/01_data.ipynb cell datasets-014 (#274)
 /** Options of `fetchDataset` (and `litrec fetch`). */
 export interface FetchOptions extends Omit<DownloadOptions, "dataset"> {
   dir?: string; // the cache folder (default: datasetHome())
@@ -370,6 +380,7 @@ export interface FetchResult {
   verified: string; // "md5 …" or "size …"
 }
 
+// %% notebooks/01_data.ipynb cell datasets-remove-empty (#276)
 export const NOTE = ".litrec-fetch.json";
 
 /** Removes `dir` and then its parent when they are empty (the staging folders of a download). */
@@ -378,6 +389,7 @@ export function removeEmpty(dir: string): void {
     if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
 }
 
+// %% notebooks/01_data.ipynb cell datasets-lock (#279)
 /** Takes the cache's lock on one dataset (a file holding this process's id); a lock left by a process that is gone is taken over. */
 export function lockDataset(name: string, home: string): () => void {
   const lock = path.join(home, `.lock-${name}`);
@@ -403,6 +415,7 @@ export function lockDataset(name: string, home: string): () => void {
   throw new FetchError(name, "busy", `cannot take the lock ${lock}`);
 }
 
+// %% notebooks/01_data.ipynb cell datasets-file-name (#282)
 /** The file name a URL gives (its last path segment), as the original's download named its files. */
 export function fileNameOf(url: string, dataset: string): string {
   let name = "";
@@ -413,7 +426,71 @@ export function fileNameOf(url: string, dataset: string): string {
   return name;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-015 (#269)
+// %% notebooks/01_data.ipynb cell datasets-015 (#284)
+/** Step 1 of fetchDataset: downloads each file not already there into `downloads` and verifies its MD5 or size; a bad file is deleted. */
+export async function downloadVerified(
+  name: string, entry: BuiltinDataset, urls: string[], downloads: string, options: FetchOptions,
+): Promise<{ files: string[]; bytes: number; resumedFrom: number; verified: string }> {
+  const tidy = () => removeEmpty(downloads); // no empty folder left by a failure
+  const files: string[] = [];
+  let bytes = 0, resumedFrom = 0, verified = "";
+  for (const url of urls) {
+    const file = path.join(downloads, fileNameOf(url, name));
+    files.push(file);
+    if (fs.existsSync(file)) continue;
+    const onProgress = options.onProgress ?? (options.quiet ? undefined : progressPrinter(`${name} ${path.basename(file)}`));
+    const d = await downloadFile(url, file, { dataset: name, onProgress, timeoutMs: options.timeoutMs, writeFault: options.writeFault }).catch((e) => {
+      tidy();
+      throw e;
+    });
+    bytes += d.bytes - d.resumedFrom;
+    resumedFrom += d.resumedFrom;
+    const expected = options.md5 !== undefined ? options.md5 : entry.md5; // a mirror given by --url must hold the same bytes
+    const wrong = expected && d.md5 !== expected.toLowerCase() ? `has md5 ${d.md5}, expected ${expected}: the download is corrupt or the file changed`
+      : !expected && entry.bytes !== null && d.bytes !== entry.bytes ? `has ${d.bytes} bytes, expected ${entry.bytes}` : null;
+    if (wrong) {
+      fs.rmSync(file, { force: true });
+      tidy();
+      throw new FetchError(name, "checksum", `${path.basename(file)} ${wrong}; it was deleted, run again to download it afresh`);
+    }
+    verified += (verified ? ", " : "") + (expected ? `md5 ${d.md5}` : d.announced !== null || entry.bytes !== null ? `size ${d.bytes} bytes` : `${d.bytes} bytes (the server gave no size to check)`);
+  }
+  return { files, bytes, resumedFrom, verified };
+}
+
+// %% notebooks/01_data.ipynb cell datasets-install (#286)
+/** Step 2 of fetchDataset: unpacks or copies `files` into a temporary folder, checks the layout and renames it to `target`. */
+export async function installFiles(name: string, entry: BuiltinDataset, files: string[], home: string, target: string, note: object, options: FetchOptions): Promise<void> {
+  const temp = fs.mkdtempSync(path.join(home, `.tmp-${name}-`));
+  try {
+    for (const file of files) {
+      if (file.endsWith(".zip")) {
+        try {
+          await unzipInto(file, temp, name, options.writeFault);
+        } catch (e) {
+          if (e instanceof FetchError && e.reason === "corrupt") {
+            fs.rmSync(file, { force: true });
+            removeEmpty(path.dirname(file));
+          }
+          throw e;
+        }
+      } else
+        try {
+          fs.copyFileSync(file, path.join(temp, path.basename(file)));
+        } catch (e: any) {
+          throw diskError(name, path.join(temp, path.basename(file)), e, "the cache is unchanged; free space and run the same command again");
+        }
+    }
+    const root = findMarker(temp, entry.marker);
+    if (!root) throw new FetchError(name, "layout", `the downloaded files hold no ${entry.marker} (got: ${fs.readdirSync(temp).join(", ") || "nothing"}); nothing was installed`);
+    fs.writeFileSync(path.join(root, NOTE), JSON.stringify(note, null, 1) + "\n");
+    fs.renameSync(root, target);
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+// %% notebooks/01_data.ipynb cell datasets-fetch (#288)
 /** Downloads, verifies, unpacks and installs a catalogue dataset into the cache (a cache hit does nothing). */
 export async function fetchDataset(name: string, options: FetchOptions = {}): Promise<FetchResult> {
   const entry = DATASETS[name];
@@ -438,76 +515,17 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
     }
     const downloads = path.join(home, ".downloads", name);
     fs.mkdirSync(downloads, { recursive: true });
-    const tidy = () => removeEmpty(downloads); // no empty folder left by a failure
-
-    // 1. Download and verify each file.
-    const files: string[] = [];
-    let bytes = 0,
-      resumedFrom = 0,
-      verified = "";
-    for (const url of urls) {
-      const file = path.join(downloads, fileNameOf(url, name));
-      if (!fs.existsSync(file)) {
-        const onProgress = options.onProgress ?? (options.quiet ? undefined : progressPrinter(`${name} ${path.basename(file)}`));
-        const d = await downloadFile(url, file, { dataset: name, onProgress, timeoutMs: options.timeoutMs, writeFault: options.writeFault }).catch((e) => {
-          tidy();
-          throw e;
-        });
-        bytes += d.bytes - d.resumedFrom;
-        resumedFrom += d.resumedFrom;
-        const expected = options.md5 !== undefined ? options.md5 : entry.md5; // a mirror given by --url must hold the same bytes
-        if (expected && d.md5 !== expected.toLowerCase()) {
-          fs.rmSync(file, { force: true });
-          tidy();
-          throw new FetchError(name, "checksum", `${path.basename(file)} has md5 ${d.md5}, expected ${expected}: the download is corrupt or the file changed; it was deleted, run again to download it afresh`);
-        }
-        if (!expected && entry.bytes !== null && d.bytes !== entry.bytes) {
-          fs.rmSync(file, { force: true });
-          tidy();
-          throw new FetchError(name, "checksum", `${path.basename(file)} has ${d.bytes} bytes, expected ${entry.bytes}; it was deleted, run again`);
-        }
-        verified += (verified ? ", " : "") + (expected ? `md5 ${d.md5}` : d.announced !== null || entry.bytes !== null ? `size ${d.bytes} bytes` : `${d.bytes} bytes (the server gave no size to check)`);
-      }
-      files.push(file);
-    }
-
-    // 2. Unpack (or copy) into a temporary folder, check the layout, rename into place.
-    const temp = fs.mkdtempSync(path.join(home, `.tmp-${name}-`));
-    try {
-      for (const file of files) {
-        if (file.endsWith(".zip")) {
-          try {
-            await unzipInto(file, temp, name, options.writeFault);
-          } catch (e) {
-            if (e instanceof FetchError && e.reason === "corrupt") {
-              fs.rmSync(file, { force: true });
-              tidy();
-            }
-            throw e;
-          }
-        } else
-          try {
-            fs.copyFileSync(file, path.join(temp, path.basename(file)));
-          } catch (e: any) {
-            throw diskError(name, path.join(temp, path.basename(file)), e, "the cache is unchanged; free space and run the same command again");
-          }
-      }
-      const root = findMarker(temp, entry.marker);
-      if (!root) throw new FetchError(name, "layout", `the downloaded files hold no ${entry.marker} (got: ${fs.readdirSync(temp).join(", ") || "nothing"}); nothing was installed`);
-      fs.writeFileSync(path.join(root, NOTE), JSON.stringify({ name, urls, verified, fetched: new Date().toISOString() }, null, 1) + "\n");
-      fs.renameSync(root, target);
-    } finally {
-      fs.rmSync(temp, { recursive: true, force: true });
-    }
+    const got = await downloadVerified(name, entry, urls, downloads, options);
+    await installFiles(name, entry, got.files, home, target, { name, urls, verified: got.verified, fetched: new Date().toISOString() }, options);
     fs.rmSync(downloads, { recursive: true, force: true });
     removeEmpty(path.dirname(downloads));
-    return result(false, bytes, resumedFrom, verified);
+    return result(false, got.bytes, got.resumedFrom, got.verified);
   } finally {
     unlock();
   }
 }
 
-// %% notebooks/01_data.ipynb cell datasets-019 (#273)
+// %% notebooks/01_data.ipynb cell datasets-019 (#292)
 /** Options `loadDataset` takes for a built-in name. */
 export interface BuiltinLoadOptions {
   download?: boolean; // fetch it first when it is not in the cache (then loadDataset returns a promise)
