@@ -6,7 +6,7 @@ import * as vega from "vega";
 import * as vegaLite from "vega-lite";
 import * as aq from "arquero";
 
-// %% notebooks/01_data.ipynb cell data-061 (#222)
+// %% notebooks/01_data.ipynb cell data-061 (#228)
 /** A vega-lite specification (plain JSON). */
 export type VegaLiteSpec = Record<string, any>;
 
@@ -92,7 +92,7 @@ export async function showChart(spec: VegaLiteSpec): Promise<void> {
   displayBundle(await chartBundle(spec));
 }
 
-// %% notebooks/01_data.ipynb cell data-063 (#224)
+// %% notebooks/01_data.ipynb cell data-063 (#230)
 /** An arquero table from an arquero table or an array of row objects. */
 export function asTable(rows: any): any {
   return Array.isArray(rows) ? aq.from(rows) : rows;

@@ -331,6 +331,7 @@ export function readHeaderLine(file: string, lineNo: number, buf: Buffer, bounds
   state.fields = nFields;
 }
 
+// %% notebooks/01_data.ipynb cell parse-reorder (#83)
 /** Moves a line's field bounds into the header's order (user, item, rating, date); returns the number of logical fields. */
 export function reorderFields(file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineEnd: number, state: ParseState): number {
   if (nFields !== state.fields)
@@ -345,7 +346,7 @@ export function reorderFields(file: string, lineNo: number, buf: Buffer, bounds:
   return order[3] < 0 ? 3 : 4;
 }
 
-// %% notebooks/01_data.ipynb cell parse-store-line (#84)
+// %% notebooks/01_data.ipynb cell parse-store-line (#86)
 /** Checks the fields of one line (user, item, rating[, date], already in that order) and stores the rating; throws DataError naming the line. */
 export function storeFields(
   file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineStart: number, lineEnd: number,
@@ -375,7 +376,7 @@ export function storeFields(
   out.push(user, item, rating, day, lineNo);
 }
 
-// %% notebooks/01_data.ipynb cell parse-month-start (#87)
+// %% notebooks/01_data.ipynb cell parse-month-start (#89)
 /** Day numbers of the first of each month, 1900–2099: a date then costs one table lookup. */
 export const MONTH_START_DAYS = (() => {
   const t = new Int32Array(200 * 12);
@@ -383,7 +384,7 @@ export const MONTH_START_DAYS = (() => {
   return t;
 })();
 
-// %% notebooks/01_data.ipynb cell parse-separator (#89)
+// %% notebooks/01_data.ipynb cell parse-separator (#91)
 /** Skips one separator at p — a run of spaces or tabs, a comma, or `::` (sepKind 0, 1, 2) — and returns where the next field starts, or -1. */
 export function skipSeparator(buf: Uint8Array, p: number, end: number, sepKind: number): number {
   if (sepKind === 0) {
@@ -395,6 +396,7 @@ export function skipSeparator(buf: Uint8Array, p: number, end: number, sepKind: 
   return p + 1 < end && buf[p] === 58 && buf[p + 1] === 58 ? p + 2 : -1;
 }
 
+// %% notebooks/01_data.ipynb cell parse-iso-day (#93)
 /** The day number of the `YYYY-MM-DD` at buf[p, p+10) (the caller checked the dashes), through MONTH_START_DAYS; NaN if it is no valid date. */
 export function isoDayAt(buf: Uint8Array, p: number): number {
   let y = 0, c = 0;
@@ -409,7 +411,7 @@ export function isoDayAt(buf: Uint8Array, p: number): number {
   return y >= 1900 && y < 2100 ? MONTH_START_DAYS[(y - 1900) * 12 + month - 1] + d - 1 : daysFromCivil(y, month, d);
 }
 
-// %% notebooks/01_data.ipynb cell parse-simple-line (#92)
+// %% notebooks/01_data.ipynb cell parse-simple-line (#96)
 /**
  * The fast path for one well-formed line — `user SEP item SEP rating [SEP date]` ending in `\n` or `\r\n`,
  * plain digits for the ids, `digits[.digits]` for the rating (in range), `YYYY-MM-DD` or a timestamp in seconds —
@@ -459,7 +461,7 @@ export function parseSimpleLine(
   return p + 1;
 }
 
-// %% notebooks/01_data.ipynb cell parse-lines (#95)
+// %% notebooks/01_data.ipynb cell parse-lines (#99)
 /** Parses the complete lines in buf[start, end) (and the unfinished last one at EOF); returns where the unparsed rest begins. */
 export function parseLines(file: string, buf: Buffer, start: number, end: number, atEof: boolean, format: LineFormat, out: RatingColumns, state: ParseState): number {
   const sepKind = format.separator === "whitespace" ? 0 : format.separator === "comma" ? 1 : 2;
@@ -496,7 +498,7 @@ export function parseLines(file: string, buf: Buffer, start: number, end: number
   return pos;
 }
 
-// %% notebooks/01_data.ipynb cell parse-size-columns (#98)
+// %% notebooks/01_data.ipynb cell parse-size-columns (#102)
 /** Empty columns for a file, sized from the average line length of four 64 KB samples spread over it (+3%); checks the first sample is text. */
 export function columnsFor(file: string, fd: number, totalBytes: number): RatingColumns {
   const head = Buffer.allocUnsafe(Math.min(totalBytes, 65536));
@@ -510,6 +512,7 @@ export function columnsFor(file: string, fd: number, totalBytes: number): Rating
   return new RatingColumns(Math.ceil((totalBytes / Math.max(1, sampledBytes)) * Math.max(1, sampledLines) * 1.03) + 64);
 }
 
+// %% notebooks/01_data.ipynb cell parse-dates-all-or-none (#104)
 /** A file is dated on every line or on none: one undated line would silently take every date away. Throws at the first line that differs. */
 export function checkDatesAllOrNone(file: string, columns: RatingColumns, datedRatings: number): void {
   if (datedRatings === 0 || datedRatings === columns.size) return;
@@ -519,7 +522,7 @@ export function checkDatesAllOrNone(file: string, columns: RatingColumns, datedR
   throw new DataError(file, columns.lines[k], `${firstDated ? "no date on this line, but there is one on line" : "a date on this line, but none on line"} ${columns.lines[0]}: a file gives a date on every line or on none`);
 }
 
-// %% notebooks/01_data.ipynb cell parse-file (#100)
+// %% notebooks/01_data.ipynb cell parse-file (#106)
 /** Parses a whole rating file into typed columns; throws DataError at the first bad line. */
 export function parseRatingFile(file: string, format: LineFormat, onProgress?: (bytesRead: number, totalBytes: number) => void): ParsedRatingFile {
   let fd: number;

@@ -7,13 +7,13 @@ import { coldStartCounts, type Ratings, type ColdStartCounts } from "./ratings";
 import { rmse, mae } from "./metrics";
 import { kFold } from "./splits";
 
-// %% notebooks/01_data.ipynb cell model-describe-params (#201)
+// %% notebooks/01_data.ipynb cell model-describe-params (#207)
 /** `k=16, lr=0.01` from a parameter object (arrays as `lo,hi`). */
 function describeParams(params: object): string {
   return Object.entries(params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(", ") || "defaults";
 }
 
-// %% notebooks/01_data.ipynb cell data-058 (#202)
+// %% notebooks/01_data.ipynb cell data-058 (#208)
 /** What a model reports after each epoch (or step): RMSEs, the loss when there is one, seconds since the fit began. */
 export interface EpochReport {
   epoch: number;
@@ -75,7 +75,7 @@ export function observedRange(r: Ratings): [number, number] {
   return r.size ? [lo, hi] : [-Infinity, Infinity];
 }
 
-// %% notebooks/01_data.ipynb cell model-contract (#203)
+// %% notebooks/01_data.ipynb cell model-contract (#209)
 /**
  * The contract every litrec model follows (Surprise's `AlgoBase`): a model writes `fitModel` and `estimate`;
  * `fit`, `predict`, `predictIds`, `score`, `recommend`, the epoch history, clipping to the rating range,
@@ -295,7 +295,7 @@ export abstract class Recommender {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-globalmean (#205)
+// %% notebooks/01_data.ipynb cell model-globalmean (#211)
 /** Predicts the training mean for every pair: the baseline every model must beat, and the smallest model of the contract. */
 export class GlobalMeanRecommender extends Recommender {
   readonly name = "global-mean";
@@ -310,7 +310,7 @@ export class GlobalMeanRecommender extends Recommender {
   protected restore(): void {}
 }
 
-// %% notebooks/01_data.ipynb cell model-evaluate (#208)
+// %% notebooks/01_data.ipynb cell model-evaluate (#214)
 /** What evaluating a model on a split measured. */
 export interface Evaluation {
   rmse: number;
@@ -368,7 +368,7 @@ export async function crossValidate(make: () => Recommender, ratings: Ratings, o
   };
 }
 
-// %% notebooks/01_data.ipynb cell model-registry (#211)
+// %% notebooks/01_data.ipynb cell model-registry (#217)
 /** A value a model parameter takes: a number, a string, a flag, or a `[lo, hi]` range (null: none). */
 export type ModelParamValue = number | string | boolean | [number, number] | null;
 
@@ -393,11 +393,11 @@ export interface ModelSpec {
   create(params: Record<string, any>): Recommender;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-store (#212)
+// %% notebooks/01_data.ipynb cell model-registry-store (#218)
 /** The registered models by name (see `registerModel`); internal, so that only the functions below change it. */
 const modelRegistry = new Map<string, ModelSpec>();
 
-// %% notebooks/01_data.ipynb cell model-parse-value (#213)
+// %% notebooks/01_data.ipynb cell model-parse-value (#219)
 /** Checks one raw value (a command-line string, or a typed value) against its definition. */
 function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown): ModelParamValue {
   const fail = (expected: string): never => {
@@ -433,7 +433,7 @@ function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown
   return x;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-functions (#214)
+// %% notebooks/01_data.ipynb cell model-registry-functions (#220)
 /** Adds (or, re-run in a notebook, replaces) a model of the registry. */
 export function registerModel(spec: ModelSpec): void {
   modelRegistry.set(spec.name, spec);
@@ -476,7 +476,7 @@ export function createModel(name: string, raw: Record<string, unknown> = {}): Re
   return modelSpec(name).create(parseModelParams(name, raw));
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-globalmean (#215)
+// %% notebooks/01_data.ipynb cell model-registry-globalmean (#221)
 // The first entry: chapter 1's model. Every later chapter registers its own next to its definition.
 registerModel({
   name: "global-mean",
@@ -485,11 +485,11 @@ registerModel({
   create: () => new GlobalMeanRecommender(),
 });
 
-// %% notebooks/01_data.ipynb cell model-array-types (#218)
+// %% notebooks/01_data.ipynb cell model-array-types (#224)
 /** The typed arrays a saved model may hold, by the type name written in `model.json`. */
 const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array } as const;
 
-// %% notebooks/01_data.ipynb cell model-persist (#219)
+// %% notebooks/01_data.ipynb cell model-persist (#225)
 /** The format name and version `saveModel` writes into `model.json`; `loadModel` refuses others. */
 export const MODEL_FORMAT = { name: "litrec-model", version: 1 } as const;
 
