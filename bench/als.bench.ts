@@ -6,7 +6,8 @@
  *   npx tsx bench/als.bench.ts [--k 16,50] [--epochs 10]
  */
 import * as os from "os";
-import { loadDataset, rmse } from "../lib/data";
+import { loadDataset } from "../lib/loading";
+import { rmse } from "../lib/metrics";
 import { AlsMF } from "../lib/mf";
 import { ensureNetflixLike, netflixLikeFloor } from "./netflix-synth";
 

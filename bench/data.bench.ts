@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { ensureNetflixLike } from "./netflix-synth";
 import { parseRatingFile } from "../lib/data_parse";
-import { loadDataset } from "../lib/data";
+import { loadDataset } from "../lib/loading";
 
 function main() {
   const args = process.argv.slice(2);

@@ -9,7 +9,9 @@
  *   npx tsx bench/gd.bench.ts [--max-epochs N]     (BENCH_QUICK=1: 300 epochs)
  */
 import * as path from "path";
-import { loadDataset, randomSplit, rmse } from "../lib/data";
+import { loadDataset } from "../lib/loading";
+import { randomSplit } from "../lib/splits";
+import { rmse } from "../lib/metrics";
 import { GD_ORIGINAL, GradientDescentMF } from "../lib/mf";
 import { type EpochReport } from "../lib/model";
 

@@ -87,11 +87,11 @@ async function liveLoop() {
 async function main() {
   const empty = ["1", ...Array(N).fill("")];
   const one = ["1", ...Array.from({ length: N }, (_, i) => `${i}`)];
-  const nbtsLib = ["1", ...Array.from({ length: N }, (_, i) => `import * as data${i} from "../lib/data";\nObject.keys(data${i}).length;`)];
-  const tslabLib = ["1", ...Array.from({ length: N }, (_, i) => `import * as data${i} from "../dist/lib/data";\nObject.keys(data${i}).length;`)];
-  console.log(`nbts  (tools/kernel, strict, ../lib sources): empty cell ${median(await nbtsCells(empty)).toFixed(1)} ms, cell \`1\` ${median(await nbtsCells(one)).toFixed(1)} ms, cell importing ../lib/data ${median(await nbtsCells(nbtsLib)).toFixed(1)} ms (medians of ${N})`);
-  if (fs.existsSync(path.join(root, "dist/lib/data.js")))
-    console.log(`tslab (its executor, ../dist/lib JS):          empty cell ${median(await tslabCells(empty)).toFixed(1)} ms, cell \`1\` ${median(await tslabCells(one)).toFixed(1)} ms, cell importing ../dist/lib/data ${median(await tslabCells(tslabLib)).toFixed(1)} ms (medians of ${N})`);
+  const nbtsLib = ["1", ...Array.from({ length: N }, (_, i) => `import * as data${i} from "../lib/loading";\nObject.keys(data${i}).length;`)];
+  const tslabLib = ["1", ...Array.from({ length: N }, (_, i) => `import * as data${i} from "../dist/lib/loading";\nObject.keys(data${i}).length;`)];
+  console.log(`nbts  (tools/kernel, strict, ../lib sources): empty cell ${median(await nbtsCells(empty)).toFixed(1)} ms, cell \`1\` ${median(await nbtsCells(one)).toFixed(1)} ms, cell importing ../lib/loading ${median(await nbtsCells(nbtsLib)).toFixed(1)} ms (medians of ${N})`);
+  if (fs.existsSync(path.join(root, "dist/lib/loading.js")))
+    console.log(`tslab (its executor, ../dist/lib JS):          empty cell ${median(await tslabCells(empty)).toFixed(1)} ms, cell \`1\` ${median(await tslabCells(one)).toFixed(1)} ms, cell importing ../dist/lib/loading ${median(await tslabCells(tslabLib)).toFixed(1)} ms (medians of ${N})`);
   await liveLoop();
 }
 

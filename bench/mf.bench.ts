@@ -18,7 +18,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadDataset, rmse, mae } from "../lib/data";
+import { loadDataset } from "../lib/loading";
+import { rmse, mae } from "../lib/metrics";
 import { SgdMF, type SgdParams } from "../lib/mf";
 import { createModel, type Recommender } from "../lib/model";
 import { rmseOnTriples } from "../lib/mf_engine";

@@ -20,7 +20,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { seededRandom } from "../lib/data";
+import { seededRandom } from "../lib/splits";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const normalCdf: (x: number) => number = require("@stdlib/stats-base-dists-normal-cdf").factory(0, 1);
 

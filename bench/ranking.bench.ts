@@ -6,7 +6,7 @@
  *   npm run bench -- ranking
  */
 import * as os from "os";
-import { loadDataset } from "../lib/data";
+import { loadDataset } from "../lib/loading";
 import { initFactorModel } from "../lib/mf_engine";
 import { FactorRecommender } from "../lib/mf";
 import { rankAll, PopularityRanker } from "../lib/ranking";

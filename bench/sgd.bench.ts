@@ -8,7 +8,8 @@
  * Targets (issue 14): ≥ 7 M updates/s per core at k = 100; Surprise's SVD does about 3.5 M (one core), LIBMF about 10.5 M.
  */
 import * as os from "os";
-import { loadDataset, seededRandom } from "../lib/data";
+import { loadDataset } from "../lib/loading";
+import { seededRandom } from "../lib/splits";
 import { initFactorModel, shuffledTriples, stratify, SgdThreads, sgdRange } from "../lib/mf_engine";
 import { WasmSgd, cacheTiles } from "../lib/sgd_kernel";
 import { ensureNetflixLike } from "./netflix-synth";

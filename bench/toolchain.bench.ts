@@ -46,10 +46,10 @@ async function main() {
     writeNotebook(file, nb);
     return file;
   };
-  const hasData = fs.existsSync(path.join(root, "lib/data.ts"));
+  const hasData = fs.existsSync(path.join(root, "lib/loading.ts"));
   const empty = make("empty.ipynb", ["1", ...Array(N).fill("")]);
-  const withLib = make("lib.ipynb", ["1", ...Array.from({ length: N }, (_, i) => (hasData ? `import * as data${i} from "../../../lib/data";\nObject.keys(data${i}).length;` : `import * as p${i} from "path";`))]);
-  for (const [label, file] of [["empty cell", empty], [hasData ? "cell importing lib/data" : "cell importing a module", withLib]] as const) {
+  const withLib = make("lib.ipynb", ["1", ...Array.from({ length: N }, (_, i) => (hasData ? `import * as data${i} from "../../../lib/loading";\nObject.keys(data${i}).length;` : `import * as p${i} from "path";`))]);
+  for (const [label, file] of [["empty cell", empty], [hasData ? "cell importing lib/loading" : "cell importing a module", withLib]] as const) {
     const cellMs: number[] = [];
     const t0 = performance.now();
     await runNotebook(file, { write: false, skipSlow: true, onEvent: (e) => e.type === "cell-end" && e.cell! > 1 && cellMs.push(e.ms!) });

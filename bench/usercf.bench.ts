@@ -4,7 +4,8 @@
  *
  *   npx tsx bench/usercf.bench.ts [--threads 2] [--single]     (--single: also time 1 thread)
  */
-import { loadDataset, rmse, mae } from "../lib/data";
+import { loadDataset } from "../lib/loading";
+import { rmse, mae } from "../lib/metrics";
 import { NeighbourhoodModel } from "../lib/usercf";
 import { defaultThreads } from "../lib/threads";
 import { ensureNetflixLike } from "./netflix-synth";

@@ -2,7 +2,7 @@
 
 import type * as tfjs from "@tensorflow/tfjs";
 
-// %% notebooks/01_data.ipynb cell optional-package (#113)
+// %% notebooks/01_data.ipynb cell optional-package (#262)
 /**
  * A package some uses of the library need (tfjs, vega), loaded the first time one of its members is read.
  * Without it installed, that read throws an error naming the package and what needed it.
@@ -26,7 +26,7 @@ export function optionalPackage<T extends object>(name: string, neededFor: strin
   return new Proxy({} as T, { get: (_, key) => Reflect.get(load(), key), has: (_, key) => Reflect.has(load(), key) });
 }
 
-// %% notebooks/01_data.ipynb cell optional-packages (#116)
+// %% notebooks/01_data.ipynb cell optional-packages (#265)
 /** TensorFlow.js, loaded by the first tfjs model that runs. */
 export const tf = optionalPackage<typeof tfjs>("@tensorflow/tfjs", "a tfjs model (mf-gd, dot-bias, ncf or nonlinear-mf)", (t) => t.env().set("PROD", true));
 /** The tfjs types the chapters use, under the same name. */

@@ -3,7 +3,7 @@
 import { createHash } from "crypto";
 import { vega, vegaLite, aq } from "./_optional";
 
-// %% notebooks/01_data.ipynb cell data-061 (#119)
+// %% notebooks/01_data.ipynb cell data-061 (#268)
 /** A vega-lite specification (plain JSON). */
 export type VegaLiteSpec = Record<string, any>;
 
@@ -67,7 +67,7 @@ export async function showChart(spec: VegaLiteSpec): Promise<void> {
   displayBundle(await chartBundle(spec));
 }
 
-// %% notebooks/01_data.ipynb cell data-063 (#121)
+// %% notebooks/01_data.ipynb cell data-063 (#270)
 /** An arquero table from an arquero table or an array of row objects. */
 export function asTable(rows: any): any {
   return Array.isArray(rows) ? aq.from(rows) : rows;

@@ -3,7 +3,10 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { loadDataset, splitDataset, subsetRatings, seededPermutation, rmse, mae, type Ratings } from "./data";
+import { loadDataset } from "./loading";
+import { splitDataset, seededPermutation } from "./splits";
+import { subsetRatings, type Ratings } from "./ratings";
+import { rmse, mae } from "./metrics";
 import { createModel, evaluate, type Recommender } from "./model";
 import { BaselineModel, NeighbourhoodModel } from "./usercf";
 import { FactorRecommender } from "./mf";

@@ -2,13 +2,14 @@
 
 import * as fs from "fs";
 
-// %% notebooks/01_data.ipynb cell data-005 (#15)
+// %% notebooks/01_data.ipynb cell data-005 (#32)
 /** Control characters (C0, DEL and C1, where terminal escape sequences live) as `\t`, `\r`, `\n` or `\xNN`. */
 export function escapeControls(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
     c === "\t" ? "\\t" : c === "\r" ? "\\r" : c === "\n" ? "\\n" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
+// %% notebooks/01_data.ipynb cell parse-data-error (#35)
 /** An input problem: the message starts with `file:line:` so an editor can jump to it; it is one line, without control characters. */
 export class DataError extends Error {
   constructor(
@@ -21,6 +22,7 @@ export class DataError extends Error {
   }
 }
 
+// %% notebooks/01_data.ipynb cell parse-quote (#38)
 /** How much of an input line an error message quotes. */
 export const MAX_QUOTED = 200;
 
@@ -35,12 +37,14 @@ export function quoteText(text: string): string {
   return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length.toLocaleString("en-US")} characters)` : text;
 }
 
+// %% notebooks/01_data.ipynb cell parse-file-problem (#41)
 /** Why a file could not be opened or read, in words. */
 export function fileProblem(e: any): string {
   const words: Record<string, string> = { ENOENT: "no such file", EISDIR: "is a folder, not a file", EACCES: "permission denied" };
   return words[e?.code] ?? String(e?.message ?? e);
 }
 
+// %% notebooks/01_data.ipynb cell parse-text-bytes (#44)
 /**
  * Refuses bytes that are not 8-bit text before any line is read: UTF-16 (a byte-order mark, or a NUL in
  * every other byte) would otherwise be reported as a bad user id, and a binary file as garbage.
@@ -59,7 +63,7 @@ export function checkTextBytes(file: string, head: Uint8Array): void {
   throw new DataError(file, line, "contains a NUL byte: this is not a text file");
 }
 
-// %% notebooks/01_data.ipynb cell data-008 (#18)
+// %% notebooks/01_data.ipynb cell data-008 (#47)
 /** Days since 1970-01-01 of a proleptic Gregorian date (month 1–12). */
 export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -70,18 +74,23 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146097 + doe - 719468;
 }
 
+// %% notebooks/01_data.ipynb cell parse-days-in-month (#49)
 /** The number of days in a month of a year. */
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+// %% notebooks/01_data.ipynb cell parse-day-to-iso (#52)
 /** A day number back to `YYYY-MM-DD`. */
 export function dayToIsoDate(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
-// %% notebooks/01_data.ipynb cell data-011 (#21)
+// %% notebooks/01_data.ipynb cell data-011 (#55)
+/** The day number stored for a rating without a date. */
+export const MISSING_DAY = -2147483648;
+
 /** Parsed ratings as parallel typed columns; only the first `size` entries are valid. */
 export class RatingColumns {
   size = 0;
@@ -98,6 +107,17 @@ export class RatingColumns {
     this.values = new Float32Array(capacity);
     this.days = new Int32Array(capacity);
     this.lines = new Int32Array(capacity);
+  }
+
+  /** Appends one rating, growing the columns when they are full. */
+  push(user: number, item: number, value: number, day: number, line: number): void {
+    if (this.size === this.users.length) this.grow();
+    const k = this.size++;
+    this.users[k] = user;
+    this.items[k] = item;
+    this.values[k] = value;
+    this.days[k] = day;
+    this.lines[k] = line;
   }
 
   /** Doubles the capacity, keeping the contents. */
@@ -117,29 +137,21 @@ export class RatingColumns {
 
   /** Trims the columns to `size`: a view when at most 25% would be wasted, else a copy that frees the spare capacity. */
   trim(): void {
-    if (this.size >= 0.75 * this.users.length) {
-      this.users = this.users.subarray(0, this.size);
-      this.items = this.items.subarray(0, this.size);
-      this.values = this.values.subarray(0, this.size);
-      this.days = this.days.subarray(0, this.size);
-      this.lines = this.lines.subarray(0, this.size);
-      return;
-    }
-    this.users = this.users.slice(0, this.size);
-    this.items = this.items.slice(0, this.size);
-    this.values = this.values.slice(0, this.size);
-    this.days = this.days.slice(0, this.size);
-    this.lines = this.lines.slice(0, this.size);
+    const view = this.size >= 0.75 * this.users.length;
+    const cut = <T extends Int32Array | Float32Array>(a: T): T => (view ? a.subarray(0, this.size) : a.slice(0, this.size)) as T;
+    this.users = cut(this.users);
+    this.items = cut(this.items);
+    this.values = cut(this.values);
+    this.days = cut(this.days);
+    this.lines = cut(this.lines);
   }
 }
 
-/** The day number stored for a rating without a date. */
-export const MISSING_DAY = -2147483648;
-
-// %% notebooks/01_data.ipynb cell data-013 (#23)
+// %% notebooks/01_data.ipynb cell data-013 (#58)
 /** How the fields of a line are separated. */
 export type FieldSeparator = "whitespace" | "comma" | "double-colon";
 
+// %% notebooks/01_data.ipynb cell parse-id-bytes (#60)
 /** A non-negative integer id in [start, end), or NaN. */
 export function parseIdBytes(buf: Uint8Array, start: number, end: number): number {
   if (end <= start || end - start > 10) return NaN;
@@ -152,6 +164,7 @@ export function parseIdBytes(buf: Uint8Array, start: number, end: number): numbe
   return x > 2147483647 ? NaN : x;
 }
 
+// %% notebooks/01_data.ipynb cell parse-decimal-bytes (#63)
 /** A decimal number (`4`, `3.5`, `-1`, `.5`) in [start, end), or NaN. No exponents. */
 export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): number {
   let p = start;
@@ -182,6 +195,7 @@ export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): 
   return p === end && digits > 0 ? sign * x : NaN;
 }
 
+// %% notebooks/01_data.ipynb cell parse-day-bytes (#66)
 /** Unix timestamps from this value on count milliseconds (as seconds they would be past the year 5138). */
 export const MILLISECOND_TIMESTAMPS = 1e11;
 /** Timestamps from this value on are no date at all (as milliseconds, past the year 5138). */
@@ -208,7 +222,7 @@ export function parseDayBytes(buf: Uint8Array, start: number, end: number): numb
   return Math.floor((seconds >= MILLISECOND_TIMESTAMPS ? seconds / 1000 : seconds) / 86400);
 }
 
-// %% notebooks/01_data.ipynb cell data-016 (#26)
+// %% notebooks/01_data.ipynb cell data-016 (#69)
 /** What the parser must know about a file's lines. */
 export interface LineFormat {
   separator: FieldSeparator;
@@ -227,6 +241,7 @@ export interface ParsedRatingFile {
   datedRatings: number; // ratings that carried a date or timestamp
 }
 
+// %% notebooks/01_data.ipynb cell parse-state (#71)
 /** Bytes read at a time; also the longest line accepted. */
 export const CHUNK_BYTES = 8 << 20;
 
@@ -241,6 +256,7 @@ export interface ParseState {
   fields: number; // fields per line a reordering header announced
 }
 
+// %% notebooks/01_data.ipynb cell parse-header (#73)
 /** The names a header may give each column (case-insensitive): user, item, rating, date. */
 export const HEADER_COLUMNS: Record<string, number> = {
   userid: 0, user: 0, user_id: 0, movieid: 1, itemid: 1, item: 1, movie: 1, movie_id: 1, item_id: 1,
@@ -266,68 +282,101 @@ export function headerOrder(file: string, names: string[]): Int32Array | null {
   return order.every((physical, logical) => physical === logical || (logical === 3 && physical < 0)) ? null : order;
 }
 
-/** Parses a whole rating file into typed columns; throws DataError at the first bad line. */
-export function parseRatingFile(
-  file: string,
-  format: LineFormat,
-  onProgress?: (bytesRead: number, totalBytes: number) => void,
-): ParsedRatingFile {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "r");
-  } catch (e: any) {
-    throw new DataError(file, null, fileProblem(e));
+// %% notebooks/01_data.ipynb cell parse-split-fields (#76)
+/** Cuts the line buf[pos, lineEnd) into fields by separator kind (0 whitespace, 1 comma, 2 `::`); bounds gets the first five (start, end) pairs. Returns the field count (0: a blank line). */
+export function splitFields(buf: Uint8Array, pos: number, lineEnd: number, sepKind: number, bounds: Int32Array): number {
+  let nFields = 0;
+  let p = pos;
+  if (sepKind === 0) {
+    while (p < lineEnd) {
+      while (p < lineEnd && (buf[p] === 32 || buf[p] === 9)) p++;
+      if (p >= lineEnd) break;
+      const s = p;
+      while (p < lineEnd && buf[p] !== 32 && buf[p] !== 9) p++;
+      if (nFields < 5) {
+        bounds[2 * nFields] = s;
+        bounds[2 * nFields + 1] = p;
+      }
+      nFields++;
+    }
+    return nFields;
   }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw new DataError(file, null, "is a folder, not a file");
-    const totalBytes = stat.size;
-    if (totalBytes === 0) throw new DataError(file, null, "the file is empty");
-    // Size the columns from the average line length of four 64 KB samples spread over the file (+3%), so a
-    // big file needs no regrowth and the columns can be trimmed to views instead of copies.
-    const head = Buffer.allocUnsafe(Math.min(totalBytes, 65536));
-    let sampledBytes = 0, sampledLines = 0;
-    for (const at of totalBytes > 4 * head.length ? [0, 0.25, 0.5, 0.75] : [0]) {
-      const got = fs.readSync(fd, head, 0, head.length, Math.floor(at * totalBytes));
-      if (at === 0) checkTextBytes(file, head.subarray(0, got));
-      sampledBytes += got;
-      for (let p = 0; p < got; p++) if (head[p] === 10) sampledLines++;
-    }
-    const columns = new RatingColumns(Math.ceil((totalBytes / Math.max(1, sampledBytes)) * Math.max(1, sampledLines) * 1.03) + 64);
-    const state: ParseState = { line: 0, blankLines: 0, header: null, datedRatings: 0, first: true, order: null, fields: 0 };
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-    let carry = 0; // bytes of an unfinished line at the front of buf
-    let bytesRead = 0;
-    for (;;) {
-      if (carry === buf.length) // one line fills the whole buffer: memory stays bounded, the parse stops
-        throw new DataError(file, state.line + 1, `line longer than ${CHUNK_BYTES >> 20} MB (it starts '${quoteBytes(buf, 0, 40)}…'): not a rating file?`);
-      const n = fs.readSync(fd, buf, carry, buf.length - carry, null);
-      bytesRead += n;
-      const end = carry + n;
-      const atEof = n === 0;
-      let start = 0;
-      if (state.first && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3; // BOM
-      const consumed = parseLines(file, buf, start, end, atEof, format, columns, state);
-      if (atEof) break;
-      buf.copy(buf, 0, consumed, end);
-      carry = end - consumed;
-      onProgress?.(bytesRead, totalBytes);
-    }
-    columns.trim();
-    if (columns.size === 0) throw new DataError(file, null, `no ratings in ${state.line} line(s)`);
-    if (state.datedRatings > 0 && state.datedRatings < columns.size) {
-      // A file is dated on every line or on none: one undated line would silently take every date away.
-      const firstDated = columns.days[0] !== MISSING_DAY;
-      let k = 0;
-      while ((columns.days[k] !== MISSING_DAY) === firstDated) k++;
-      throw new DataError(file, columns.lines[k], `${firstDated ? "no date on this line, but there is one on line" : "a date on this line, but none on line"} ${columns.lines[0]}: a file gives a date on every line or on none`);
-    }
-    return { file, columns, lines: state.line, blankLines: state.blankLines, header: state.header, datedRatings: state.datedRatings };
-  } finally {
-    fs.closeSync(fd);
+  let blank = true;
+  for (let q = pos; q < lineEnd && blank; q++) if (buf[q] !== 32 && buf[q] !== 9) blank = false;
+  if (blank) return 0;
+  let s = p;
+  while (p <= lineEnd) {
+    const isSep = p < lineEnd && (sepKind === 1 ? buf[p] === 44 : buf[p] === 58 && p + 1 < lineEnd && buf[p + 1] === 58);
+    if (p === lineEnd || isSep) {
+      if (nFields < 5) {
+        bounds[2 * nFields] = s;
+        bounds[2 * nFields + 1] = p;
+      }
+      nFields++;
+      p += sepKind === 2 && isSep ? 2 : 1;
+      s = p;
+    } else p++;
   }
+  return nFields;
 }
 
+// %% notebooks/01_data.ipynb cell parse-header-line (#79)
+/** Takes the line's fields as the file's header: records it and the column order it gives. */
+export function readHeaderLine(file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineEnd: number, state: ParseState): void {
+  state.header = quoteBytes(buf, bounds[0], lineEnd);
+  if (nFields > 4) throw new DataError(file, lineNo, `header has ${nFields} columns, expected 3 or 4 (userId, movieId, rating[, timestamp]): '${state.header}'`);
+  const names: string[] = [];
+  for (let f = 0; f < nFields; f++) names.push(buf.toString("latin1", bounds[2 * f], bounds[2 * f + 1]));
+  state.order = headerOrder(file, names);
+  state.fields = nFields;
+}
+
+// %% notebooks/01_data.ipynb cell parse-reorder (#81)
+/** Moves a line's field bounds into the header's order (user, item, rating, date); returns the number of logical fields. */
+export function reorderFields(file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineEnd: number, state: ParseState): number {
+  if (nFields !== state.fields)
+    throw new DataError(file, lineNo, `expected ${state.fields} fields as the header says, found ${nFields}: '${quoteBytes(buf, bounds[0], lineEnd)}'`);
+  const order = state.order!;
+  const physical = bounds.slice(0, 8);
+  for (let logical = 0; logical < 4; logical++) {
+    const at = order[logical];
+    bounds[2 * logical] = at < 0 ? 0 : physical[2 * at];
+    bounds[2 * logical + 1] = at < 0 ? 0 : physical[2 * at + 1];
+  }
+  return order[3] < 0 ? 3 : 4;
+}
+
+// %% notebooks/01_data.ipynb cell parse-store-line (#84)
+/** Checks the fields of one line (user, item, rating[, date], already in that order) and stores the rating; throws DataError naming the line. */
+export function storeFields(
+  file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineStart: number, lineEnd: number,
+  format: LineFormat, out: RatingColumns, state: ParseState,
+): void {
+  if (nFields < 3 || nFields > 4)
+    throw new DataError(file, lineNo, `expected 3 or 4 fields (user, item, rating[, date]), found ${nFields}: '${quoteBytes(buf, lineStart, lineEnd)}'`);
+  const user = parseIdBytes(buf, bounds[0], bounds[1]);
+  if (Number.isNaN(user)) throw new DataError(file, lineNo, `user id '${quoteBytes(buf, bounds[0], bounds[1])}' is not a non-negative integer`);
+  const item = parseIdBytes(buf, bounds[2], bounds[3]);
+  if (Number.isNaN(item)) throw new DataError(file, lineNo, `item id '${quoteBytes(buf, bounds[2], bounds[3])}' is not a non-negative integer`);
+  const rating = parseDecimalBytes(buf, bounds[4], bounds[5]);
+  if (Number.isNaN(rating)) throw new DataError(file, lineNo, `rating '${quoteBytes(buf, bounds[4], bounds[5])}' is not a number`);
+  if (rating < format.minRating || rating > format.maxRating)
+    throw new DataError(file, lineNo, `rating ${quoteBytes(buf, bounds[4], bounds[5])} is outside ${format.minRating}–${format.maxRating}`);
+  let day = MISSING_DAY;
+  if (nFields === 4) {
+    day = parseDayBytes(buf, bounds[6], bounds[7]);
+    if (Number.isNaN(day)) {
+      const text = quoteBytes(buf, bounds[6], bounds[7]);
+      throw new DataError(file, lineNo, /^\d{12,}$/.test(text)
+        ? `timestamp ${text} is too large for seconds or milliseconds (past the year 5138)`
+        : `date '${text}' is neither YYYY-MM-DD nor a Unix timestamp`);
+    }
+    state.datedRatings++;
+  }
+  out.push(user, item, rating, day, lineNo);
+}
+
+// %% notebooks/01_data.ipynb cell parse-month-start (#87)
 /** Day numbers of the first of each month, 1900–2099: a date then costs one table lookup. */
 export const MONTH_START_DAYS = (() => {
   const t = new Int32Array(200 * 12);
@@ -335,146 +384,92 @@ export const MONTH_START_DAYS = (() => {
   return t;
 })();
 
+// %% notebooks/01_data.ipynb cell parse-separator (#89)
+/** Skips one separator at p — a run of spaces or tabs, a comma, or `::` (sepKind 0, 1, 2) — and returns where the next field starts, or -1. */
+export function skipSeparator(buf: Uint8Array, p: number, end: number, sepKind: number): number {
+  if (sepKind === 0) {
+    const s0 = p;
+    while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+    return p === s0 ? -1 : p;
+  }
+  if (sepKind === 1) return p < end && buf[p] === 44 ? p + 1 : -1;
+  return p + 1 < end && buf[p] === 58 && buf[p + 1] === 58 ? p + 2 : -1;
+}
+
+// %% notebooks/01_data.ipynb cell parse-iso-day (#91)
+/** The day number of the `YYYY-MM-DD` at buf[p, p+10) (the caller checked the dashes), through MONTH_START_DAYS; NaN if it is no valid date. */
+export function isoDayAt(buf: Uint8Array, p: number): number {
+  let y = 0, c = 0;
+  for (let q = p; q < p + 4; q++) {
+    if ((c = buf[q] - 48) < 0 || c > 9) return NaN;
+    y = y * 10 + c;
+  }
+  const m1 = buf[p + 5] - 48, m2 = buf[p + 6] - 48, d1 = buf[p + 8] - 48, d2 = buf[p + 9] - 48;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return NaN;
+  const month = m1 * 10 + m2, d = d1 * 10 + d2;
+  if (month < 1 || month > 12 || d < 1 || d > daysInMonth(y, month)) return NaN;
+  return y >= 1900 && y < 2100 ? MONTH_START_DAYS[(y - 1900) * 12 + month - 1] + d - 1 : daysFromCivil(y, month, d);
+}
+
+// %% notebooks/01_data.ipynb cell parse-simple-line (#94)
 /**
  * The fast path for one well-formed line — `user SEP item SEP rating [SEP date]` ending in `\n` or `\r\n`,
- * plain digits for the ids, `digits[.digits]` for the rating (in range), `YYYY-MM-DD` or a Unix timestamp —
- * in a single pass over its bytes: stores the rating and returns where the next line begins. Anything else
- * (a header, a blank or bad line, a line cut by the end of the buffer) returns -1, and the general path
- * handles the line and names its problem. Both paths give the same numbers for the lines this one accepts.
+ * plain digits for the ids, `digits[.digits]` for the rating (in range), `YYYY-MM-DD` or a timestamp in seconds —
+ * in a single pass over its bytes: stores the rating and returns where the next line begins, or -1.
  */
 export function parseSimpleLine(
   buf: Uint8Array, pos: number, end: number, sepKind: number, minRating: number, maxRating: number,
   out: RatingColumns, state: { line: number; datedRatings: number },
 ): number {
-  let p = pos;
-  let c = 0;
-  // user id
+  let p = pos, c = 0;
   let user = 0;
-  while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
-    user = user * 10 + c;
-    p++;
-  }
-  if (p === pos || p - pos > 10 || user > 2147483647 || p >= end) return -1;
-  // separator
-  if (sepKind === 0) {
-    const s0 = p;
-    while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
-    if (p === s0) return -1;
-  } else if (sepKind === 1) {
-    if (buf[p] !== 44) return -1;
-    p++;
-  } else {
-    if (p + 1 >= end || buf[p] !== 58 || buf[p + 1] !== 58) return -1;
-    p += 2;
-  }
-  // item id
+  while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) (user = user * 10 + c), p++;
+  if (p === pos || p - pos > 10 || user > 2147483647 || (p = skipSeparator(buf, p, end, sepKind)) < 0) return -1;
   const i0 = p;
   let item = 0;
-  while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
-    item = item * 10 + c;
-    p++;
-  }
-  if (p === i0 || p - i0 > 10 || item > 2147483647 || p >= end) return -1;
-  if (sepKind === 0) {
-    const s0 = p;
-    while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
-    if (p === s0) return -1;
-  } else if (sepKind === 1) {
-    if (buf[p] !== 44) return -1;
-    p++;
-  } else {
-    if (p + 1 >= end || buf[p] !== 58 || buf[p + 1] !== 58) return -1;
-    p += 2;
-  }
+  while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) (item = item * 10 + c), p++;
+  if (p === i0 || p - i0 > 10 || item > 2147483647 || (p = skipSeparator(buf, p, end, sepKind)) < 0) return -1;
   // rating: the same arithmetic as parseDecimalBytes
-  let rating = 0;
-  let digits = 0;
-  while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
-    rating = rating * 10 + c;
-    p++;
-    digits++;
-  }
+  let rating = 0, digits = 0;
+  while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) (rating = rating * 10 + c), p++, digits++;
   if (p < end && buf[p] === 46) {
     p++;
     let scale = 0.1;
-    while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
-      rating += c * scale;
-      scale *= 0.1;
-      p++;
-      digits++;
-    }
+    while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) (rating += c * scale), (scale *= 0.1), p++, digits++;
   }
   if (digits === 0 || !(rating >= minRating && rating <= maxRating) || p >= end) return -1;
   let day = MISSING_DAY;
   if (buf[p] !== 10 && buf[p] !== 13) {
-    if (sepKind === 0) {
-      const s0 = p;
-      while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
-      if (p === s0) return -1;
-    } else if (sepKind === 1) {
-      if (buf[p] !== 44) return -1;
-      p++;
-    } else {
-      if (p + 1 >= end || buf[p] !== 58 || buf[p + 1] !== 58) return -1;
-      p += 2;
-    }
+    if ((p = skipSeparator(buf, p, end, sepKind)) < 0) return -1;
     if (p + 10 <= end && buf[p + 4] === 45 && buf[p + 7] === 45) {
-      let y = 0;
-      for (let q = p; q < p + 4; q++) {
-        if ((c = buf[q] - 48) < 0 || c > 9) return -1;
-        y = y * 10 + c;
-      }
-      const m1 = buf[p + 5] - 48, m2 = buf[p + 6] - 48, d1 = buf[p + 8] - 48, d2 = buf[p + 9] - 48;
-      if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return -1;
-      const month = m1 * 10 + m2, d = d1 * 10 + d2;
-      if (month < 1 || month > 12 || d < 1 || d > daysInMonth(y, month)) return -1;
-      day = y >= 1900 && y < 2100 ? MONTH_START_DAYS[(y - 1900) * 12 + month - 1] + d - 1 : daysFromCivil(y, month, d);
+      day = isoDayAt(buf, p);
+      if (day !== day) return -1; // NaN
       p += 10;
     } else {
       const t0 = p;
       let seconds = 0;
-      while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) {
-        seconds = seconds * 10 + c;
-        p++;
-      }
+      while (p < end && (c = buf[p] - 48) >= 0 && c <= 9) (seconds = seconds * 10 + c), p++;
       if (p === t0 || p - t0 > 15 || seconds >= MILLISECOND_TIMESTAMPS) return -1; // milliseconds: the general path
       day = Math.floor(seconds / 86400);
     }
   }
-  // end of line
-  if (p < end && buf[p] === 13) p++;
+  if (p < end && buf[p] === 13) p++; // \r\n
   if (p >= end || buf[p] !== 10) return -1;
   state.line++;
   if (day !== MISSING_DAY) state.datedRatings++;
-  if (out.size === out.users.length) out.grow();
-  const k = out.size++;
-  out.users[k] = user;
-  out.items[k] = item;
-  out.values[k] = rating;
-  out.days[k] = day;
-  out.lines[k] = state.line;
+  out.push(user, item, rating, day, state.line);
   return p + 1;
 }
 
+// %% notebooks/01_data.ipynb cell parse-lines (#97)
 /** Parses the complete lines in buf[start, end) (and the unfinished last one at EOF); returns where the unparsed rest begins. */
-export function parseLines(
-  file: string,
-  buf: Buffer,
-  start: number,
-  end: number,
-  atEof: boolean,
-  format: LineFormat,
-  out: RatingColumns,
-  state: ParseState,
-): number {
+export function parseLines(file: string, buf: Buffer, start: number, end: number, atEof: boolean, format: LineFormat, out: RatingColumns, state: ParseState): number {
   const sepKind = format.separator === "whitespace" ? 0 : format.separator === "comma" ? 1 : 2;
   const bounds = new Int32Array(10); // start/end of up to 5 fields
-  const { minRating, maxRating } = format;
   let pos = start;
   while (pos < end) {
     if (!state.first && state.order === null) {
-      // the first line may be a header, and a header may reorder the columns: the general path decides
-      const next = parseSimpleLine(buf, pos, end, sepKind, minRating, maxRating, out, state);
+      const next = parseSimpleLine(buf, pos, end, sepKind, format.minRating, format.maxRating, out, state);
       if (next >= 0) {
         pos = next;
         continue;
@@ -488,102 +483,83 @@ export function parseLines(
     state.line++;
     let lineEnd = eol;
     if (lineEnd > pos && buf[lineEnd - 1] === 13) lineEnd--; // \r\n
-    // Split into fields.
-    let nFields = 0;
-    let p = pos;
-    if (sepKind === 0) {
-      while (p < lineEnd) {
-        while (p < lineEnd && (buf[p] === 32 || buf[p] === 9)) p++;
-        if (p >= lineEnd) break;
-        const s = p;
-        while (p < lineEnd && buf[p] !== 32 && buf[p] !== 9) p++;
-        if (nFields < 5) {
-          bounds[2 * nFields] = s;
-          bounds[2 * nFields + 1] = p;
-        }
-        nFields++;
-      }
-    } else {
-      let blank = true;
-      for (let q = pos; q < lineEnd; q++)
-        if (buf[q] !== 32 && buf[q] !== 9) {
-          blank = false;
-          break;
-        }
-      if (!blank) {
-        let s = p;
-        while (p <= lineEnd) {
-          const isSep = p < lineEnd && (sepKind === 1 ? buf[p] === 44 : buf[p] === 58 && p + 1 < lineEnd && buf[p + 1] === 58);
-          if (p === lineEnd || isSep) {
-            if (nFields < 5) {
-              bounds[2 * nFields] = s;
-              bounds[2 * nFields + 1] = p;
-            }
-            nFields++;
-            p += sepKind === 2 && isSep ? 2 : 1;
-            s = p;
-          } else p++;
-        }
-      }
-    }
-    const lineNo = state.line;
-    const isFirst = state.first;
+    let nFields = splitFields(buf, pos, lineEnd, sepKind, bounds);
+    const lineNo = state.line, lineStart = pos, isFirst = state.first;
     state.first = false;
     pos = eol + 1;
-    if (nFields === 0) {
-      state.blankLines++;
-      continue;
+    if (nFields === 0) state.blankLines++;
+    else if (isFirst && format.allowHeader && Number.isNaN(parseIdBytes(buf, bounds[0], bounds[1])))
+      readHeaderLine(file, lineNo, buf, bounds, nFields, lineEnd, state);
+    else {
+      if (state.order) nFields = reorderFields(file, lineNo, buf, bounds, nFields, lineEnd, state);
+      storeFields(file, lineNo, buf, bounds, nFields, lineStart, lineEnd, format, out, state);
     }
-    if (Number.isNaN(parseIdBytes(buf, bounds[0], bounds[1])) && isFirst && format.allowHeader) {
-      state.header = quoteBytes(buf, bounds[0], lineEnd);
-      if (nFields > 4) throw new DataError(file, lineNo, `header has ${nFields} columns, expected 3 or 4 (userId, movieId, rating[, timestamp]): '${state.header}'`);
-      const names: string[] = [];
-      for (let f = 0; f < nFields; f++) names.push(buf.toString("latin1", bounds[2 * f], bounds[2 * f + 1]));
-      state.order = headerOrder(file, names);
-      state.fields = nFields;
-      continue;
-    }
-    if (state.order) {
-      // The header's order: move the fields to user, item, rating, date.
-      if (nFields !== state.fields)
-        throw new DataError(file, lineNo, `expected ${state.fields} fields as the header says, found ${nFields}: '${quoteBytes(buf, bounds[0], lineEnd)}'`);
-      const physical = bounds.slice(0, 8);
-      for (let logical = 0; logical < 4; logical++) {
-        const at = state.order[logical];
-        bounds[2 * logical] = at < 0 ? 0 : physical[2 * at];
-        bounds[2 * logical + 1] = at < 0 ? 0 : physical[2 * at + 1];
-      }
-      nFields = state.order[3] < 0 ? 3 : 4;
-    }
-    if (nFields < 3 || nFields > 4) {
-      throw new DataError(file, lineNo, `expected 3 or 4 fields (user, item, rating[, date]), found ${nFields}: '${quoteBytes(buf, pos, lineEnd)}'`);
-    }
-    const user = parseIdBytes(buf, bounds[0], bounds[1]);
-    if (Number.isNaN(user)) throw new DataError(file, lineNo, `user id '${quoteBytes(buf, bounds[0], bounds[1])}' is not a non-negative integer`);
-    const item = parseIdBytes(buf, bounds[2], bounds[3]);
-    if (Number.isNaN(item)) throw new DataError(file, lineNo, `item id '${quoteBytes(buf, bounds[2], bounds[3])}' is not a non-negative integer`);
-    const rating = parseDecimalBytes(buf, bounds[4], bounds[5]);
-    if (Number.isNaN(rating)) throw new DataError(file, lineNo, `rating '${quoteBytes(buf, bounds[4], bounds[5])}' is not a number`);
-    if (rating < minRating || rating > maxRating)
-      throw new DataError(file, lineNo, `rating ${quoteBytes(buf, bounds[4], bounds[5])} is outside ${minRating}–${maxRating}`);
-    let day = MISSING_DAY;
-    if (nFields === 4) {
-      day = parseDayBytes(buf, bounds[6], bounds[7]);
-      if (Number.isNaN(day)) {
-        const text = quoteBytes(buf, bounds[6], bounds[7]);
-        throw new DataError(file, lineNo, /^\d{12,}$/.test(text)
-          ? `timestamp ${text} is too large for seconds or milliseconds (past the year 5138)`
-          : `date '${text}' is neither YYYY-MM-DD nor a Unix timestamp`);
-      }
-      state.datedRatings++;
-    }
-    if (out.size === out.users.length) out.grow();
-    const k = out.size++;
-    out.users[k] = user;
-    out.items[k] = item;
-    out.values[k] = rating;
-    out.days[k] = day;
-    out.lines[k] = lineNo;
   }
   return pos;
+}
+
+// %% notebooks/01_data.ipynb cell parse-size-columns (#100)
+/** Empty columns for a file, sized from the average line length of four 64 KB samples spread over it (+3%); checks the first sample is text. */
+export function columnsFor(file: string, fd: number, totalBytes: number): RatingColumns {
+  const head = Buffer.allocUnsafe(Math.min(totalBytes, 65536));
+  let sampledBytes = 0, sampledLines = 0;
+  for (const at of totalBytes > 4 * head.length ? [0, 0.25, 0.5, 0.75] : [0]) {
+    const got = fs.readSync(fd, head, 0, head.length, Math.floor(at * totalBytes));
+    if (at === 0) checkTextBytes(file, head.subarray(0, got));
+    sampledBytes += got;
+    for (let p = 0; p < got; p++) if (head[p] === 10) sampledLines++;
+  }
+  return new RatingColumns(Math.ceil((totalBytes / Math.max(1, sampledBytes)) * Math.max(1, sampledLines) * 1.03) + 64);
+}
+
+// %% notebooks/01_data.ipynb cell parse-dates-all-or-none (#102)
+/** A file is dated on every line or on none: one undated line would silently take every date away. Throws at the first line that differs. */
+export function checkDatesAllOrNone(file: string, columns: RatingColumns, datedRatings: number): void {
+  if (datedRatings === 0 || datedRatings === columns.size) return;
+  const firstDated = columns.days[0] !== MISSING_DAY;
+  let k = 0;
+  while ((columns.days[k] !== MISSING_DAY) === firstDated) k++;
+  throw new DataError(file, columns.lines[k], `${firstDated ? "no date on this line, but there is one on line" : "a date on this line, but none on line"} ${columns.lines[0]}: a file gives a date on every line or on none`);
+}
+
+// %% notebooks/01_data.ipynb cell parse-file (#104)
+/** Parses a whole rating file into typed columns; throws DataError at the first bad line. */
+export function parseRatingFile(file: string, format: LineFormat, onProgress?: (bytesRead: number, totalBytes: number) => void): ParsedRatingFile {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (e: any) {
+    throw new DataError(file, null, fileProblem(e));
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new DataError(file, null, "is a folder, not a file");
+    const totalBytes = stat.size;
+    if (totalBytes === 0) throw new DataError(file, null, "the file is empty");
+    const columns = columnsFor(file, fd, totalBytes);
+    const state: ParseState = { line: 0, blankLines: 0, header: null, datedRatings: 0, first: true, order: null, fields: 0 };
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let carry = 0; // bytes of an unfinished line at the front of buf
+    let bytesRead = 0;
+    for (;;) {
+      if (carry === buf.length) // one line fills the whole buffer: memory stays bounded, the parse stops
+        throw new DataError(file, state.line + 1, `line longer than ${CHUNK_BYTES >> 20} MB (it starts '${quoteBytes(buf, 0, 40)}…'): not a rating file?`);
+      const n = fs.readSync(fd, buf, carry, buf.length - carry, null);
+      bytesRead += n;
+      const end = carry + n;
+      const atEof = n === 0;
+      const start = state.first && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // BOM
+      const consumed = parseLines(file, buf, start, end, atEof, format, columns, state);
+      if (atEof) break;
+      buf.copy(buf, 0, consumed, end);
+      carry = end - consumed;
+      onProgress?.(bytesRead, totalBytes);
+    }
+    columns.trim();
+    if (columns.size === 0) throw new DataError(file, null, `no ratings in ${state.line} line(s)`);
+    checkDatesAllOrNone(file, columns, state.datedRatings);
+    return { file, columns, lines: state.line, blankLines: state.blankLines, header: state.header, datedRatings: state.datedRatings };
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -8,7 +8,7 @@ import * as http from "http";
 import * as https from "https";
 import * as yauzl from "yauzl";
 
-// %% notebooks/01_data.ipynb cell datasets-002 (#142)
+// %% notebooks/01_data.ipynb cell datasets-002 (#302)
 /** A rating set `litrec fetch` can download. */
 export interface BuiltinDataset {
   name: string;
@@ -48,6 +48,7 @@ export const DATASETS: Record<string, BuiltinDataset> = {
   },
 };
 
+// %% notebooks/01_data.ipynb cell datasets-home (#304)
 /** The cache folder: `dir` when given, else $LITREC_HOME/datasets, else ~/.litrec/datasets. */
 export function datasetHome(dir?: string): string {
   if (dir) return path.resolve(dir);
@@ -55,12 +56,13 @@ export function datasetHome(dir?: string): string {
   return home ? path.join(path.resolve(home), "datasets") : path.join(os.homedir(), ".litrec", "datasets");
 }
 
+// %% notebooks/01_data.ipynb cell datasets-is-builtin (#307)
 /** True for a catalogue name that is not also a folder here (a local folder of that name wins). */
 export function isBuiltinName(source: string): boolean {
   return Object.prototype.hasOwnProperty.call(DATASETS, source) && !fs.existsSync(source);
 }
 
-// %% notebooks/01_data.ipynb cell datasets-005 (#145)
+// %% notebooks/01_data.ipynb cell datasets-005 (#311)
 /** Why a fetch failed. */
 export type FetchFailure = "unknown-name" | "missing" | "network" | "http" | "truncated" | "corrupt" | "checksum" | "disk" | "unwritable" | "layout" | "busy";
 
@@ -72,6 +74,7 @@ export class FetchError extends Error {
   }
 }
 
+// %% notebooks/01_data.ipynb cell datasets-disk-error (#313)
 /** Megabytes with one decimal, for messages. */
 export const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -81,6 +84,7 @@ export function diskError(dataset: string, file: string, e: NodeJS.ErrnoExceptio
   return new FetchError(dataset, "disk", `cannot write ${file} (${e.code ?? "error"}: ${what}); ${kept}`);
 }
 
+// %% notebooks/01_data.ipynb cell datasets-writable (#315)
 /** Makes sure the cache folder exists and takes files; otherwise says which folder and how to choose another. */
 export function ensureWritable(dataset: string, home: string): void {
   try {
@@ -93,7 +97,7 @@ export function ensureWritable(dataset: string, home: string): void {
   }
 }
 
-// %% notebooks/01_data.ipynb cell datasets-008 (#148)
+// %% notebooks/01_data.ipynb cell datasets-008 (#318)
 /** Where a download is. */
 export interface DownloadProgress {
   file: string; // the file's name
@@ -120,6 +124,7 @@ export interface DownloadResult {
   seconds: number;
 }
 
+// %% notebooks/01_data.ipynb cell datasets-progress (#320)
 /** Draws download progress on stderr: a bar on a terminal, a line per 10% elsewhere. */
 export function progressPrinter(label: string, stream: NodeJS.WriteStream = process.stderr): (p: DownloadProgress) => void {
   let lastDraw = 0;
@@ -145,7 +150,18 @@ export function progressPrinter(label: string, stream: NodeJS.WriteStream = proc
   };
 }
 
-// %% notebooks/01_data.ipynb cell datasets-009 (#149)
+// %% notebooks/01_data.ipynb cell datasets-network-error (#322)
+/** A failure to reach a server, in words. */
+export function networkError(dataset: string, u: URL, e: NodeJS.ErrnoException): FetchError {
+  const why =
+    e.code === "ENOTFOUND" || e.code === "EAI_AGAIN" ? `cannot resolve ${u.hostname} (no network?)`
+    : e.code === "ECONNREFUSED" ? `${u.host} refused the connection`
+    : e.code === "ETIMEDOUT" ? `no answer from ${u.host}`
+    : `cannot reach ${u.host} (${e.code ?? e.message})`;
+  return new FetchError(dataset, "network", `${why}; check the network and run the same command again`);
+}
+
+// %% notebooks/01_data.ipynb cell datasets-009 (#324)
 /** One HTTP(S) GET, following up to 5 redirects; resolves with the response (any status). */
 export function httpGet(url: string, headers: Record<string, string>, timeoutMs: number, dataset: string, redirects = 5): Promise<{ res: http.IncomingMessage; url: string; timedOut: () => boolean }> {
   return new Promise((resolve, reject) => {
@@ -174,23 +190,63 @@ export function httpGet(url: string, headers: Record<string, string>, timeoutMs:
   });
 }
 
-/** A failure to reach a server, in words. */
-export function networkError(dataset: string, u: URL, e: NodeJS.ErrnoException): FetchError {
-  const why =
-    e.code === "ENOTFOUND" || e.code === "EAI_AGAIN" ? `cannot resolve ${u.hostname} (no network?)`
-    : e.code === "ECONNREFUSED" ? `${u.host} refused the connection`
-    : e.code === "ETIMEDOUT" ? `no answer from ${u.host}`
-    : `cannot reach ${u.host} (${e.code ?? e.message})`;
-  return new FetchError(dataset, "network", `${why}; check the network and run the same command again`);
-}
-
+// %% notebooks/01_data.ipynb cell datasets-md5 (#326)
 /** The MD5 of a file's first `bytes` bytes, streamed (for a resumed download). */
 export async function md5OfFile(file: string, hash = crypto.createHash("md5")): Promise<crypto.Hash> {
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
   return hash;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-010 (#150)
+// %% notebooks/01_data.ipynb cell datasets-receive (#329)
+/** Appends the body of `res` to the part file (which holds `have` bytes), feeding `hash`; resolves with the bytes it then holds. A short body, a dropped connection or a write error rejects and keeps the part. */
+export function receiveBody(
+  res: http.IncomingMessage, part: string, have: number, total: number | null, hash: crypto.Hash,
+  ctx: { dataset: string; url: string; timeoutMs: number; timedOut: () => boolean; writeFault?: DownloadOptions["writeFault"]; report: (received: number) => void },
+): Promise<number> {
+  const out = fs.createWriteStream(part, { flags: have > 0 ? "a" : "w" });
+  const kept = () => `the ${megabytes(have)} downloaded so far are kept in ${part}: run the same command again to resume`;
+  return new Promise<number>((resolve, reject) => {
+    let failed = false;
+    const fail = (e: Error) => {
+      if (failed) return;
+      failed = true;
+      res.destroy();
+      out.destroy();
+      reject(e);
+    };
+    out.on("error", (e: NodeJS.ErrnoException) => fail(diskError(ctx.dataset, part, e, kept())));
+    res.on("data", (chunk: Buffer) => {
+      const fault = ctx.writeFault?.(part, have);
+      if (fault) return fail(diskError(ctx.dataset, part, fault, kept()));
+      hash.update(chunk);
+      have += chunk.length;
+      if (!out.write(chunk)) {
+        res.pause();
+        out.once("drain", () => res.resume());
+      }
+      ctx.report(have);
+    });
+    res.on("error", () => {}); // reported by "close" below
+    res.on("close", () => {
+      if (failed) return;
+      if (!res.complete || (total !== null && have !== total)) {
+        failed = true;
+        const where = `${megabytes(have)}${total !== null ? ` of ${megabytes(total)}` : ""}; the part is kept in ${part}: run the same command again to resume`;
+        out.end(() =>
+          reject(
+            ctx.timedOut()
+              ? new FetchError(ctx.dataset, "network", `no answer from ${new URL(ctx.url).host} for ${ctx.timeoutMs / 1000} s after ${where}`)
+              : new FetchError(ctx.dataset, "truncated", `the connection closed after ${where}`),
+          ),
+        );
+        return;
+      }
+      out.end(() => resolve(have));
+    });
+  });
+}
+
+// %% notebooks/01_data.ipynb cell datasets-010 (#331)
 /** Downloads `url` to `file` through `file.part`, resuming a part left by an earlier call. */
 export async function downloadFile(url: string, file: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const dataset = options.dataset ?? path.basename(file);
@@ -234,55 +290,15 @@ export async function downloadFile(url: string, file: string, options: DownloadO
   const hash = have > 0 ? await md5OfFile(part) : crypto.createHash("md5");
   const validator = (res.headers.etag as string | undefined) ?? (res.headers["last-modified"] as string | undefined) ?? null;
   fs.writeFileSync(metaFile, JSON.stringify({ url, validator }));
-  const out = fs.createWriteStream(part, { flags: have > 0 ? "a" : "w" });
-  const report = () => options.onProgress?.({ file: path.basename(file), received: have, total, resumedFrom, seconds: (performance.now() - t0) / 1000 });
-  const kept = () => `the ${megabytes(have)} downloaded so far are kept in ${part}: run the same command again to resume`;
-  await new Promise<void>((resolve, reject) => {
-    let failed = false;
-    const fail = (e: Error) => {
-      if (failed) return;
-      failed = true;
-      res.destroy();
-      out.destroy();
-      reject(e);
-    };
-    out.on("error", (e: NodeJS.ErrnoException) => fail(diskError(dataset, part, e, kept())));
-    res.on("data", (chunk: Buffer) => {
-      const fault = options.writeFault?.(part, have);
-      if (fault) return fail(diskError(dataset, part, fault, kept()));
-      hash.update(chunk);
-      have += chunk.length;
-      if (!out.write(chunk)) {
-        res.pause();
-        out.once("drain", () => res.resume());
-      }
-      report();
-    });
-    res.on("error", () => {}); // reported by "close" below
-    res.on("close", () => {
-      if (failed) return;
-      if (!res.complete || (total !== null && have !== total)) {
-        failed = true;
-        const where = `${megabytes(have)}${total !== null ? ` of ${megabytes(total)}` : ""}; the part is kept in ${part}: run the same command again to resume`;
-        out.end(() =>
-          reject(
-            timedOut()
-              ? new FetchError(dataset, "network", `no answer from ${new URL(url).host} for ${timeoutMs / 1000} s after ${where}`)
-              : new FetchError(dataset, "truncated", `the connection closed after ${where}`),
-          ),
-        );
-        return;
-      }
-      out.end(() => resolve());
-    });
-  });
-  if (total === null) report();
+  const report = (received: number) => options.onProgress?.({ file: path.basename(file), received, total, resumedFrom, seconds: (performance.now() - t0) / 1000 });
+  have = await receiveBody(res, part, have, total, hash, { dataset, url, timeoutMs, timedOut, writeFault: options.writeFault, report });
+  if (total === null) report(have);
   fs.renameSync(part, file);
   fs.rmSync(metaFile, { force: true });
   return { file, bytes: have, announced: total, md5: hash.digest("hex"), resumedFrom, seconds: (performance.now() - t0) / 1000 };
 }
 
-// %% notebooks/01_data.ipynb cell datasets-012 (#152)
+// %% notebooks/01_data.ipynb cell datasets-012 (#333)
 /** Unpacks a zip archive into `dir`; returns the number of files. Corrupt archives and write errors throw FetchError. */
 export function unzipInto(archive: string, dir: string, dataset: string, writeFault?: DownloadOptions["writeFault"]): Promise<number> {
   const corrupt = (e: Error) => new FetchError(dataset, "corrupt", `${archive} is not a valid zip archive (${e.message}); it was deleted: run the same command again to download it afresh`);
@@ -337,6 +353,7 @@ export function unzipInto(archive: string, dir: string, dataset: string, writeFa
   });
 }
 
+// %% notebooks/01_data.ipynb cell datasets-find-marker (#335)
 /** The folder under `root` (itself, or up to two levels down) that holds `marker`, or null. */
 export function findMarker(root: string, marker: string, depth = 2): string | null {
   if (fs.existsSync(path.join(root, marker))) return root;
@@ -349,7 +366,7 @@ export function findMarker(root: string, marker: string, depth = 2): string | nu
   return null;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-014 (#154)
+// %% notebooks/01_data.ipynb cell datasets-014 (#338)
 /** Options of `fetchDataset` (and `litrec fetch`). */
 export interface FetchOptions extends Omit<DownloadOptions, "dataset"> {
   dir?: string; // the cache folder (default: datasetHome())
@@ -370,6 +387,7 @@ export interface FetchResult {
   verified: string; // "md5 …" or "size …"
 }
 
+// %% notebooks/01_data.ipynb cell datasets-remove-empty (#340)
 export const NOTE = ".litrec-fetch.json";
 
 /** Removes `dir` and then its parent when they are empty (the staging folders of a download). */
@@ -378,6 +396,7 @@ export function removeEmpty(dir: string): void {
     if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
 }
 
+// %% notebooks/01_data.ipynb cell datasets-lock (#343)
 /** Takes the cache's lock on one dataset (a file holding this process's id); a lock left by a process that is gone is taken over. */
 export function lockDataset(name: string, home: string): () => void {
   const lock = path.join(home, `.lock-${name}`);
@@ -403,6 +422,7 @@ export function lockDataset(name: string, home: string): () => void {
   throw new FetchError(name, "busy", `cannot take the lock ${lock}`);
 }
 
+// %% notebooks/01_data.ipynb cell datasets-file-name (#346)
 /** The file name a URL gives (its last path segment), as the original's download named its files. */
 export function fileNameOf(url: string, dataset: string): string {
   let name = "";
@@ -413,7 +433,71 @@ export function fileNameOf(url: string, dataset: string): string {
   return name;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-015 (#155)
+// %% notebooks/01_data.ipynb cell datasets-015 (#348)
+/** Step 1 of fetchDataset: downloads each file not already there into `downloads` and verifies its MD5 or size; a bad file is deleted. */
+export async function downloadVerified(
+  name: string, entry: BuiltinDataset, urls: string[], downloads: string, options: FetchOptions,
+): Promise<{ files: string[]; bytes: number; resumedFrom: number; verified: string }> {
+  const tidy = () => removeEmpty(downloads); // no empty folder left by a failure
+  const files: string[] = [];
+  let bytes = 0, resumedFrom = 0, verified = "";
+  for (const url of urls) {
+    const file = path.join(downloads, fileNameOf(url, name));
+    files.push(file);
+    if (fs.existsSync(file)) continue;
+    const onProgress = options.onProgress ?? (options.quiet ? undefined : progressPrinter(`${name} ${path.basename(file)}`));
+    const d = await downloadFile(url, file, { dataset: name, onProgress, timeoutMs: options.timeoutMs, writeFault: options.writeFault }).catch((e) => {
+      tidy();
+      throw e;
+    });
+    bytes += d.bytes - d.resumedFrom;
+    resumedFrom += d.resumedFrom;
+    const expected = options.md5 !== undefined ? options.md5 : entry.md5; // a mirror given by --url must hold the same bytes
+    const wrong = expected && d.md5 !== expected.toLowerCase() ? `has md5 ${d.md5}, expected ${expected}: the download is corrupt or the file changed`
+      : !expected && entry.bytes !== null && d.bytes !== entry.bytes ? `has ${d.bytes} bytes, expected ${entry.bytes}` : null;
+    if (wrong) {
+      fs.rmSync(file, { force: true });
+      tidy();
+      throw new FetchError(name, "checksum", `${path.basename(file)} ${wrong}; it was deleted, run again to download it afresh`);
+    }
+    verified += (verified ? ", " : "") + (expected ? `md5 ${d.md5}` : d.announced !== null || entry.bytes !== null ? `size ${d.bytes} bytes` : `${d.bytes} bytes (the server gave no size to check)`);
+  }
+  return { files, bytes, resumedFrom, verified };
+}
+
+// %% notebooks/01_data.ipynb cell datasets-install (#350)
+/** Step 2 of fetchDataset: unpacks or copies `files` into a temporary folder, checks the layout and renames it to `target`. */
+export async function installFiles(name: string, entry: BuiltinDataset, files: string[], home: string, target: string, note: object, options: FetchOptions): Promise<void> {
+  const temp = fs.mkdtempSync(path.join(home, `.tmp-${name}-`));
+  try {
+    for (const file of files) {
+      if (file.endsWith(".zip")) {
+        try {
+          await unzipInto(file, temp, name, options.writeFault);
+        } catch (e) {
+          if (e instanceof FetchError && e.reason === "corrupt") {
+            fs.rmSync(file, { force: true });
+            removeEmpty(path.dirname(file));
+          }
+          throw e;
+        }
+      } else
+        try {
+          fs.copyFileSync(file, path.join(temp, path.basename(file)));
+        } catch (e: any) {
+          throw diskError(name, path.join(temp, path.basename(file)), e, "the cache is unchanged; free space and run the same command again");
+        }
+    }
+    const root = findMarker(temp, entry.marker);
+    if (!root) throw new FetchError(name, "layout", `the downloaded files hold no ${entry.marker} (got: ${fs.readdirSync(temp).join(", ") || "nothing"}); nothing was installed`);
+    fs.writeFileSync(path.join(root, NOTE), JSON.stringify(note, null, 1) + "\n");
+    fs.renameSync(root, target);
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+// %% notebooks/01_data.ipynb cell datasets-fetch (#352)
 /** Downloads, verifies, unpacks and installs a catalogue dataset into the cache (a cache hit does nothing). */
 export async function fetchDataset(name: string, options: FetchOptions = {}): Promise<FetchResult> {
   const entry = DATASETS[name];
@@ -438,76 +522,17 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
     }
     const downloads = path.join(home, ".downloads", name);
     fs.mkdirSync(downloads, { recursive: true });
-    const tidy = () => removeEmpty(downloads); // no empty folder left by a failure
-
-    // 1. Download and verify each file.
-    const files: string[] = [];
-    let bytes = 0,
-      resumedFrom = 0,
-      verified = "";
-    for (const url of urls) {
-      const file = path.join(downloads, fileNameOf(url, name));
-      if (!fs.existsSync(file)) {
-        const onProgress = options.onProgress ?? (options.quiet ? undefined : progressPrinter(`${name} ${path.basename(file)}`));
-        const d = await downloadFile(url, file, { dataset: name, onProgress, timeoutMs: options.timeoutMs, writeFault: options.writeFault }).catch((e) => {
-          tidy();
-          throw e;
-        });
-        bytes += d.bytes - d.resumedFrom;
-        resumedFrom += d.resumedFrom;
-        const expected = options.md5 !== undefined ? options.md5 : entry.md5; // a mirror given by --url must hold the same bytes
-        if (expected && d.md5 !== expected.toLowerCase()) {
-          fs.rmSync(file, { force: true });
-          tidy();
-          throw new FetchError(name, "checksum", `${path.basename(file)} has md5 ${d.md5}, expected ${expected}: the download is corrupt or the file changed; it was deleted, run again to download it afresh`);
-        }
-        if (!expected && entry.bytes !== null && d.bytes !== entry.bytes) {
-          fs.rmSync(file, { force: true });
-          tidy();
-          throw new FetchError(name, "checksum", `${path.basename(file)} has ${d.bytes} bytes, expected ${entry.bytes}; it was deleted, run again`);
-        }
-        verified += (verified ? ", " : "") + (expected ? `md5 ${d.md5}` : d.announced !== null || entry.bytes !== null ? `size ${d.bytes} bytes` : `${d.bytes} bytes (the server gave no size to check)`);
-      }
-      files.push(file);
-    }
-
-    // 2. Unpack (or copy) into a temporary folder, check the layout, rename into place.
-    const temp = fs.mkdtempSync(path.join(home, `.tmp-${name}-`));
-    try {
-      for (const file of files) {
-        if (file.endsWith(".zip")) {
-          try {
-            await unzipInto(file, temp, name, options.writeFault);
-          } catch (e) {
-            if (e instanceof FetchError && e.reason === "corrupt") {
-              fs.rmSync(file, { force: true });
-              tidy();
-            }
-            throw e;
-          }
-        } else
-          try {
-            fs.copyFileSync(file, path.join(temp, path.basename(file)));
-          } catch (e: any) {
-            throw diskError(name, path.join(temp, path.basename(file)), e, "the cache is unchanged; free space and run the same command again");
-          }
-      }
-      const root = findMarker(temp, entry.marker);
-      if (!root) throw new FetchError(name, "layout", `the downloaded files hold no ${entry.marker} (got: ${fs.readdirSync(temp).join(", ") || "nothing"}); nothing was installed`);
-      fs.writeFileSync(path.join(root, NOTE), JSON.stringify({ name, urls, verified, fetched: new Date().toISOString() }, null, 1) + "\n");
-      fs.renameSync(root, target);
-    } finally {
-      fs.rmSync(temp, { recursive: true, force: true });
-    }
+    const got = await downloadVerified(name, entry, urls, downloads, options);
+    await installFiles(name, entry, got.files, home, target, { name, urls, verified: got.verified, fetched: new Date().toISOString() }, options);
     fs.rmSync(downloads, { recursive: true, force: true });
     removeEmpty(path.dirname(downloads));
-    return result(false, bytes, resumedFrom, verified);
+    return result(false, got.bytes, got.resumedFrom, got.verified);
   } finally {
     unlock();
   }
 }
 
-// %% notebooks/01_data.ipynb cell datasets-019 (#159)
+// %% notebooks/01_data.ipynb cell datasets-019 (#356)
 /** Options `loadDataset` takes for a built-in name. */
 export interface BuiltinLoadOptions {
   download?: boolean; // fetch it first when it is not in the cache (then loadDataset returns a promise)
@@ -516,6 +541,7 @@ export interface BuiltinLoadOptions {
   quiet?: boolean; // no licence or progress output while fetching
 }
 
+// %% notebooks/01_data.ipynb cell datasets-fold-files (#358)
 /** The train/test files of canonical fold `fold` (1–5) of an ml-100k folder. */
 export function foldFiles(dir: string, fold: number): { train: string; test: string } {
   if (!Number.isInteger(fold) || fold < 1 || fold > 5) throw new Error(`fold: ml-100k has folds 1 to 5, got ${fold}`);
@@ -524,6 +550,7 @@ export function foldFiles(dir: string, fold: number): { train: string; test: str
   return files;
 }
 
+// %% notebooks/01_data.ipynb cell datasets-builtin-source (#361)
 /** Where a built-in dataset is in the cache, as a folder or (with `fold`) a train/test pair; throws when it is not fetched. */
 export function builtinSource(name: string, options: BuiltinLoadOptions = {}): string | { train: string; test: string } {
   const dir = path.join(datasetHome(options.dir), name);
@@ -532,6 +559,7 @@ export function builtinSource(name: string, options: BuiltinLoadOptions = {}): s
   return options.fold === undefined ? dir : foldFiles(dir, options.fold);
 }
 
+// %% notebooks/01_data.ipynb cell datasets-load-builtin (#363)
 /** `loadDataset` for a built-in name: `load` (loadDataset itself) on the cached copy, fetching it first when asked. */
 export function loadBuiltin<D, O extends object>(name: string, options: O & BuiltinLoadOptions, load: (source: string | { train: string; test: string }, options: O) => D): D | Promise<D> {
   const { download, fold, dir, quiet, ...rest } = options;

@@ -3,7 +3,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Ratings, rmse, seededRandom, randomSplit, shuffledOrder } from "./data";
+import { Ratings } from "./ratings";
+import { rmse } from "./metrics";
+import { seededRandom, randomSplit, shuffledOrder } from "./splits";
 import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState } from "./model";
 import { tf } from "./_optional";
 import "./usercf";

@@ -3,9 +3,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { rmse, mae, coldStartCounts, kFold, type Ratings, type ColdStartCounts } from "./data";
+import { coldStartCounts, type Ratings, type ColdStartCounts } from "./ratings";
+import { rmse, mae } from "./metrics";
+import { kFold } from "./splits";
 
-// %% notebooks/01_data.ipynb cell data-058 (#59)
+// %% notebooks/01_data.ipynb cell data-058 (#208)
 /** What a model reports after each epoch (or step): RMSEs, the loss when there is one, seconds since the fit began. */
 export interface EpochReport {
   epoch: number;
@@ -32,7 +34,7 @@ export interface IdIndex {
   itemIds: ArrayLike<number>;
 }
 
-// %% notebooks/01_data.ipynb cell model-result-types (#62)
+// %% notebooks/01_data.ipynb cell model-result-types (#211)
 /** Predicted ratings, one per pair, with how many of them came from the fallback instead of the model. */
 export type Predictions = Float32Array & { fallbacks: number };
 
@@ -49,13 +51,13 @@ export interface ModelState {
 }
 export type SavedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
 
-// %% notebooks/01_data.ipynb cell model-describe-params (#64)
+// %% notebooks/01_data.ipynb cell model-describe-params (#213)
 /** `k=16, lr=0.01` from a parameter object (arrays as `lo,hi`). */
 function describeParams(params: object): string {
   return Object.entries(params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(", ") || "defaults";
 }
 
-// %% notebooks/01_data.ipynb cell model-fiterror (#65)
+// %% notebooks/01_data.ipynb cell model-fiterror (#214)
 /** A fit that produced non-finite numbers (a learning rate too large, say): names the model and its parameters. */
 export class FitError extends Error {
   constructor(readonly model: string, readonly params: object, what: string) {
@@ -64,7 +66,7 @@ export class FitError extends Error {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-observed-range (#68)
+// %% notebooks/01_data.ipynb cell model-observed-range (#217)
 /** The lowest and highest rating of a set: the range predictions are clipped to (unbounded for an empty set). */
 export function observedRange(r: Ratings): [number, number] {
   let lo = Infinity, hi = -Infinity;
@@ -76,7 +78,7 @@ export function observedRange(r: Ratings): [number, number] {
   return r.size ? [lo, hi] : [-Infinity, Infinity];
 }
 
-// %% notebooks/01_data.ipynb cell model-contract (#71)
+// %% notebooks/01_data.ipynb cell model-contract (#220)
 /** What every model knows and must write (the first layer of the contract), and the guards around predicting. */
 export abstract class ModelCore {
   abstract readonly name: string; // the registry name (`mf-sgd`)
@@ -128,7 +130,7 @@ export abstract class ModelCore {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-fit (#73)
+// %% notebooks/01_data.ipynb cell model-fit (#222)
 /** Fitting (the second layer): `fit` resolves to the model; until then, predicting throws "not fitted". */
 export abstract class FittingModel extends ModelCore {
   /** Learns from `train`; resolves to the model itself. Until it has resolved, predicting throws "not fitted". */
@@ -180,7 +182,7 @@ export abstract class FittingModel extends ModelCore {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-predict (#76)
+// %% notebooks/01_data.ipynb cell model-predict (#225)
 /** Predicting (the third layer): by index or by id, with the fallback and the clipping done here, once. */
 export abstract class PredictingModel extends FittingModel {
   /** Predicted ratings for the pairs (users[k], items[k]) by index: finite, clipped to the training range. */
@@ -237,7 +239,7 @@ export abstract class PredictingModel extends FittingModel {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-rank (#79)
+// %% notebooks/01_data.ipynb cell model-rank (#228)
 /** Recommending (the fourth layer): ranking scores and top-N lists, by index or by id. */
 export abstract class RecommendingModel extends PredictingModel {
   /** Ranking scores for the pairs (higher = recommend first); models whose clipping ties the top override it. */
@@ -275,7 +277,7 @@ export abstract class RecommendingModel extends PredictingModel {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-recommender (#82)
+// %% notebooks/01_data.ipynb cell model-recommender (#231)
 /**
  * The contract every litrec model follows (Surprise's `AlgoBase`): a model writes `fitModel` and `estimate`;
  * `fit`, `predict`, `predictIds`, `score`, `recommend`, the epoch history, clipping to the rating range,
@@ -315,7 +317,7 @@ export abstract class Recommender extends RecommendingModel {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-globalmean (#84)
+// %% notebooks/01_data.ipynb cell model-globalmean (#233)
 /** Predicts the training mean for every pair: the baseline every model must beat, and the smallest model of the contract. */
 export class GlobalMeanRecommender extends Recommender {
   readonly name = "global-mean";
@@ -330,7 +332,7 @@ export class GlobalMeanRecommender extends Recommender {
   protected restore(): void {}
 }
 
-// %% notebooks/01_data.ipynb cell model-evaluate (#87)
+// %% notebooks/01_data.ipynb cell model-evaluate (#236)
 /** What evaluating a model on a split measured. */
 export interface Evaluation {
   rmse: number;
@@ -362,7 +364,7 @@ export async function evaluate(model: Recommender, train: Ratings | null, test: 
   };
 }
 
-// %% notebooks/01_data.ipynb cell model-crossvalidate (#90)
+// %% notebooks/01_data.ipynb cell model-crossvalidate (#239)
 /** Cross-validation's figures: the mean over folds, and each fold's evaluation (without its predictions). */
 export interface CrossValidation {
   rmse: number; // mean of the folds' RMSEs
@@ -389,7 +391,7 @@ export async function crossValidate(make: () => Recommender, ratings: Ratings, o
   };
 }
 
-// %% notebooks/01_data.ipynb cell model-registry (#93)
+// %% notebooks/01_data.ipynb cell model-registry (#242)
 /** A value a model parameter takes: a number, a string, a flag, or a `[lo, hi]` range (null: none). */
 export type ModelParamValue = number | string | boolean | [number, number] | null;
 
@@ -414,11 +416,11 @@ export interface ModelSpec {
   create(params: Record<string, any>): Recommender;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-store (#94)
+// %% notebooks/01_data.ipynb cell model-registry-store (#243)
 /** The registered models by name (see `registerModel`); internal, so that only the functions below change it. */
 const modelRegistry = new Map<string, ModelSpec>();
 
-// %% notebooks/01_data.ipynb cell model-parse-value (#95)
+// %% notebooks/01_data.ipynb cell model-parse-value (#244)
 /** Checks one raw value (a command-line string, or a typed value) against its definition. */
 function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown): ModelParamValue {
   const fail = (expected: string): never => {
@@ -454,7 +456,7 @@ function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown
   return x;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-functions (#96)
+// %% notebooks/01_data.ipynb cell model-registry-functions (#245)
 /** Adds (or, re-run in a notebook, replaces) a model of the registry. */
 export function registerModel(spec: ModelSpec): void {
   modelRegistry.set(spec.name, spec);
@@ -472,7 +474,7 @@ export function modelSpec(name: string): ModelSpec {
   return spec;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-globalmean (#97)
+// %% notebooks/01_data.ipynb cell model-registry-globalmean (#246)
 // The first entry: chapter 1's model. Every later chapter registers its own next to its definition.
 registerModel({
   name: "global-mean",
@@ -481,7 +483,7 @@ registerModel({
   create: () => new GlobalMeanRecommender(),
 });
 
-// %% notebooks/01_data.ipynb cell model-parse-params (#100)
+// %% notebooks/01_data.ipynb cell model-parse-params (#249)
 /**
  * The one parameter parser: `raw` (`--param` strings or typed values, by name or alias) checked against the
  * model's definitions and completed with the defaults. Unknown names, wrong types, values out of range and
@@ -502,17 +504,17 @@ export function parseModelParams(name: string, raw: Record<string, unknown> = {}
   return out;
 }
 
-// %% notebooks/01_data.ipynb cell model-create (#103)
+// %% notebooks/01_data.ipynb cell model-create (#252)
 /** Builds the registered model `name` from raw parameters (see `parseModelParams`). */
 export function createModel(name: string, raw: Record<string, unknown> = {}): Recommender {
   return modelSpec(name).create(parseModelParams(name, raw));
 }
 
-// %% notebooks/01_data.ipynb cell model-array-types (#106)
+// %% notebooks/01_data.ipynb cell model-array-types (#255)
 /** The typed arrays a saved model may hold, by the type name written in `model.json`. */
 const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array } as const;
 
-// %% notebooks/01_data.ipynb cell model-persist (#107)
+// %% notebooks/01_data.ipynb cell model-persist (#256)
 /** The format name and version `saveModel` writes into `model.json`; `loadModel` refuses others. */
 export const MODEL_FORMAT = { name: "litrec-model", version: 1 } as const;
 
@@ -534,7 +536,7 @@ export function saveModel(model: Recommender, dir: string): void {
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ format: MODEL_FORMAT.name, version: MODEL_FORMAT.version, ...meta, arrays: files }, null, 1) + "\n");
 }
 
-// %% notebooks/01_data.ipynb cell model-load (#110)
+// %% notebooks/01_data.ipynb cell model-load (#259)
 /** Reads a model written by `saveModel`: built from the registry with its saved parameters, it predicts what the saved one did. */
 export function loadModel(dir: string): Recommender {
   const file = path.join(dir, "model.json");

@@ -2,7 +2,9 @@ import { createModel } from "../lib/model";
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { loadDataset, randomSplit, makeRatings, type Ratings } from "../lib/data";
+import { loadDataset } from "../lib/loading";
+import { randomSplit } from "../lib/splits";
+import { makeRatings, type Ratings } from "../lib/ratings";
 import { NeighbourhoodModel } from "../lib/usercf";
 import { FactorRecommender } from "../lib/mf";
 import {

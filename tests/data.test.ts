@@ -4,12 +4,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  loadDataset, detectFormat, detectEncoding, decodeText, parseTitleLine, readTitles, makeRatings, subsetRatings, ratingOf,
-  randomSplit, temporalSplit, kFold, splitDataset, mergeRatings, countLeaks, coldStartCounts, rmse, mae, seededRandom,
-  datasetSummary, ratingHistogram, itemLabel, type Ratings,
-  ratingDistributionSpec, longTailSpec, densitySpec,
-} from "../lib/data";
+import { loadDataset, detectFormat, itemLabel } from "../lib/loading";
+import { detectEncoding, decodeText, parseTitleLine, readTitles } from "../lib/titles";
+import { makeRatings, subsetRatings, ratingOf, mergeRatings, coldStartCounts, type Ratings } from "../lib/ratings";
+import { randomSplit, temporalSplit, kFold, splitDataset, countLeaks, seededRandom } from "../lib/splits";
+import { rmse, mae } from "../lib/metrics";
+import { datasetSummary, ratingHistogram, ratingDistributionSpec, longTailSpec, densitySpec } from "../lib/summary";
 import { DataError, parseRatingFile, daysFromCivil, dayToIsoDate, type LineFormat } from "../lib/data_parse";
 import { chartToSvg, tableHtml } from "../lib/charts";
 import { runNotebook } from "../tools/runner";

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFile, spawn } from "child_process";
 import { fetchDataset, FetchError, progressPrinter, type FetchOptions } from "../lib/datasets";
-import { loadDataset } from "../lib/data";
+import { loadDataset } from "../lib/loading";
 import { serveFixtures, zipFiles, type FixtureServer } from "./fixtures/serve";
 
 const ROOT = path.join(__dirname, "..");

@@ -49,7 +49,7 @@ describe("kernel session (tools/kernel): the compiler shared by Jupyter and nbts
 
   it("runs top-level await and imports the library's TypeScript sources (../lib) with strict types", async () => {
     const { value, run } = session();
-    assert.equal(await value('import { seededRandom } from "../lib/data";\nawait new Promise((r) => setTimeout(r, 5));\ntypeof seededRandom(1)()'), "'number'");
+    assert.equal(await value('import { seededRandom } from "../lib/splits";\nawait new Promise((r) => setTimeout(r, 5));\ntypeof seededRandom(1)()'), "'number'");
     const bad = await run('const s: string = seededRandom(1)();');
     assert.equal(bad.ok, false);
     if (!bad.ok) {

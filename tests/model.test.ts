@@ -3,7 +3,8 @@ import assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { makeRatings, seededRandom, type Ratings } from "../lib/data";
+import { makeRatings, type Ratings } from "../lib/ratings";
+import { seededRandom } from "../lib/splits";
 import { createModel, loadModel, parseModelParams, registeredModels, saveModel, FitError, GlobalMeanRecommender } from "../lib/model";
 import { readNotebook, sourceText } from "../tools/notebook";
 import "../lib/index"; // every chapter registers its models

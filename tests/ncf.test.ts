@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { makeRatings, rmse } from "../lib/data";
+import { makeRatings } from "../lib/ratings";
+import { rmse } from "../lib/metrics";
 import { NeuralRecommender } from "../lib/ncf";
 import { createModel } from "../lib/model";
 import { pca, nearestItems, oneCycleRate, EmbeddingDotBias } from "../lib/interpret";

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { makeRatings } from "../lib/data";
+import { makeRatings } from "../lib/ratings";
 import { NeuralRecommender } from "../lib/ncf";
 
 /** Chapter 7 gives the same figures on every run: dropout masks come from the model's seed. */

@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { makeRatings, type Ratings } from "../lib/data";
+import { makeRatings, type Ratings } from "../lib/ratings";
 import { createModel, type Recommender } from "../lib/model";
 import "../lib/index"; // every chapter registers its models
 import { choleskySolveInPlace } from "../lib/mf_engine";
@@ -10,7 +10,7 @@ import {
   userRandomSplit, leaveOneOut, relevance, rankingMetrics, rankAll, parseMetricList, metricValues, evaluateRanking,
   PopularityRanker, EaseRanker, IalsRanker, BprRanker, ItemKnnRanker, topK, invertSpd, type TopLists,
 } from "../lib/ranking";
-import { seededRandom } from "../lib/data";
+import { seededRandom } from "../lib/splits";
 import { topKKernel, invertSpdInPlace, ialsCgSweep, gramPlusRidge, RANKING_TOP_K_HELPERS } from "../lib/ranking_engine";
 
 const ROOT = path.join(__dirname, "..");

@@ -8,7 +8,9 @@ import { describeSpace, gridPoints, randomPoint, rungEpochs, strategyCandidates,
 import { Study, type StudyConfig } from "../lib/tuning_store";
 import { runStudy, workOnStudy, type FoldObjective } from "../lib/tuning_runner";
 import { crossValidationObjective, toyObjective } from "../lib/tuning_objectives";
-import { kFold, loadDataset, rmse } from "../lib/data";
+import { kFold } from "../lib/splits";
+import { loadDataset } from "../lib/loading";
+import { rmse } from "../lib/metrics";
 import { GlobalMeanRecommender } from "../lib/model";
 
 const space: SearchSpace = {

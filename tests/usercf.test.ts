@@ -1,6 +1,9 @@
 import { strict as assert } from "assert";
 import * as path from "path";
-import { makeRatings, loadDataset, kFold, rmse, type Ratings } from "../lib/data";
+import { makeRatings, type Ratings } from "../lib/ratings";
+import { loadDataset } from "../lib/loading";
+import { kFold } from "../lib/splits";
+import { rmse } from "../lib/metrics";
 import { createModel } from "../lib/model";
 import { NeighbourhoodModel, fitBaseline, rowMatrix, rowSimilarity, bothOrders, valueLevels, noValueLevels } from "../lib/usercf";
 

@@ -1,7 +1,9 @@
 /** Shared pieces of the `litrec` subcommands: argument parsing, dataset loading, progress on stderr, errors. */
 import * as fs from "fs";
 import * as os from "os";
-import { loadDataset, type Dataset, type DuplicatePolicy, type LoadOptions, type UnknownUserPolicy } from "../../lib/data";
+import {
+  loadDataset, type Dataset, type DuplicatePolicy, type LoadOptions, type UnknownUserPolicy,
+} from "../../lib/loading";
 import { DataError } from "../../lib/data_parse";
 import { builtinSource, foldFiles, isBuiltinName } from "../../lib/datasets";
 

@@ -1,5 +1,7 @@
 /** `litrec evaluate`: fit a registered model on a split of a dataset (or load a saved one) and report RMSE, MAE, ranking metrics and timings. */
-import { rmse, mae, coldStartCounts, type Dataset, type Ratings } from "../../lib/data";
+import { rmse, mae } from "../../lib/metrics";
+import { coldStartCounts, type Ratings } from "../../lib/ratings";
+import { type Dataset } from "../../lib/loading";
 import { rankingSplit, evaluateRanking, parseMetricList, metricValues } from "../../lib/ranking";
 import { createModel, evaluate, loadModel, registeredModels, type FitOptions, type Recommender } from "../../lib/model";
 import "../../lib/index"; // every chapter registers its models

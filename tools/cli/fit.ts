@@ -1,5 +1,5 @@
 /** `litrec fit`: fit a registered model on the training part of a split and save it to a folder (see saveModel). */
-import { splitDataset } from "../../lib/data";
+import { splitDataset } from "../../lib/splits";
 import { saveModel } from "../../lib/model";
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError } from "./common";
 import { fitOptionsFromArgs, modelFromArgs } from "./evaluate";

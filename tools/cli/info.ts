@@ -1,5 +1,5 @@
 /** `litrec info --data DIR [--json]`: counts, density and the rating histogram of a dataset. */
-import { datasetSummary } from "../../lib/data";
+import { datasetSummary } from "../../lib/summary";
 import { type CliArgs, loadFromArgs, printJson, fmtInt } from "./common";
 
 export const usage = "litrec info --data DIR | --train FILE [--test FILE]  [--json]";

@@ -1,5 +1,6 @@
 /** `litrec recommend`: the top-N items a user has not rated, by a registered model fitted on all known ratings, or by a saved model. */
-import { mergeRatings, type Dataset } from "../../lib/data";
+import { mergeRatings } from "../../lib/ratings";
+import { type Dataset } from "../../lib/loading";
 import { loadModel, type Recommender } from "../../lib/model";
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError } from "./common";
 import { fitOptionsFromArgs, modelFromArgs } from "./evaluate";

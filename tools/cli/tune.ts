@@ -7,7 +7,9 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadDataset, rmse, splitDataset } from "../../lib/data";
+import { loadDataset } from "../../lib/loading";
+import { rmse } from "../../lib/metrics";
+import { splitDataset } from "../../lib/splits";
 import { createModel, modelSpec, registeredModels } from "../../lib/model";
 import "../../lib/index"; // every chapter registers its models
 import { describeSpace, type ParamValue, type SearchSpace, type SearchStrategy, type TrialParams } from "../../lib/tuning";

@@ -218,7 +218,7 @@ class Renderer {
   readonly written = new Set<string>();
   private readonly pageLinks = new Map<string, string>();
   private readonly apiByCell = new Map<string, ApiSymbol[]>();
-  /** Module name → its source page in the report (`lib/data.html`), for the modules `lib/` holds. */
+  /** Module name → its source page in the report (`lib/ratings.html`), for the modules `lib/` holds. */
   readonly libPages = new Map<string, string>();
 
   constructor(
