@@ -18,7 +18,7 @@ export async function chartToSvg(spec: VegaLiteSpec): Promise<string> {
   }
 }
 
-// %% notebooks/01_data.ipynb cell 080e637d (#271)
+// %% notebooks/01_data.ipynb cell 2c2a1249 (#271)
 /** The id of a chart's element on the page: the same on every run of a notebook (no process id in the outputs). */
 export const _nextChartId = (() => {
   let n = 0;
@@ -39,7 +39,7 @@ export function chartHtml(spec: VegaLiteSpec, svg: string, title: string): strin
     ` if (window.vegaEmbed) draw(); else (window.litrecCharts = window.litrecCharts || []).push(draw); })();</script>`;
 }
 
-// %% notebooks/01_data.ipynb cell ed15d20d (#274)
+// %% notebooks/01_data.ipynb cell 692cea4b (#274)
 /** The display bundle of a chart: vega-lite spec, interactive HTML over the static SVG, and a text line. */
 export async function chartBundle(spec: VegaLiteSpec): Promise<Record<string, unknown>> {
   const title = typeof spec.title === "string" ? spec.title : spec.title?.text ?? spec.description ?? "chart";
@@ -51,7 +51,7 @@ export async function chartBundle(spec: VegaLiteSpec): Promise<Record<string, un
   };
 }
 
-// %% notebooks/01_data.ipynb cell c76d9f9b (#277)
+// %% notebooks/01_data.ipynb cell 5df06b17 (#277)
 /** Sends a display bundle to the notebook front end (the nbts kernel, through tslab's display hook), or prints its text outside a notebook. */
 export function displayBundle(data: Record<string, unknown>): void {
   let jupyter: any = null;

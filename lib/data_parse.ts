@@ -2,14 +2,14 @@
 
 import * as fs from "fs";
 
-// %% notebooks/01_data.ipynb cell data-005 (#32)
+// %% notebooks/01_data.ipynb cell data-005 (#34)
 /** Control characters (C0, DEL and C1, where terminal escape sequences live) as `\t`, `\r`, `\n` or `\xNN`. */
 export function escapeControls(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
     c === "\t" ? "\\t" : c === "\r" ? "\\r" : c === "\n" ? "\\n" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
-// %% notebooks/01_data.ipynb cell parse-data-error (#35)
+// %% notebooks/01_data.ipynb cell parse-data-error (#37)
 /** An input problem: the message starts with `file:line:` so an editor can jump to it; it is one line, without control characters. */
 export class DataError extends Error {
   constructor(
@@ -22,7 +22,7 @@ export class DataError extends Error {
   }
 }
 
-// %% notebooks/01_data.ipynb cell parse-quote (#38)
+// %% notebooks/01_data.ipynb cell parse-quote (#40)
 /** How much of an input line an error message quotes. */
 export const MAX_QUOTED = 200;
 
@@ -37,14 +37,14 @@ export function quoteText(text: string): string {
   return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length.toLocaleString("en-US")} characters)` : text;
 }
 
-// %% notebooks/01_data.ipynb cell parse-file-problem (#41)
+// %% notebooks/01_data.ipynb cell parse-file-problem (#43)
 /** Why a file could not be opened or read, in words. */
 export function fileProblem(e: any): string {
   const words: Record<string, string> = { ENOENT: "no such file", EISDIR: "is a folder, not a file", EACCES: "permission denied" };
   return words[e?.code] ?? String(e?.message ?? e);
 }
 
-// %% notebooks/01_data.ipynb cell parse-text-bytes (#44)
+// %% notebooks/01_data.ipynb cell parse-text-bytes (#46)
 /**
  * Refuses bytes that are not 8-bit text before any line is read: UTF-16 (a byte-order mark, or a NUL in
  * every other byte) would otherwise be reported as a bad user id, and a binary file as garbage.
@@ -63,7 +63,7 @@ export function checkTextBytes(file: string, head: Uint8Array): void {
   throw new DataError(file, line, "contains a NUL byte: this is not a text file");
 }
 
-// %% notebooks/01_data.ipynb cell data-008 (#47)
+// %% notebooks/01_data.ipynb cell data-008 (#49)
 /** Days since 1970-01-01 of a proleptic Gregorian date (month 1–12). */
 export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -74,20 +74,20 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146097 + doe - 719468;
 }
 
-// %% notebooks/01_data.ipynb cell parse-days-in-month (#49)
+// %% notebooks/01_data.ipynb cell parse-days-in-month (#51)
 /** The number of days in a month of a year. */
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-// %% notebooks/01_data.ipynb cell parse-day-to-iso (#52)
+// %% notebooks/01_data.ipynb cell parse-day-to-iso (#54)
 /** A day number back to `YYYY-MM-DD`. */
 export function dayToIsoDate(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
-// %% notebooks/01_data.ipynb cell data-011 (#55)
+// %% notebooks/01_data.ipynb cell data-011 (#57)
 /** The day number stored for a rating without a date. */
 export const MISSING_DAY = -2147483648;
 
@@ -147,11 +147,11 @@ export class RatingColumns {
   }
 }
 
-// %% notebooks/01_data.ipynb cell data-013 (#58)
+// %% notebooks/01_data.ipynb cell data-013 (#60)
 /** How the fields of a line are separated. */
 export type FieldSeparator = "whitespace" | "comma" | "double-colon";
 
-// %% notebooks/01_data.ipynb cell parse-id-bytes (#60)
+// %% notebooks/01_data.ipynb cell parse-id-bytes (#62)
 /** A non-negative integer id in [start, end), or NaN. */
 export function parseIdBytes(buf: Uint8Array, start: number, end: number): number {
   if (end <= start || end - start > 10) return NaN;
@@ -164,7 +164,7 @@ export function parseIdBytes(buf: Uint8Array, start: number, end: number): numbe
   return x > 2147483647 ? NaN : x;
 }
 
-// %% notebooks/01_data.ipynb cell parse-decimal-bytes (#63)
+// %% notebooks/01_data.ipynb cell parse-decimal-bytes (#65)
 /** A decimal number (`4`, `3.5`, `-1`, `.5`) in [start, end), or NaN. No exponents. */
 export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): number {
   let p = start;
@@ -195,7 +195,7 @@ export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): 
   return p === end && digits > 0 ? sign * x : NaN;
 }
 
-// %% notebooks/01_data.ipynb cell parse-day-bytes (#66)
+// %% notebooks/01_data.ipynb cell parse-day-bytes (#68)
 /** Unix timestamps from this value on count milliseconds (as seconds they would be past the year 5138). */
 export const MILLISECOND_TIMESTAMPS = 1e11;
 /** Timestamps from this value on are no date at all (as milliseconds, past the year 5138). */
@@ -222,7 +222,7 @@ export function parseDayBytes(buf: Uint8Array, start: number, end: number): numb
   return Math.floor((seconds >= MILLISECOND_TIMESTAMPS ? seconds / 1000 : seconds) / 86400);
 }
 
-// %% notebooks/01_data.ipynb cell data-016 (#69)
+// %% notebooks/01_data.ipynb cell data-016 (#71)
 /** What the parser must know about a file's lines. */
 export interface LineFormat {
   separator: FieldSeparator;
@@ -241,7 +241,7 @@ export interface ParsedRatingFile {
   datedRatings: number; // ratings that carried a date or timestamp
 }
 
-// %% notebooks/01_data.ipynb cell parse-state (#71)
+// %% notebooks/01_data.ipynb cell parse-state (#73)
 /** Bytes read at a time; also the longest line accepted. */
 export const CHUNK_BYTES = 8 << 20;
 
@@ -256,7 +256,7 @@ export interface ParseState {
   fields: number; // fields per line a reordering header announced
 }
 
-// %% notebooks/01_data.ipynb cell parse-header (#73)
+// %% notebooks/01_data.ipynb cell parse-header (#75)
 /** The names a header may give each column (case-insensitive): user, item, rating, date. */
 export const HEADER_COLUMNS: Record<string, number> = {
   userid: 0, user: 0, user_id: 0, movieid: 1, itemid: 1, item: 1, movie: 1, movie_id: 1, item_id: 1,
@@ -282,7 +282,7 @@ export function headerOrder(file: string, names: string[]): Int32Array | null {
   return order.every((physical, logical) => physical === logical || (logical === 3 && physical < 0)) ? null : order;
 }
 
-// %% notebooks/01_data.ipynb cell parse-split-fields (#76)
+// %% notebooks/01_data.ipynb cell parse-split-fields (#78)
 /** Cuts the line buf[pos, lineEnd) into fields by separator kind (0 whitespace, 1 comma, 2 `::`); bounds gets the first five (start, end) pairs. Returns the field count (0: a blank line). */
 export function splitFields(buf: Uint8Array, pos: number, lineEnd: number, sepKind: number, bounds: Int32Array): number {
   let nFields = 0;
@@ -320,7 +320,7 @@ export function splitFields(buf: Uint8Array, pos: number, lineEnd: number, sepKi
   return nFields;
 }
 
-// %% notebooks/01_data.ipynb cell parse-header-line (#79)
+// %% notebooks/01_data.ipynb cell parse-header-line (#81)
 /** Takes the line's fields as the file's header: records it and the column order it gives. */
 export function readHeaderLine(file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineEnd: number, state: ParseState): void {
   state.header = quoteBytes(buf, bounds[0], lineEnd);
@@ -331,7 +331,7 @@ export function readHeaderLine(file: string, lineNo: number, buf: Buffer, bounds
   state.fields = nFields;
 }
 
-// %% notebooks/01_data.ipynb cell parse-reorder (#81)
+// %% notebooks/01_data.ipynb cell parse-reorder (#83)
 /** Moves a line's field bounds into the header's order (user, item, rating, date); returns the number of logical fields. */
 export function reorderFields(file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineEnd: number, state: ParseState): number {
   if (nFields !== state.fields)
@@ -346,7 +346,7 @@ export function reorderFields(file: string, lineNo: number, buf: Buffer, bounds:
   return order[3] < 0 ? 3 : 4;
 }
 
-// %% notebooks/01_data.ipynb cell parse-store-line (#84)
+// %% notebooks/01_data.ipynb cell parse-store-line (#86)
 /** Checks the fields of one line (user, item, rating[, date], already in that order) and stores the rating; throws DataError naming the line. */
 export function storeFields(
   file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineStart: number, lineEnd: number,
@@ -376,7 +376,7 @@ export function storeFields(
   out.push(user, item, rating, day, lineNo);
 }
 
-// %% notebooks/01_data.ipynb cell parse-month-start (#87)
+// %% notebooks/01_data.ipynb cell parse-month-start (#89)
 /** Day numbers of the first of each month, 1900–2099: a date then costs one table lookup. */
 export const MONTH_START_DAYS = (() => {
   const t = new Int32Array(200 * 12);
@@ -384,7 +384,7 @@ export const MONTH_START_DAYS = (() => {
   return t;
 })();
 
-// %% notebooks/01_data.ipynb cell parse-separator (#89)
+// %% notebooks/01_data.ipynb cell parse-separator (#91)
 /** Skips one separator at p — a run of spaces or tabs, a comma, or `::` (sepKind 0, 1, 2) — and returns where the next field starts, or -1. */
 export function skipSeparator(buf: Uint8Array, p: number, end: number, sepKind: number): number {
   if (sepKind === 0) {
@@ -396,7 +396,7 @@ export function skipSeparator(buf: Uint8Array, p: number, end: number, sepKind: 
   return p + 1 < end && buf[p] === 58 && buf[p + 1] === 58 ? p + 2 : -1;
 }
 
-// %% notebooks/01_data.ipynb cell parse-iso-day (#91)
+// %% notebooks/01_data.ipynb cell parse-iso-day (#93)
 /** The day number of the `YYYY-MM-DD` at buf[p, p+10) (the caller checked the dashes), through MONTH_START_DAYS; NaN if it is no valid date. */
 export function isoDayAt(buf: Uint8Array, p: number): number {
   let y = 0, c = 0;
@@ -411,7 +411,7 @@ export function isoDayAt(buf: Uint8Array, p: number): number {
   return y >= 1900 && y < 2100 ? MONTH_START_DAYS[(y - 1900) * 12 + month - 1] + d - 1 : daysFromCivil(y, month, d);
 }
 
-// %% notebooks/01_data.ipynb cell parse-simple-line (#94)
+// %% notebooks/01_data.ipynb cell parse-simple-line (#96)
 /**
  * The fast path for one well-formed line — `user SEP item SEP rating [SEP date]` ending in `\n` or `\r\n`,
  * plain digits for the ids, `digits[.digits]` for the rating (in range), `YYYY-MM-DD` or a timestamp in seconds —
@@ -461,7 +461,7 @@ export function parseSimpleLine(
   return p + 1;
 }
 
-// %% notebooks/01_data.ipynb cell parse-lines (#97)
+// %% notebooks/01_data.ipynb cell parse-lines (#99)
 /** Parses the complete lines in buf[start, end) (and the unfinished last one at EOF); returns where the unparsed rest begins. */
 export function parseLines(file: string, buf: Buffer, start: number, end: number, atEof: boolean, format: LineFormat, out: RatingColumns, state: ParseState): number {
   const sepKind = format.separator === "whitespace" ? 0 : format.separator === "comma" ? 1 : 2;
@@ -498,7 +498,7 @@ export function parseLines(file: string, buf: Buffer, start: number, end: number
   return pos;
 }
 
-// %% notebooks/01_data.ipynb cell parse-size-columns (#100)
+// %% notebooks/01_data.ipynb cell parse-size-columns (#102)
 /** Empty columns for a file, sized from the average line length of four 64 KB samples spread over it (+3%); checks the first sample is text. */
 export function columnsFor(file: string, fd: number, totalBytes: number): RatingColumns {
   const head = Buffer.allocUnsafe(Math.min(totalBytes, 65536));
@@ -512,7 +512,7 @@ export function columnsFor(file: string, fd: number, totalBytes: number): Rating
   return new RatingColumns(Math.ceil((totalBytes / Math.max(1, sampledBytes)) * Math.max(1, sampledLines) * 1.03) + 64);
 }
 
-// %% notebooks/01_data.ipynb cell parse-dates-all-or-none (#102)
+// %% notebooks/01_data.ipynb cell parse-dates-all-or-none (#104)
 /** A file is dated on every line or on none: one undated line would silently take every date away. Throws at the first line that differs. */
 export function checkDatesAllOrNone(file: string, columns: RatingColumns, datedRatings: number): void {
   if (datedRatings === 0 || datedRatings === columns.size) return;
@@ -522,7 +522,7 @@ export function checkDatesAllOrNone(file: string, columns: RatingColumns, datedR
   throw new DataError(file, columns.lines[k], `${firstDated ? "no date on this line, but there is one on line" : "a date on this line, but none on line"} ${columns.lines[0]}: a file gives a date on every line or on none`);
 }
 
-// %% notebooks/01_data.ipynb cell parse-file (#104)
+// %% notebooks/01_data.ipynb cell parse-file (#106)
 /** Parses a whole rating file into typed columns; throws DataError at the first bad line. */
 export function parseRatingFile(file: string, format: LineFormat, onProgress?: (bytesRead: number, totalBytes: number) => void): ParsedRatingFile {
   let fd: number;

@@ -7,7 +7,7 @@ import { DataError, fileProblem, RatingColumns, checkTextBytes, quoteText, parse
 import * as fs from "fs";
 import { userItemOrder, ratingsFromSorted, makeRatings, csrFind, subsetRatings, coldStartCounts, type ColdStartCounts, type Ratings } from "./ratings";
 
-// %% notebooks/01_data.ipynb cell data-038 (#129)
+// %% notebooks/01_data.ipynb cell data-038 (#131)
 /** The dataset layouts litrec reads. */
 export type DataFormat = "thu-netflix" | "movielens-csv" | "movielens-100k" | "movielens-1m" | "rating-files";
 
@@ -60,7 +60,7 @@ export function detectFormat(dir: string): DatasetFiles {
   throw new DataError(dir, null, `no known dataset layout (expected netflix_train.txt, ratings.csv, u.data or ratings.dat); found: ${names.slice(0, 12).join(", ") || "nothing"}`);
 }
 
-// %% notebooks/01_data.ipynb cell loading-sniff (#131)
+// %% notebooks/01_data.ipynb cell loading-sniff (#133)
 /** Guesses the separator of a loose rating file from its first non-blank line. */
 export function sniffLineFormat(file: string): LineFormat {
   let head: Buffer;
@@ -78,7 +78,7 @@ export function sniffLineFormat(file: string): LineFormat {
   return { separator, minRating: 0.5, maxRating: 5, allowHeader: true };
 }
 
-// %% notebooks/01_data.ipynb cell data-041 (#135)
+// %% notebooks/01_data.ipynb cell data-041 (#137)
 /** What loading found and which policies it applied; every number here was counted, nothing was dropped silently. */
 export interface DataReport {
   files: { role: "train" | "test" | "titles" | "users"; file: string; lines: number; ratings?: number; blankLines?: number; header?: string | null; encoding?: string }[];
@@ -124,16 +124,16 @@ export interface Dataset {
   report: DataReport;
 }
 
-// %% notebooks/01_data.ipynb cell data-043 (#137)
+// %% notebooks/01_data.ipynb cell data-043 (#139)
 /** Sorted distinct ids and a fast id → index function (through `lookup` when the ids are small enough). */
-interface IdLookup {
+export interface IdLookup {
   ids: Int32Array;
   indexOf: (id: number) => number; // -1 for an id not in the index
   lookup: Int32Array | null;
 }
 
 /** The index of the distinct ids of some id lists. */
-function buildIdIndex(idLists: Int32Array[], extra?: Int32Array): IdLookup {
+export function buildIdIndex(idLists: Int32Array[], extra?: Int32Array): IdLookup {
   let maxId = 0;
   for (const list of [...idLists, ...(extra ? [extra] : [])]) for (let k = 0; k < list.length; k++) if (list[k] > maxId) maxId = list[k];
   if (maxId < 64_000_000) {
@@ -153,21 +153,21 @@ function buildIdIndex(idLists: Int32Array[], extra?: Int32Array): IdLookup {
   return { ids, indexOf: (id) => map.get(id) ?? -1, lookup: null };
 }
 
-// %% notebooks/01_data.ipynb cell loading-map-ids (#140)
+// %% notebooks/01_data.ipynb cell loading-map-ids (#142)
 /** Maps raw ids to indices through the index (a lookup array when there is one). */
-function mapIds(raw: Int32Array, size: number, index: IdLookup, out: Int32Array): void {
+export function mapIds(raw: Int32Array, size: number, index: IdLookup, out: Int32Array): void {
   const lookup = index.lookup;
   if (lookup) for (let k = 0; k < size; k++) out[k] = lookup[raw[k]];
   else for (let k = 0; k < size; k++) out[k] = index.indexOf(raw[k]);
 }
 
-// %% notebooks/01_data.ipynb cell loading-duplicates (#143)
+// %% notebooks/01_data.ipynb cell loading-duplicates (#145)
 /**
  * Resolves repeated (user, item) pairs of one file by policy; returns kept positions (in (user, item) order)
  * and resolved values. `keep` is null when the file is already in strict (user, item) order — the usual case
  * for the THU and MovieLens files — so there is nothing to resolve and nothing to sort.
  */
-function resolveDuplicates(
+export function resolveDuplicates(
   file: string, parsed: RatingColumns, users: Int32Array, items: Int32Array, nUsers: number, nItems: number, policy: DuplicatePolicy,
 ): { keep: Int32Array | null; values: Float32Array; removed: number; example: string | null } {
   let strictlySorted = true;
@@ -210,9 +210,9 @@ function resolveDuplicates(
   return { keep, values, removed, example };
 }
 
-// %% notebooks/01_data.ipynb cell loading-user-list (#146)
+// %% notebooks/01_data.ipynb cell loading-user-list (#148)
 /** Reads a THU users.txt: one integer id a line. */
-function readUserList(file: string): { ids: Int32Array; lines: number } {
+export function readUserList(file: string): { ids: Int32Array; lines: number } {
   let text: string;
   try {
     const bytes = fs.readFileSync(file);
@@ -247,7 +247,7 @@ export function sameFile(a: string, b: string): boolean {
 
 // %% notebooks/01_data.ipynb cell loading-parse (#154)
 /** Step 1 of loadDataset: parses the train (and test) file and records each in the report. */
-function parseDatasetFiles(
+export function parseDatasetFiles(
   source: DatasetSource, files: DatasetFiles, report: DataReport, onProgress?: LoadOptions["onProgress"],
 ): { train: ParsedRatingFile; test: ParsedRatingFile | null } {
   const progress = (file: string) => (read: number, total: number) => onProgress?.({ file, fraction: read / total });
@@ -285,7 +285,7 @@ export function dropRows(cols: RatingColumns, drop: (k: number) => boolean): voi
 
 // %% notebooks/01_data.ipynb cell loading-users (#159)
 /** Step 2 of loadDataset: the user index — THU's users.txt under the unknown-user policy, or the users that occur. */
-function indexUsers(files: DatasetFiles, parsed: ParsedRatingFile[], policy: UnknownUserPolicy, report: DataReport): IdLookup {
+export function indexUsers(files: DatasetFiles, parsed: ParsedRatingFile[], policy: UnknownUserPolicy, report: DataReport): IdLookup {
   if (!files.users) return buildIdIndex(parsed.map((p) => p.columns.users));
   const listed = readUserList(files.users);
   report.files.push({ role: "users", file: files.users, lines: listed.lines });
@@ -314,7 +314,7 @@ function indexUsers(files: DatasetFiles, parsed: ParsedRatingFile[], policy: Unk
 
 // %% notebooks/01_data.ipynb cell loading-ratings (#161)
 /** Step 3 of loadDataset: one parsed file as Ratings on the shared index, duplicates resolved by policy (and counted in the report). */
-function indexedRatings(
+export function indexedRatings(
   p: ParsedRatingFile, role: "train" | "test", userIdx: IdLookup, itemIdx: IdLookup, policy: DuplicatePolicy, report: DataReport,
 ): { ratings: Ratings; dated: boolean } {
   const cols = p.columns;
@@ -347,7 +347,7 @@ function indexedRatings(
 
 // %% notebooks/01_data.ipynb cell loading-overlap (#163)
 /** Removes from train every (user, item) pair that test also rates; returns the remaining train and how many were removed. */
-function removeTestPairs(train: Ratings, test: Ratings): { train: Ratings; removed: number } {
+export function removeTestPairs(train: Ratings, test: Ratings): { train: Ratings; removed: number } {
   const keep = new Uint8Array(train.size).fill(1);
   let removed = 0;
   for (let k = 0; k < test.size; k++) {
@@ -362,7 +362,7 @@ function removeTestPairs(train: Ratings, test: Ratings): { train: Ratings; remov
 
 // %% notebooks/01_data.ipynb cell loading-titles (#166)
 /** Step 4 of loadDataset: the titles file, when there is one (and options.titles is not false), with the rated items it does not name counted. */
-function readDatasetTitles(files: DatasetFiles, itemIds: Int32Array, report: DataReport): Map<number, Title> | null {
+export function readDatasetTitles(files: DatasetFiles, itemIds: Int32Array, report: DataReport): Map<number, Title> | null {
   if (!files.titles || !files.titleFormat) return null;
   const t = readTitles(files.titles, files.titleFormat);
   report.files.push({ role: "titles", file: files.titles, lines: t.lines, encoding: t.encoding });

@@ -7,7 +7,34 @@ import { coldStartCounts, type Ratings, type ColdStartCounts } from "./ratings";
 import { rmse, mae } from "./metrics";
 import { kFold } from "./splits";
 
-// %% notebooks/01_data.ipynb cell data-058 (#208)
+// %% notebooks/01_data.ipynb cell model-describe-params (#208)
+/** `k=16, lr=0.01` from a parameter object (arrays as `lo,hi`). */
+export function describeParams(params: object): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(", ") || "defaults";
+}
+
+// %% notebooks/01_data.ipynb cell model-fiterror (#209)
+/** A fit that produced non-finite numbers (a learning rate too large, say): names the model and its parameters. */
+export class FitError extends Error {
+  constructor(readonly model: string, readonly params: object, what: string) {
+    super(`${model} diverged: ${what} (parameters ${describeParams(params)}); lower the learning rate or raise the regularisation`);
+    this.name = "FitError";
+  }
+}
+
+// %% notebooks/01_data.ipynb cell model-observed-range (#212)
+/** The lowest and highest rating of a set: the range predictions are clipped to (unbounded for an empty set). */
+export function observedRange(r: Ratings): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let t = 0; t < r.size; t++) {
+    const v = r.values[t];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return r.size ? [lo, hi] : [-Infinity, Infinity];
+}
+
+// %% notebooks/01_data.ipynb cell data-058 (#215)
 /** What a model reports after each epoch (or step): RMSEs, the loss when there is one, seconds since the fit began. */
 export interface EpochReport {
   epoch: number;
@@ -34,7 +61,7 @@ export interface IdIndex {
   itemIds: ArrayLike<number>;
 }
 
-// %% notebooks/01_data.ipynb cell model-result-types (#211)
+// %% notebooks/01_data.ipynb cell model-result-types (#218)
 /** Predicted ratings, one per pair, with how many of them came from the fallback instead of the model. */
 export type Predictions = Float32Array & { fallbacks: number };
 
@@ -50,33 +77,6 @@ export interface ModelState {
   arrays: Record<string, SavedArray>;
 }
 export type SavedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
-
-// %% notebooks/01_data.ipynb cell model-describe-params (#213)
-/** `k=16, lr=0.01` from a parameter object (arrays as `lo,hi`). */
-function describeParams(params: object): string {
-  return Object.entries(params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(", ") || "defaults";
-}
-
-// %% notebooks/01_data.ipynb cell model-fiterror (#214)
-/** A fit that produced non-finite numbers (a learning rate too large, say): names the model and its parameters. */
-export class FitError extends Error {
-  constructor(readonly model: string, readonly params: object, what: string) {
-    super(`${model} diverged: ${what} (parameters ${describeParams(params)}); lower the learning rate or raise the regularisation`);
-    this.name = "FitError";
-  }
-}
-
-// %% notebooks/01_data.ipynb cell model-observed-range (#217)
-/** The lowest and highest rating of a set: the range predictions are clipped to (unbounded for an empty set). */
-export function observedRange(r: Ratings): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (let t = 0; t < r.size; t++) {
-    const v = r.values[t];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return r.size ? [lo, hi] : [-Infinity, Infinity];
-}
 
 // %% notebooks/01_data.ipynb cell model-contract (#220)
 /** What every model knows and must write (the first layer of the contract), and the guards around predicting. */
@@ -418,11 +418,11 @@ export interface ModelSpec {
 
 // %% notebooks/01_data.ipynb cell model-registry-store (#243)
 /** The registered models by name (see `registerModel`); internal, so that only the functions below change it. */
-const modelRegistry = new Map<string, ModelSpec>();
+export const modelRegistry = new Map<string, ModelSpec>();
 
 // %% notebooks/01_data.ipynb cell model-parse-value (#244)
 /** Checks one raw value (a command-line string, or a typed value) against its definition. */
-function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown): ModelParamValue {
+export function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown): ModelParamValue {
   const fail = (expected: string): never => {
     throw new Error(`${model}: parameter ${key} must be ${expected}, got '${Array.isArray(raw) ? raw.join(",") : raw}'`);
   };
@@ -512,7 +512,7 @@ export function createModel(name: string, raw: Record<string, unknown> = {}): Re
 
 // %% notebooks/01_data.ipynb cell model-array-types (#255)
 /** The typed arrays a saved model may hold, by the type name written in `model.json`. */
-const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array } as const;
+export const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array } as const;
 
 // %% notebooks/01_data.ipynb cell model-persist (#256)
 /** The format name and version `saveModel` writes into `model.json`; `loadModel` refuses others. */

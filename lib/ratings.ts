@@ -205,7 +205,7 @@ export function mergeRatings(a: Ratings, b: Ratings): Ratings {
   return makeRatings(a.nUsers, a.nItems, cat(a.users, b.users), cat(a.items, b.items), cat(a.values, b.values), days);
 }
 
-// %% notebooks/01_data.ipynb cell data-044 (#148)
+// %% notebooks/01_data.ipynb cell data-044 (#31)
 /** Test ratings a model cannot learn from training: users or items with no training rating. */
 export interface ColdStartCounts {
   testUsers: number; // distinct test users without a training rating

@@ -5,7 +5,7 @@ import { askWorker, type FactorModel } from "./mf_engine";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw (#45)
 /** WebAssembly opcodes the SGD kernel uses, by name (the binary format's numbering; SIMD ones after the 0xfd prefix). */
-const OP = {
+export const OP = {
   I32: 0x7f, F32: 0x7d, F64: 0x7c, V128: 0x7b, FUNC: 0x60, BLOCK: 0x02, LOOP: 0x03, IF: 0x04, VOID: 0x40, BR: 0x0c, BR_IF: 0x0d, END: 0x0b,
   GET: 0x20, SET: 0x21, TEE: 0x22, I32_CONST: 0x41, I32_ADD: 0x6a, I32_MUL: 0x6c, I32_GE_U: 0x4f,
   I32_LOAD: 0x28, F32_LOAD: 0x2a, F32_CONST: 0x43, F32_STORE: 0x38, F32_ADD: 0x92, F32_SUB: 0x93, F32_MUL: 0x94, F64_CONST: 0x44, F64_ADD: 0xa0, F64_PROMOTE: 0xbb,
@@ -13,10 +13,10 @@ const OP = {
 };
 
 /** The most 64 KiB pages a 32-bit memory can have (4 GiB). */
-const MAX_PAGES = 65536;
+export const MAX_PAGES = 65536;
 
 /** Unsigned LEB128, the binary format's integer encoding. */
-function uleb(x: number): number[] {
+export function uleb(x: number): number[] {
   const out: number[] = [];
   do { let b = x & 0x7f; x = Math.floor(x / 128); if (x) b |= 0x80; out.push(b); } while (x);
   return out;
@@ -35,7 +35,7 @@ function uleb(x: number): number[] {
  * bytes its groups of four cover. The memory is imported shared (`e.m`), so worker threads run the same
  * module over one model. `null` when the platform lacks SIMD or shared memory: the JavaScript loop runs.
  */
-function sgdWasmModule(): object | null {
+export function sgdWasmModule(): object | null {
   const { GET, SET, TEE, END } = OP;
   const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
   const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];

@@ -21,7 +21,7 @@ export type SampleGroups = ArrayLike<number>[];
 
 // %% notebooks/04_tuning.ipynb cell tuning-040 (#41)
 /** Flattens groups into one value array and a parallel array of group labels (stdlib's input shape). */
-function flattenGroups(groups: SampleGroups): { values: number[]; labels: number[] } {
+export function flattenGroups(groups: SampleGroups): { values: number[]; labels: number[] } {
   const values: number[] = [], labels: number[] = [];
   groups.forEach((g, i) => {
     for (let j = 0; j < g.length; j++) { values.push(g[j]); labels.push(i); }
@@ -29,7 +29,7 @@ function flattenGroups(groups: SampleGroups): { values: number[]; labels: number
   return { values, labels };
 }
 
-function checkGroups(groups: SampleGroups, minSize: number, test: string): void {
+export function checkGroups(groups: SampleGroups, minSize: number, test: string): void {
   if (groups.length < 2) throw new Error(`${test}: needs at least two groups, got ${groups.length}`);
   groups.forEach((g, i) => {
     if (g.length < minSize) throw new Error(`${test}: group ${i} has ${g.length} values, needs at least ${minSize}`);
@@ -38,14 +38,14 @@ function checkGroups(groups: SampleGroups, minSize: number, test: string): void 
 }
 
 /** The median of a numeric array (mean of the two middle values for even length). */
-function sampleMedian(values: ArrayLike<number>): number {
+export function sampleMedian(values: ArrayLike<number>): number {
   const s = Float64Array.from(values).sort();
   const h = s.length >> 1;
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /** The arithmetic mean of a numeric array. */
-function sampleMean(values: ArrayLike<number>): number {
+export function sampleMean(values: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i];
   return s / values.length;
@@ -53,14 +53,14 @@ function sampleMean(values: ArrayLike<number>): number {
 
 // %% notebooks/04_tuning.ipynb cell tuning-042 (#43)
 /** Evaluates c[0] + c[1]·x + c[2]·x² + … */
-function polynomial(c: readonly number[], x: number): number {
+export function polynomial(c: readonly number[], x: number): number {
   let y = 0;
   for (let i = c.length - 1; i >= 0; i--) y = y * x + c[i];
   return y;
 }
 
 /** Royston's (1995, AS R94) polynomial approximations for the Shapiro–Wilk coefficients and p-value. */
-const SW = {
+export const SW = {
   c1: [0, 0.221157, -0.147981, -2.07119, 4.434685, -2.706056],  // a_n as a polynomial in 1/√n
   c2: [0, 0.042981, -0.293762, -1.752461, 5.682633, -3.582633],  // a_{n-1}
   c3: [0.544, -0.39978, 0.025054, -6.714e-4],                    // mean of −log(γ − log(1−W)), n ≤ 11

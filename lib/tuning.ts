@@ -76,7 +76,7 @@ export function describeSpace(space: SearchSpace): SpaceRow[] {
 
 // %% notebooks/04_tuning.ipynb cell tuning-012 (#12)
 /** A small seeded random generator (mulberry32): same seed, same stream, on every platform. */
-function trialRandom(seed: number): () => number {
+export function trialRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -34,7 +34,7 @@ export interface StudyProgress {
 }
 
 // %% notebooks/04_tuning.ipynb cell tuning-028b (#29)
-const HEARTBEAT_SOURCE = `
+export const HEARTBEAT_SOURCE = `
 const { workerData, parentPort } = require("worker_threads");
 const db = require(workerData.sqlite)(workerData.file, { timeout: 30000 });
 const renew = db.prepare("UPDATE fold_runs SET lease_until = ? WHERE worker = ? AND state = 'running'");
@@ -48,7 +48,7 @@ parentPort.postMessage("beating");
  * the heartbeat dies with it and the leases run out; a process id is never consulted. Resolves once the
  * thread beats, so no fold is claimed before its lease can be renewed.
  */
-async function startHeartbeat(file: string, worker: string, leaseSeconds: number): Promise<Worker> {
+export async function startHeartbeat(file: string, worker: string, leaseSeconds: number): Promise<Worker> {
   const thread = new Worker(HEARTBEAT_SOURCE, {
     eval: true,
     workerData: { sqlite: require.resolve("better-sqlite3"), file, worker, leaseMs: leaseSeconds * 1000, everyMs: leaseSeconds * 200 },
@@ -106,7 +106,7 @@ export async function workOnStudy(study: Study, objective: FoldObjective, worker
 
 // %% notebooks/04_tuning.ipynb cell tuning-030 (#31)
 /** The name a worker records in the study: host, process id, thread and a random tag (a reused process id is another worker). */
-function studyWorkerName(thread = 0): string {
+export function studyWorkerName(thread = 0): string {
   return `${os.hostname()}:${process.pid}:${thread}:${Math.random().toString(16).slice(2, 10)}`;
 }
 
@@ -115,12 +115,12 @@ function studyWorkerName(thread = 0): string {
  * Where this module's code lives, for worker threads: the file itself (lib/tuning_runner.ts, or
  * dist/lib/tuning_runner.js in the installed package), or from the notebook the library's source next to it.
  */
-function tuningModuleFile(): string {
+export function tuningModuleFile(): string {
   if (typeof __filename === "string" && /tuning_runner\.(ts|js)$/.test(__filename)) return __filename;
   return require.resolve(path.resolve("../lib/tuning_runner"));
 }
 
-const WORKER_SOURCE = `
+export const WORKER_SOURCE = `
 const { workerData, parentPort } = require("worker_threads");
 if (workerData.register) require(workerData.register).register();
 require(workerData.tuningModule).runStudyWorkerThread(workerData, parentPort).catch((e) => { parentPort.postMessage({ type: "error", error: String(e && e.stack || e) }); });

@@ -19,11 +19,11 @@ export interface SqliteDatabase {
 }
 
 // %% notebooks/04_tuning.ipynb cell tuning-020 (#20)
-const openSqlite: (file: string, options?: { timeout?: number }) => SqliteDatabase = require("better-sqlite3");
+export const openSqlite: (file: string, options?: { timeout?: number }) => SqliteDatabase = require("better-sqlite3");
 
 // %% notebooks/04_tuning.ipynb cell tuning-021 (#21)
 /** The study schema: one row per study, trial, trial parameter, fold run and epoch. */
-const STUDY_SCHEMA = `
+export const STUDY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS studies (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, direction TEXT NOT NULL DEFAULT 'minimize',
   space TEXT NOT NULL, strategy TEXT NOT NULL, folds INTEGER NOT NULL, max_epochs INTEGER,
@@ -79,12 +79,12 @@ export interface FoldTask { trialId: number; number: number; fold: number; param
 
 // %% notebooks/04_tuning.ipynb cell tuning-023 (#23)
 /** Stable JSON of a parameter setting (keys sorted), the key that makes a setting unique in a study. */
-function paramsKey(p: TrialParams): string {
+export function paramsKey(p: TrialParams): string {
   return JSON.stringify(Object.fromEntries(Object.keys(p).sort().map((k) => [k, p[k]])));
 }
 
 /** How long a claim on a fold lasts without a heartbeat (seconds): older claims are free to take. */
-const DEFAULT_LEASE_SECONDS = 30;
+export const DEFAULT_LEASE_SECONDS = 30;
 
 // %% notebooks/04_tuning.ipynb cell tuning-024 (#24)
 /**

@@ -122,15 +122,15 @@ describe("nbts export", () => {
     assert.match(greet, /export const ANSWER = 42;/);
     assert.match(greet, /export interface Greeting/);
     assert.match(greet, /export type Name = string;/);
-    // exporti: internal, no export keyword.
-    assert.match(greet, /\nfunction secret\(\)/);
+    // exporti: exported from its module, kept out of the barrel.
+    assert.match(greet, /\nexport function secret\(\)/);
     // Directives and non-exported cells stay out.
     assert.doesNotMatch(greet, /\/\/\||hidden but run|hello\("world"\)/);
     // `//| export other` with a notebook-relative import rewritten to a module-relative one.
     const other = files.get("lib/other.ts")!;
     assert.match(other, /import \{ hello \} from "\.\/greet";/);
     assert.match(other, /export class Shouter/);
-    // The barrel names what each module's export cells declare (exporti cells export nothing).
+    // The barrel names what each module's export cells declare (exporti cells' names stay out).
     const barrel = files.get("lib/index.ts")!.split("\n").filter((l) => l.startsWith("export"));
     assert.ok(barrel.some((l) => /^export \{ [^}]*\bhello\b[^}]*\} from "\.\/greet";$/.test(l)), barrel.join("\n"));
     assert.ok(barrel.some((l) => /^export type \{ [^}]*\bGreeting\b[^}]*\} from "\.\/greet";$/.test(l)), barrel.join("\n"));
@@ -198,11 +198,16 @@ describe("nbts export", () => {
     assert.throws(() => exportProject(dir), /02_y\.ipynb cell #2 \(id cell2\), line 2: exports the mutable binding `counter` \(let\/var\)/);
   });
 
-  it("refuses to import an internal (exporti) name across modules, naming both cells", () => {
+  it("imports an internal (exporti) name across modules, keeps it out of the barrel and its let state private", () => {
     const dir = tmpDir("nbexp-");
     fs.mkdirSync(path.join(dir, "notebooks"));
-    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", ["//| default_exp data", "//| exporti engine\nfunction kernel() { return 1; }", "//| export\nfunction run() { return kernel(); }"]);
-    assert.throws(() => exportProject(dir), /01_x\.ipynb cell #3 \(id cell3\): uses `kernel`, which .*cell #2 \(id cell2\) exports to module engine as internal \(exporti\)/);
+    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", ["//| default_exp data", "//| exporti helpers\nlet calls = 0;\nfunction kernel() { return ++calls; }", "//| export\nfunction run() { return kernel(); }"]);
+    const files = exportProject(dir);
+    assert.match(files.get("lib/helpers.ts")!, /\nlet calls = 0;\nexport function kernel\(\)/);
+    assert.match(files.get("lib/data.ts")!, /import \{ kernel \} from "\.\/helpers";/);
+    const barrel = files.get("lib/index.ts")!;
+    assert.match(barrel, /export \{ run \} from "\.\/data";/);
+    assert.doesNotMatch(barrel, /kernel|calls/);
   });
 
   it("leads a line of a generated module back to its cell", () => {

@@ -48,7 +48,7 @@ export function parseDirectives(source: string): Directives {
 export interface CellPlan {
   /** Module this cell exports to, or null. */
   exportTo: string | null;
-  /** Whether top-level declarations get `export` (false for `exporti`). */
+  /** Whether the cell's names are public, in the barrel (false for `exporti`: exported from its module only). */
   isPublic: boolean;
   /** The `default_exp` module this cell declares, or null. */
   defaultExp: string | null;

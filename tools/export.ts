@@ -134,6 +134,11 @@ export const INTERNAL_MODULE = /^_|_(engine|kernel)$/;
 /** A name the barrel leaves out (nbdev's rule): it starts with `_`. */
 export const isInternalName = (name: string) => name.startsWith("_");
 
+/** A `let`/`var` statement: module state, which only an `exporti` cell may hold (unexported). */
+function isMutable(st: ts.Statement): boolean {
+  return ts.isVariableStatement(st) && !(st.declarationList.flags & ts.NodeFlags.Const);
+}
+
 /** Refuses an exported mutable binding (`let`/`var`): importers would see a value that changes under them. */
 function checkNotMutable(st: ts.Statement, exported: boolean, sf: ts.SourceFile, where: string): void {
   if (!ts.isVariableStatement(st) || !exported) return;
@@ -146,7 +151,7 @@ function checkNotMutable(st: ts.Statement, exported: boolean, sf: ts.SourceFile,
   );
 }
 
-/** Splits a cell into its imports (added to `imports`) and its body, adding `export` where the cell is public. */
+/** Splits a cell into its imports (added to `imports`) and its body, adding `export` to its declarations (not to an `exporti` cell's let/var). */
 export function transformCell(body: string, isPublic: boolean, imports: ImportSet, where: string): string {
   const sf = ts.createSourceFile("cell.ts", body, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const edits: { start: number; end: number; text: string }[] = [];
@@ -159,7 +164,9 @@ export function transformCell(body: string, isPublic: boolean, imports: ImportSe
       if (body[end] === "\r") end++;
       if (body[end] === "\n") end++;
       edits.push({ start: st.getStart(sf), end, text: "" });
-    } else if (isPublic && exportable(st) && !hasExport(st)) {
+    } else if (exportable(st) && !hasExport(st) && (isPublic || !isMutable(st))) {
+      // `export` and `exporti` cells both export from their module; `exporti` keeps the name out of the barrel
+      // (nbdev's rule), and its mutable state (let/var) stays private to the module.
       edits.push({ start: st.getStart(sf), end: st.getStart(sf), text: "export " });
     }
   }
@@ -346,8 +353,6 @@ export function exportProject(root: string): ExportFiles {
           continue;
         }
         if (!d || d.module === name) continue;
-        if (!d.isPublic)
-          throw new NotebookError(c.notebook, `${where}: uses \`${used}\`, which ${d.where} exports to module ${d.module} as internal (exporti): make that cell \`//| export\` or move this one`);
         imports.addNamed(`./${d.module}`, used, d.typeOnly);
       }
     }
@@ -366,7 +371,7 @@ export function exportProject(root: string): ExportFiles {
 /**
  * The public API, `lib/index.ts`: what a user imports from `litrec`. Each module other than the engines
  * (`*_engine`, `*_kernel`) re-exports by name what its `//| export` cells declare, except names starting
- * with `_`; types as `export type`. `exporti` cells export nothing.
+ * with `_`; types as `export type`. `exporti` cells export from their module but stay out of the barrel.
  */
 export function publicNames(modules: Map<string, { body: string; isPublic: boolean }[]>): Map<string, { values: string[]; types: string[] }> {
   const out = new Map<string, { values: string[]; types: string[] }>();
