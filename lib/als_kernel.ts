@@ -2,9 +2,9 @@
 
 import { Worker } from "worker_threads";
 import { Ratings } from "./data";
-import { sharedCopyOf, askWorker, type FactorModel } from "./mf_engine";
+import { sharedCopyOf, askWorker, type FactorModel, type AlsSolveSettings, type AlsSolver } from "./mf_engine";
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#58)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#174)
 /**
  * One ALS half-sweep by conjugate gradient, as implicit and cmfrec solve it: for each row r in [rowStart, rowEnd)
  * of a CSR (ptr, cols, vals), a few CG steps on the same system `alsHalfSweep` solves exactly,
@@ -74,7 +74,7 @@ export function alsCgRange(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#59)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-worker (#176)
 /** The body of an ALS worker thread: on each message it runs `alsCgRange` over its rows of one side. */
 export function alsWorkerMain(cg: typeof alsCgRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -87,6 +87,7 @@ export function alsWorkerMain(cg: typeof alsCgRange): void {
   });
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cuts (#177)
 /** Rows 0..n-1 of a CSR cut into `parts` contiguous ranges of about equal entry counts: the cut points (parts + 1). */
 export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   const n = ptr.length - 1, total = ptr[n], cuts = [0];
@@ -98,6 +99,7 @@ export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   return cuts;
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#179)
 /**
  * ALS by conjugate gradient on worker threads: the ratings (both CSR sides) and the model on SharedArrayBuffers,
  * each half-sweep's rows cut into one range per thread by rating count (rows of one side are independent).
@@ -125,4 +127,23 @@ export class AlsThreads {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers = [];
   }
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cg-solver (#180)
+/** ALS by conjugate gradient (`alsCgRange`): on `threads` worker threads over shared memory, or on the calling thread. */
+export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSettings): AlsSolver {
+  if (s.threads > 1) {
+    const pool = new AlsThreads(train, model, s.threads, s.lambda, s.biased, s.cgSteps);
+    return { name: `cg, ${s.threads} threads`, sweep: (side) => pool.sweep(side), close: () => pool.close() };
+  }
+  const scratch = new Float64Array(4 * (model.k + 1));
+  const { globalMean: mu, userFactors: P, itemFactors: Q, userBias, itemBias, k } = model, biased = s.biased ? 1 : 0;
+  return {
+    name: "cg, 1 thread",
+    sweep: async (side) => {
+      if (side === 0) alsCgRange(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, mu, P, userBias, Q, itemBias, k, s.lambda, biased, s.cgSteps, scratch);
+      else alsCgRange(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, mu, Q, itemBias, P, userBias, k, s.lambda, biased, s.cgSteps, scratch);
+    },
+    close: async () => {},
+  };
 }
