@@ -11,7 +11,7 @@ import { initFactorModel } from "../lib/mf_engine";
 import { FactorRecommender } from "../lib/mf";
 import { rankAll, PopularityRanker } from "../lib/ranking";
 import { invertSpdInPlace } from "../lib/ranking_engine";
-import { defaultThreads } from "../lib/usercf_engine";
+import { defaultThreads } from "../lib/threads";
 import { ensureNetflixLike } from "./netflix-synth";
 
 const dir = ensureNetflixLike();

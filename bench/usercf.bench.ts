@@ -6,7 +6,7 @@
  */
 import { loadDataset, rmse, mae } from "../lib/data";
 import { NeighbourhoodModel } from "../lib/usercf";
-import { defaultThreads } from "../lib/usercf_engine";
+import { defaultThreads } from "../lib/threads";
 import { ensureNetflixLike } from "./netflix-synth";
 import * as os from "os";
 

@@ -2,12 +2,14 @@
 
 import { Ratings, makeRatings } from "./data";
 import { Recommender, registerModel, type ModelState, type ParamDef } from "./model";
-import { toShared, sharedArray, defaultThreads, levelWasmModule, sharedWasmMemory, runKernel, levelSimilarityKernel, similarityKernel, mirrorKernel, growWasmMemory, predictKernel, type WasmMemory, type WasmModule } from "./usercf_engine";
+import { toShared, sharedArray, defaultThreads, runKernel } from "./threads";
+import { sharedWasmMemory, growWasmMemory, type WasmMemory, type WasmModule } from "./wasm";
+import { levelWasmModule, levelSimilarityKernel, similarityKernel, SIMILARITY_HELPERS, mirrorKernel, predictKernel, PREDICT_HELPERS, type PredictJob } from "./usercf_engine";
 
-// %% notebooks/02_user_cf.ipynb cell usercf-003 (#3)
+// %% notebooks/02_user_cf.ipynb cell usercf-003 (#4)
+// The engine that "Making it fast" defines at the end of this chapter, as the library holds it:
 
-
-// %% notebooks/02_user_cf.ipynb cell usercf-020 (#19)
+// %% notebooks/02_user_cf.ipynb cell usercf-baseline-type (#20)
 /** Global mean plus user and item biases, fitted as Surprise's `BaselineOnly` does (alternating least squares). */
 export interface Baseline {
   mean: number;
@@ -15,6 +17,7 @@ export interface Baseline {
   itemBias: Float64Array;
 }
 
+// %% notebooks/02_user_cf.ipynb cell usercf-020 (#22)
 /** Fits `r ≈ μ + b_u + b_i` with ridge penalties `regUser`, `regItem` by alternating exact updates. */
 export function fitBaseline(train: Ratings, regUser = 15, regItem = 10, epochs = 10): Baseline {
   const mean = train.globalMean;
@@ -37,6 +40,7 @@ export function fitBaseline(train: Ratings, regUser = 15, regItem = 10, epochs =
   return { mean, userBias, itemBias };
 }
 
+// %% notebooks/02_user_cf.ipynb cell usercf-baseline-est (#24)
 /** The baseline's estimate for one (user, item) pair; indices outside the training data get the mean. */
 export function baselineEstimate(b: Baseline, user: number, item: number): number {
   const bu = user >= 0 && user < b.userBias.length ? b.userBias[user] : 0;
@@ -44,7 +48,7 @@ export function baselineEstimate(b: Baseline, user: number, item: number): numbe
   return b.mean + bu + bi;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-021 (#20)
+// %% notebooks/02_user_cf.ipynb cell usercf-021 (#26)
 /** The regularised baseline as a model: `μ + b_u + b_i`, clipped to the rating scale; it is its own fallback. */
 export class BaselineModel extends Recommender {
   readonly name = "baseline";
@@ -71,7 +75,7 @@ export class BaselineModel extends Recommender {
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-024 (#23)
+// %% notebooks/02_user_cf.ipynb cell usercf-rowmatrix-type (#30)
 /**
  * One side of the rating matrix as rows: the users (user-based CF) or the items (item-based CF), with
  * the rows in CSR order, the columns in CSC order, and for every CSR entry its position in the CSC arrays.
@@ -87,6 +91,7 @@ export interface RowMatrix {
   values: Float32Array; colValues: Float32Array;
 }
 
+// %% notebooks/02_user_cf.ipynb cell usercf-024 (#32)
 /** Builds the row view of a training set: `side = "user"` keeps users as rows, `"item"` transposes. */
 export function rowMatrix(train: Ratings, side: "user" | "item"): RowMatrix {
   const byUser = side === "user";
@@ -104,6 +109,7 @@ export function rowMatrix(train: Ratings, side: "user" | "item"): RowMatrix {
   return { nRows, nCols, rowPtr, rowCols, colPtr, colRows, cscPos, values, colValues };
 }
 
+// %% notebooks/02_user_cf.ipynb cell usercf-both-orders (#35)
 /** Values given in CSR order, laid out in CSC order too (shared memory). */
 export function bothOrders(m: RowMatrix, csrValues: Float32Array): { csr: Float32Array; csc: Float32Array } {
   const csr = toShared(csrValues);
@@ -112,6 +118,267 @@ export function bothOrders(m: RowMatrix, csrValues: Float32Array): { csr: Float3
   return { csr, csc };
 }
 
+// %% notebooks/02_user_cf.ipynb cell usercf-row-means (#38)
+/** The mean of each row's values. */
+export function rowMeans(m: RowMatrix): Float64Array {
+  const means = new Float64Array(m.nRows);
+  for (let u = 0; u < m.nRows; u++) {
+    let s = 0;
+    for (let p = m.rowPtr[u]; p < m.rowPtr[u + 1]; p++) s += m.values[p];
+    const count = m.rowPtr[u + 1] - m.rowPtr[u];
+    means[u] = count ? s / count : 0;
+  }
+  return means;
+}
+
+// %% notebooks/02_user_cf.ipynb cell usercf-centred (#39)
+/** Each CSR entry's rating minus the chosen reference: nothing (`none`), the row's `mean`, or the `baseline` estimate. */
+export function centredValues(m: RowMatrix, kind: "none" | "mean" | "baseline", means: Float64Array, baseline: () => Baseline, side: "user" | "item"): Float32Array {
+  if (kind === "none") return m.values;
+  const byUser = side === "user";
+  const out = new Float32Array(m.values.length);
+  for (let u = 0; u < m.nRows; u++)
+    for (let p = m.rowPtr[u]; p < m.rowPtr[u + 1]; p++) {
+      const c = m.rowCols[p];
+      out[p] = m.values[p] - (kind === "mean" ? means[u] : byUser ? baselineEstimate(baseline(), u, c) : baselineEstimate(baseline(), c, u));
+    }
+  return out;
+}
+
+// %% notebooks/02_user_cf.ipynb cell usercf-027 (#42)
+/** A similarity between the rows: dense n×n when it fits, else the `keep` most similar rows of each row. */
+export interface RowSimilarity {
+  n: number;
+  dense: boolean;
+  /** Dense n×n (row-major) when `dense`; empty otherwise. */
+  S: Float32Array;
+  /** `keep` neighbours per row, most similar first (-1 = none), when not dense. */
+  nbrIdx: Int32Array;
+  nbrSim: Float32Array;
+  keep: number;
+  /** Every similarity is ≥ 0 (the row values are all ≥ 0, as raw ratings are), so no clamping is needed. */
+  nonNegative: boolean;
+  /** The shared WebAssembly memory S lives in (at byte 0), with the level kernels' module; null when S is a plain shared array. */
+  memory: WasmMemory | null;
+  wasmModule: WasmModule | null;
+}
+
+// %% notebooks/02_user_cf.ipynb cell usercf-sim-between (#44)
+/** The similarity of rows a and b: from the dense matrix, or from a's neighbour list (0 when b is not on it). */
+export function similarityBetween(sim: RowSimilarity, a: number, b: number): number {
+  if (sim.dense) return sim.S[a * sim.n + b];
+  for (let j = a * sim.keep; j < (a + 1) * sim.keep; j++) if (sim.nbrIdx[j] === b) return sim.nbrSim[j];
+  return 0;
+}
+
+// %% notebooks/02_user_cf.ipynb cell usercf-nbrs-behind (#48)
+/**
+ * The neighbours behind one prediction: the rows that have the column (users who rated the item, or items the
+ * user rated), their positive similarity and rating, most similar first, at most `limit` (and `k` when k > 0).
+ */
+export function neighboursBehind(m: RowMatrix, sim: RowSimilarity, side: "user" | "item", k: number, user: number, item: number, limit = 10) {
+  const [row, col] = side === "user" ? [user, item] : [item, user];
+  const csrOf = new Int32Array(m.cscPos.length);
+  m.cscPos.forEach((pos, p) => (csrOf[pos] = p));
+  const list: { neighbour: number; similarity: number; rating: number }[] = [];
+  for (let q = m.colPtr[col]; q < m.colPtr[col + 1]; q++) {
+    const v = m.colRows[q];
+    const s = similarityBetween(sim, row, v);
+    if (s > 0) list.push({ neighbour: v, similarity: s, rating: m.values[csrOf[q]] });
+  }
+  list.sort((a, b) => b.similarity - a.similarity);
+  return list.slice(0, k > 0 ? Math.min(limit, k) : limit);
+}
+
+// %% notebooks/02_user_cf.ipynb cell usercf-031 (#50)
+/** Settings of a neighbourhood model; every field has a default. */
+export interface NeighbourhoodOptions {
+  /** Whose similarities: `user` (user-based CF) or `item` (item-based CF). */
+  side: "user" | "item";
+  /** `cosine` on the ratings, `pearson` (cosine on each row's mean-centred ratings), `pearson-baseline` (cosine on baseline residuals). */
+  similarity: "cosine" | "pearson" | "pearson-baseline";
+  /** Neighbours per prediction among those who rated the item; 0 = all of them (the original formula). */
+  k: number;
+  /** What the neighbours' ratings are taken relative to: `none`, the row `mean`, or the `baseline`. */
+  centring: "none" | "mean" | "baseline";
+  /** Shrink a similarity by count/(count+shrinkage), count = co-rated items; 0 = off. */
+  shrinkage: number;
+  /** Threads for similarity and prediction (default: one per core). */
+  threads: number;
+  /** Largest dense similarity matrix (bytes); above it only `keep` neighbours per row are stored. */
+  maxDenseBytes: number;
+  /** Neighbours stored per row when the dense matrix does not fit. */
+  keep: number;
+  /** Baseline penalties (Surprise's defaults). */
+  regUser: number;
+  regItem: number;
+}
+
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-defaults (#52)
+/** The defaults: the original formula (cosine over every neighbour, raw ratings), both cores, Surprise's baseline penalties. */
+export const NEIGHBOURHOOD_DEFAULTS: NeighbourhoodOptions = {
+  side: "user", similarity: "cosine", k: 0, centring: "none", shrinkage: 0,
+  threads: 0, maxDenseBytes: 1.5e9, keep: 200, regUser: 15, regItem: 10,
+};
+
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-timings (#54)
+/** Seconds spent in each phase of the last `fit` and `predict`. */
+export interface NeighbourhoodTimings { baseline: number; prepare: number; similarity: number; predict: number }
+
+// %% notebooks/02_user_cf.ipynb cell usercf-032 (#56)
+/**
+ * What a neighbourhood model's `fit` computes: the row view of the training ratings, each row's mean, the
+ * values the similarity and the prediction read (ratings minus their centring), the similarity, and how the
+ * engine reads the prediction values fast (`predictLayout`). `NeighbourhoodModel` adds the predictions.
+ */
+export abstract class NeighbourhoodFit extends Recommender {
+  readonly options: NeighbourhoodOptions;
+  readonly params: NeighbourhoodOptions; // the same object as `options`
+  matrix!: RowMatrix;
+  similarity!: RowSimilarity;
+  means!: Float64Array;
+  /** Prediction values (ratings minus centring) in CSR and CSC order. */
+  predictValues!: { csr: Float32Array; csc: Float32Array };
+  predictLayout!: PredictionLayout;
+  protected train?: Ratings;
+  private fittedBaseline?: Baseline;
+  timings: NeighbourhoodTimings = { baseline: 0, prepare: 0, similarity: 0, predict: 0 };
+
+  constructor(readonly name: string, options: Partial<NeighbourhoodOptions> = {}) {
+    super();
+    this.options = this.params = { ...NEIGHBOURHOOD_DEFAULTS, ...options };
+  }
+
+  /** The regularised baseline, fitted on first use: the plain cosine model needs it only for fallbacks. */
+  get baseline(): Baseline {
+    if (!this.fittedBaseline) {
+      if (!this.train) throw new Error(`${this.name}: fit first`);
+      const t0 = performance.now();
+      this.fittedBaseline = fitBaseline(this.train, this.options.regUser, this.options.regItem);
+      this.timings.baseline += (performance.now() - t0) / 1000;
+    }
+    return this.fittedBaseline;
+  }
+
+  protected fitModel(train: Ratings): void {
+    const o = this.options, t0 = performance.now();
+    this.train = train;
+    this.fittedBaseline = undefined;
+    this.timings.baseline = 0;
+    const m = (this.matrix = rowMatrix(train, o.side));
+    this.means = rowMeans(m);
+    const valuesOf = (kind: "none" | "mean" | "baseline") =>
+      kind === "none" ? { csr: m.values, csc: m.colValues } : bothOrders(m, centredValues(m, kind, this.means, () => this.baseline, o.side));
+    const simKind = o.similarity === "cosine" ? "none" : o.similarity === "pearson" ? "mean" : "baseline";
+    const simValues = valuesOf(simKind);
+    this.predictValues = simKind === o.centring ? simValues : valuesOf(o.centring);
+    const simLevels = o.shrinkage === 0 ? valueLevels(m, simValues) : undefined;
+    const t1 = performance.now();
+    this.similarity = rowSimilarity(m, simValues, {
+      shrink: o.shrinkage, threads: o.threads > 0 ? o.threads : defaultThreads(), maxDenseBytes: o.maxDenseBytes, keep: Math.max(o.keep, o.k), levels: simLevels,
+    });
+    this.predictLayout = predictionLayout(m, this.predictValues, simValues, simLevels, o.k, this.similarity);
+    this.timings.prepare = (t1 - t0) / 1000 - this.timings.baseline;
+    this.timings.similarity = (performance.now() - t1) / 1000;
+    const sim = this.similarity;
+    if (!sim.dense && o.k === 0)
+      this.notes.push(`every neighbour was asked for (k = 0), but the dense ${sim.n}×${sim.n} similarity would take ${(4 * sim.n * sim.n / 1e6).toFixed(1)} MB > maxDenseBytes ${(o.maxDenseBytes / 1e6).toFixed(1)} MB: predictions use the ${sim.keep} most similar neighbours of each row instead`);
+  }
+}
+
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-model (#58)
+/**
+ * Neighbourhood collaborative filtering: the similarity-weighted mean of the neighbours' ratings of the item,
+ * `offset + Σ s·(r − c) / Σ s`, over the users (or items) who rated it, where the offset adds back the centring
+ * (the user's mean or baseline). With the defaults it is exactly the original `(S·X) ⊘ (S·1[X≠0])` with cosine
+ * S, evaluated at the requested pairs only (`predictPairs`, "Making it fast").
+ */
+export class NeighbourhoodModel extends NeighbourhoodFit {
+  /** Pairs with no usable neighbour come back NaN: the contract answers them with `fallback` (the baseline). */
+  protected estimate(users: Int32Array, items: Int32Array, result: Float32Array): void {
+    const t0 = performance.now();
+    const o = this.options, byUser = o.side === "user";
+    const rows = byUser ? users : items, cols = byUser ? items : users;
+    const offset = sharedArray(Float32Array, users.length);
+    if (o.centring !== "none")
+      for (let t = 0; t < users.length; t++) offset[t] = o.centring === "mean" ? this.means[rows[t]] : baselineEstimate(this.baseline, users[t], items[t]);
+    const threads = o.threads > 0 ? o.threads : defaultThreads();
+    predictPairs(this.matrix, this.similarity, this.predictValues, this.predictLayout, o.k, threads, rows, cols, offset, result);
+    this.timings.predict = (performance.now() - t0) / 1000;
+  }
+
+  /** No usable neighbour, or a user or item outside the index: the regularised baseline. */
+  protected fallback(user: number, item: number): number {
+    return baselineEstimate(this.baseline, user, item);
+  }
+
+  /** The model is its training ratings and options: `restore` recomputes the similarity from them (deterministic). */
+  protected state(): ModelState {
+    return { meta: {}, arrays: { users: this.train!.users, items: this.train!.items, values: this.train!.values } };
+  }
+  protected restore(s: ModelState): void {
+    this.fitModel(makeRatings(this.nUsers, this.nItems, s.arrays.users as Int32Array, s.arrays.items as Int32Array, s.arrays.values as Float32Array));
+  }
+
+  /** The similarity of rows a and b (users for user-based CF, items for item-based). */
+  similarityOf(a: number, b: number): number {
+    return similarityBetween(this.similarity, a, b);
+  }
+
+  /** The neighbours behind one prediction, most similar first (see `neighboursBehind`). */
+  explain(user: number, item: number, limit = 10): { neighbour: number; similarity: number; rating: number }[] {
+    return neighboursBehind(this.matrix, this.similarity, this.options.side, this.options.k, user, item, limit);
+  }
+}
+
+// %% notebooks/02_user_cf.ipynb cell usercf-033 (#62)
+/** The chapter's named neighbourhood models (the CLI's `--model`), with defaults that meet its accuracy target. */
+export const NEIGHBOURHOOD_PRESETS: Readonly<Record<string, Partial<NeighbourhoodOptions>>> = {
+  usercf: {}, // the original: cosine, every neighbour, raw ratings
+  knn: { k: 40, similarity: "pearson", centring: "mean" }, // top-K, mean-centred (Surprise's KNNWithMeans)
+  "knn-baseline": { k: 40, similarity: "pearson-baseline", centring: "baseline", shrinkage: 100 }, // KNNBaseline
+  itemcf: { side: "item", k: 40, similarity: "pearson-baseline", centring: "baseline", shrinkage: 100 },
+};
+
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-params (#64)
+/** The typed parameters of a neighbourhood model, with a preset's defaults. */
+export function neighbourhoodParamDefs(d: NeighbourhoodOptions): Record<string, ParamDef> {
+  return {
+    side: { type: "enum", choices: ["user", "item"], default: d.side, description: "whose similarities: users (user-based CF) or items (item-based)" },
+    similarity: { type: "enum", choices: ["cosine", "pearson", "pearson-baseline"], default: d.similarity, description: "cosine of ratings, of mean-centred ratings, or of baseline residuals" },
+    k: { type: "int", min: 0, default: d.k, aliases: ["K"], description: "neighbours per prediction among those who rated the item; 0 = every one" },
+    centring: { type: "enum", choices: ["none", "mean", "baseline"], default: d.centring, description: "what neighbours' ratings are taken relative to" },
+    shrinkage: { type: "float", min: 0, default: d.shrinkage, description: "shrink a similarity by n/(n+shrinkage), n = co-rated items; 0 = off" },
+    threads: { type: "int", min: 0, max: 256, default: d.threads, description: "threads for similarity and prediction; 0 = one per core" },
+    maxDenseBytes: { type: "float", min: 0, default: d.maxDenseBytes, description: "largest dense similarity matrix in bytes; above it only `keep` neighbours per row" },
+    keep: { type: "int", min: 1, default: d.keep, description: "neighbours stored per row when the dense similarity does not fit" },
+    regUser: { type: "float", min: 0, default: d.regUser, description: "baseline penalty on user biases" },
+    regItem: { type: "float", min: 0, default: d.regItem, description: "baseline penalty on item biases" },
+  };
+}
+
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-register (#66)
+for (const [name, description] of [
+  ["usercf", "user-based CF, the original formula (S·X)⊘(S·1[X≠0]) with cosine S over every neighbour"],
+  ["knn", "user-based top-K, mean-centred, Pearson (Surprise's KNNWithMeans)"],
+  ["knn-baseline", "user-based top-K on baseline residuals, shrunk Pearson-baseline (Surprise's KNNBaseline)"],
+  ["itemcf", "item-based top-K on baseline residuals, shrunk Pearson-baseline"],
+])
+  registerModel({
+    name, description, params: neighbourhoodParamDefs({ ...NEIGHBOURHOOD_DEFAULTS, ...NEIGHBOURHOOD_PRESETS[name] }),
+    create: (p) => new NeighbourhoodModel(name, p),
+  });
+registerModel({
+  name: "baseline", description: "regularised baseline μ + b_u + b_i, Surprise's ALS",
+  params: {
+    regUser: { type: "float", min: 0, default: 15, description: "penalty on user biases" },
+    regItem: { type: "float", min: 0, default: 10, description: "penalty on item biases" },
+    epochs: { type: "int", min: 1, default: 10, description: "alternating sweeps" },
+  },
+  create: (p) => new BaselineModel(p),
+});
+
+// %% notebooks/02_user_cf.ipynb cell usercf-packed-codes (#132)
 /** The values packed with their rows as `row << 4 | code`, code = 2·value, when every value is a half-star 0..7.5 (and rows < 2^27); else empty. */
 export function packedCodes(m: RowMatrix, csc: Float32Array): { colCodes: Int32Array; codeValues: Float32Array } {
   const codeValues = new Float32Array(16).map((_, c) => c / 2);
@@ -126,6 +393,7 @@ export function packedCodes(m: RowMatrix, csc: Float32Array): { colCodes: Int32A
   return { colCodes, codeValues };
 }
 
+// %% notebooks/02_user_cf.ipynb cell usercf-value-levels-type (#134)
 /**
  * The values as a few exact levels, when every value is a half-star 0..7.5: code = 2·value, one level per
  * code that occurs (Netflix: 5 levels, MovieLens: 10). Both kernels then work on small integers:
@@ -145,6 +413,7 @@ export interface ValueLevels {
   levelRows: Int32Array | Uint16Array; // 16-bit when rows ≤ 65536
 }
 
+// %% notebooks/02_user_cf.ipynb cell usercf-no-levels (#136)
 /** No levels: the kernels take their general paths. */
 export function noValueLevels(): ValueLevels {
   return {
@@ -153,6 +422,8 @@ export function noValueLevels(): ValueLevels {
   };
 }
 
+// %% notebooks/02_user_cf.ipynb cell usercf-value-levels (#138)
+/** The values as levels (see `ValueLevels`) when every value is a half-star 0..7.5 and the accumulator fits `maxAccBytes`; else `noValueLevels()`. */
 export function valueLevels(m: RowMatrix, vals: { csr: Float32Array; csc: Float32Array }, maxAccBytes = 64e6): ValueLevels {
   const none = noValueLevels();
   const { csr, csc } = vals;
@@ -195,36 +466,7 @@ export function valueLevels(m: RowMatrix, vals: { csr: Float32Array; csc: Float3
   };
 }
 
-/** The mean of each row's values. */
-export function rowMeans(m: RowMatrix): Float64Array {
-  const means = new Float64Array(m.nRows);
-  for (let u = 0; u < m.nRows; u++) {
-    let s = 0;
-    for (let p = m.rowPtr[u]; p < m.rowPtr[u + 1]; p++) s += m.values[p];
-    const count = m.rowPtr[u + 1] - m.rowPtr[u];
-    means[u] = count ? s / count : 0;
-  }
-  return means;
-}
-
-// %% notebooks/02_user_cf.ipynb cell usercf-027 (#26)
-/** A similarity between the rows: dense n×n when it fits, else the `keep` most similar rows of each row. */
-export interface RowSimilarity {
-  n: number;
-  dense: boolean;
-  /** Dense n×n (row-major) when `dense`; empty otherwise. */
-  S: Float32Array;
-  /** `keep` neighbours per row, most similar first (-1 = none), when not dense. */
-  nbrIdx: Int32Array;
-  nbrSim: Float32Array;
-  keep: number;
-  /** Every similarity is ≥ 0 (the row values are all ≥ 0, as raw ratings are), so no clamping is needed. */
-  nonNegative: boolean;
-  /** The shared WebAssembly memory S lives in (at byte 0), with the level kernels' module; null when S is a plain shared array. */
-  memory: WasmMemory | null;
-  wasmModule: WasmModule | null;
-}
-
+// %% notebooks/02_user_cf.ipynb cell usercf-rowsim (#142)
 /**
  * Cosine similarity of the rows of `m` with row values `csr`/`csc` (zeros = missing), optionally shrunk
  * by `count/(count+shrink)` where count is the number of co-rated columns. Uses `threads` threads.
@@ -277,12 +519,12 @@ export function rowSimilarity(
       counter: job.counter, chunk: 8, wasmModule: memory ? wasmModule : null, memory, codesOffset, accOffset, slots: sharedArray(Int32Array, 1),
     };
     runKernel(levelSimilarityKernel, levelJob, nThreads);
-  } else runKernel(similarityKernel, job, nThreads);
+  } else runKernel(similarityKernel, job, nThreads, SIMILARITY_HELPERS);
   if (dense) runKernel(mirrorKernel, { n, S, counter: sharedArray(Int32Array, 1) }, n < 2000 ? 1 : threads);
   return { n, dense, S, nbrIdx, nbrSim, keep, nonNegative, memory: memory && wasmModule ? memory : null, wasmModule: memory ? wasmModule : null };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-028 (#27)
+// %% notebooks/02_user_cf.ipynb cell usercf-028 (#160)
 /** Pairs grouped by row with a counting sort: `pairPtr` per row, the column and the original index of each. */
 export function groupPairs(nRows: number, rows: Int32Array, cols: Int32Array) {
   const pairPtr = sharedArray(Int32Array, nRows + 1);
@@ -299,256 +541,57 @@ export function groupPairs(nRows: number, rows: Int32Array, cols: Int32Array) {
   return { pairPtr, pairCols, pairIndex };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-031 (#30)
-/** Settings of a neighbourhood model; every field has a default. */
-export interface NeighbourhoodOptions {
-  /** Whose similarities: `user` (user-based CF) or `item` (item-based CF). */
-  side: "user" | "item";
-  /** `cosine` on the ratings, `pearson` (cosine on each row's mean-centred ratings), `pearson-baseline` (cosine on baseline residuals). */
-  similarity: "cosine" | "pearson" | "pearson-baseline";
-  /** Neighbours per prediction among those who rated the item; 0 = all of them (the original formula). */
-  k: number;
-  /** What the neighbours' ratings are taken relative to: `none`, the row `mean`, or the `baseline`. */
-  centring: "none" | "mean" | "baseline";
-  /** Shrink a similarity by count/(count+shrinkage), count = co-rated items; 0 = off. */
-  shrinkage: number;
-  /** Threads for similarity and prediction (default: one per core). */
-  threads: number;
-  /** Largest dense similarity matrix (bytes); above it only `keep` neighbours per row are stored. */
-  maxDenseBytes: number;
-  /** Neighbours stored per row when the dense matrix does not fit. */
-  keep: number;
-  /** Baseline penalties (Surprise's defaults). */
-  regUser: number;
-  regItem: number;
-}
-
-export const NEIGHBOURHOOD_DEFAULTS: NeighbourhoodOptions = {
-  side: "user", similarity: "cosine", k: 0, centring: "none", shrinkage: 0,
-  threads: 0, maxDenseBytes: 1.5e9, keep: 200, regUser: 15, regItem: 10,
-};
-
-/** Seconds spent in each phase of the last `fit` and `predict`. */
-export interface NeighbourhoodTimings { baseline: number; prepare: number; similarity: number; predict: number }
-
-// %% notebooks/02_user_cf.ipynb cell usercf-032 (#31)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout-type (#164)
 /**
- * Neighbourhood collaborative filtering: the similarity-weighted mean of the neighbours' ratings of the item,
- * `offset + Σ s·(r − c) / Σ s`, over the users (or items) who rated it. With the defaults it is exactly the
- * original `(S·X) ⊘ (S·1[X≠0])` with cosine S, evaluated at the requested pairs only.
+ * How the prediction kernel reads the prediction values fast: as levels (`ValueLevels`; none when k > 0), or
+ * else packed with their rows (`packedCodes`), and the byte offset of the level rows in the similarity's
+ * WebAssembly memory (-1: not there, the JavaScript gather runs).
  */
-export class NeighbourhoodModel extends Recommender {
-  readonly options: NeighbourhoodOptions;
-  readonly params: NeighbourhoodOptions; // the same object as `options`
-  matrix!: RowMatrix;
-  similarity!: RowSimilarity;
-  private train?: Ratings;
-  private fittedBaseline?: Baseline;
-  means!: Float64Array;
-  /** Prediction values (ratings minus centring) in CSR and CSC order. */
-  predictValues!: { csr: Float32Array; csc: Float32Array };
-  /** The prediction values packed with their rows, when they are half-star ratings. */
-  predictCodes!: { colCodes: Int32Array; codeValues: Float32Array };
-  /** The prediction values as levels (see `valueLevels`; `nLevels` 0 when they are not). */
-  predictLevels!: ValueLevels;
-  /** Where the prediction's level rows sit in the similarity's WebAssembly memory (-1: not there). */
-  private predictRowsOffset = -1;
-  timings: NeighbourhoodTimings = { baseline: 0, prepare: 0, similarity: 0, predict: 0 };
-
-  constructor(readonly name: string, options: Partial<NeighbourhoodOptions> = {}) {
-    super();
-    this.options = this.params = { ...NEIGHBOURHOOD_DEFAULTS, ...options };
-  }
-
-  /** The regularised baseline, fitted on first use: the plain cosine model needs it only for fallbacks. */
-  get baseline(): Baseline {
-    if (!this.fittedBaseline) {
-      if (!this.train) throw new Error(`${this.name}: fit first`);
-      const t0 = performance.now();
-      this.fittedBaseline = fitBaseline(this.train, this.options.regUser, this.options.regItem);
-      this.timings.baseline += (performance.now() - t0) / 1000;
-    }
-    return this.fittedBaseline;
-  }
-
-  private get threads(): number {
-    return this.options.threads > 0 ? this.options.threads : defaultThreads();
-  }
-
-  /** Each CSR entry's rating minus the chosen reference (`none`, row `mean`, `baseline`). */
-  private centred(kind: "none" | "mean" | "baseline"): Float32Array {
-    const m = this.matrix;
-    if (kind === "none") return m.values;
-    const byUser = this.options.side === "user";
-    const out = new Float32Array(m.values.length);
-    for (let u = 0; u < m.nRows; u++)
-      for (let p = m.rowPtr[u]; p < m.rowPtr[u + 1]; p++) {
-        const c = m.rowCols[p];
-        out[p] = m.values[p] - (kind === "mean" ? this.means[u] : byUser ? baselineEstimate(this.baseline, u, c) : baselineEstimate(this.baseline, c, u));
-      }
-    return out;
-  }
-
-  /** The values of a centring in CSR and CSC order (the raw ratings need no reordering). */
-  private valuesOf(kind: "none" | "mean" | "baseline"): { csr: Float32Array; csc: Float32Array } {
-    return kind === "none" ? { csr: this.matrix.values, csc: this.matrix.colValues } : bothOrders(this.matrix, this.centred(kind));
-  }
-
-  protected fitModel(train: Ratings): void {
-    const o = this.options;
-    let t = performance.now();
-    const lap = () => {
-      const now = performance.now();
-      const s = (now - t) / 1000;
-      t = now;
-      return s;
-    };
-    this.train = train;
-    this.fittedBaseline = undefined;
-    this.timings.baseline = 0;
-    this.matrix = rowMatrix(train, o.side);
-    this.means = rowMeans(this.matrix);
-    const simKind = o.similarity === "cosine" ? "none" : o.similarity === "pearson" ? "mean" : "baseline";
-    const simValues = this.valuesOf(simKind);
-    this.predictValues = simKind === o.centring ? simValues : this.valuesOf(o.centring);
-    // Levels serve the similarity (no shrinkage) and the all-neighbours prediction (k = 0).
-    const simLevels = o.shrinkage === 0 ? valueLevels(this.matrix, simValues) : undefined;
-    this.predictLevels =
-      o.k > 0 ? noValueLevels()
-      : this.predictValues === simValues && simLevels ? simLevels : valueLevels(this.matrix, this.predictValues);
-    const noCodes = { colCodes: new Int32Array(0), codeValues: new Float32Array(16) };
-    this.predictCodes = this.predictLevels.nLevels > 0 ? noCodes : packedCodes(this.matrix, this.predictValues.csc);
-    this.timings.prepare = lap() - this.timings.baseline;
-    this.similarity = rowSimilarity(this.matrix, simValues, {
-      shrink: o.shrinkage, threads: this.threads, maxDenseBytes: o.maxDenseBytes, keep: Math.max(o.keep, o.k), levels: simLevels,
-    });
-    // The prediction's level rows join S in the similarity's WebAssembly memory, so the gather runs there too.
-    this.predictRowsOffset = -1;
-    const sim = this.similarity, levelRows = this.predictLevels.levelRows;
-    if (sim.memory && sim.wasmModule && levelRows instanceof Uint16Array && levelRows.length > 0) {
-      const at = Math.ceil(sim.memory.buffer.byteLength / 64) * 64;
-      if (growWasmMemory(sim.memory, at + levelRows.length * 2)) {
-        new Uint16Array(sim.memory.buffer, at, levelRows.length).set(levelRows);
-        this.predictRowsOffset = at;
-      }
-    }
-    this.timings.similarity = lap();
-    if (!sim.dense && o.k === 0)
-      this.notes.push(`every neighbour was asked for (k = 0), but the dense ${sim.n}×${sim.n} similarity would take ${(4 * sim.n * sim.n / 1e6).toFixed(1)} MB > maxDenseBytes ${(o.maxDenseBytes / 1e6).toFixed(1)} MB: predictions use the ${sim.keep} most similar neighbours of each row instead`);
-  }
-
-  /** Pairs with no usable neighbour come back NaN: the contract answers them with `fallback` (the baseline). */
-  protected estimate(users: Int32Array, items: Int32Array, result: Float32Array): void {
-    const t0 = performance.now();
-    const o = this.options, m = this.matrix, sim = this.similarity;
-    const nPairs = users.length;
-    const byUser = o.side === "user";
-    const rows = byUser ? users : items, cols = byUser ? items : users;
-    const offset = sharedArray(Float32Array, nPairs);
-    if (o.centring !== "none")
-      for (let t = 0; t < nPairs; t++) offset[t] = o.centring === "mean" ? this.means[rows[t]] : baselineEstimate(this.baseline, users[t], items[t]);
-    const out = sharedArray(Float32Array, nPairs), usedFallback = sharedArray(Uint8Array, nPairs);
-    const g = groupPairs(m.nRows, rows, cols);
-    const job = {
-      n: m.nRows, ...g, colPtr: m.colPtr, colRows: m.colRows, colVals: this.predictValues.csc, ...this.predictCodes,
-      rowPtr: m.rowPtr, rowCols: m.rowCols, rowVals: this.predictValues.csr,
-      levelPtr: this.predictLevels.levelPtr, levelRows: this.predictLevels.levelRows, nLevels: this.predictLevels.nLevels,
-      levelValues: this.predictLevels.levelValues, nonNegative: sim.nonNegative,
-      wasmModule: this.predictRowsOffset >= 0 ? sim.wasmModule : null, memory: sim.memory, rowsOffset: this.predictRowsOffset, sOffset: 0,
-      dense: sim.dense, S: sim.S, nbrIdx: sim.nbrIdx, nbrSim: sim.nbrSim, nbrK: sim.keep, k: o.k > 0 ? o.k : sim.dense ? 0 : sim.keep,
-      offset, out, usedFallback, counter: sharedArray(Int32Array, 1), chunk: 16,
-    };
-    runKernel(predictKernel, job, nPairs < 20000 ? 1 : this.threads);
-    for (let t = 0; t < nPairs; t++) result[t] = usedFallback[t] ? NaN : out[t];
-    this.timings.predict = (performance.now() - t0) / 1000;
-  }
-
-  /** No usable neighbour, or a user or item outside the index: the regularised baseline. */
-  protected fallback(user: number, item: number): number {
-    return baselineEstimate(this.baseline, user, item);
-  }
-
-  /** The model is its training ratings and options: `restore` recomputes the similarity from them (deterministic). */
-  protected state(): ModelState {
-    return { meta: {}, arrays: { users: this.train!.users, items: this.train!.items, values: this.train!.values } };
-  }
-  protected restore(s: ModelState): void {
-    this.fitModel(makeRatings(this.nUsers, this.nItems, s.arrays.users as Int32Array, s.arrays.items as Int32Array, s.arrays.values as Float32Array));
-  }
-
-  /** The similarity of rows a and b (users for user-based CF, items for item-based). */
-  similarityOf(a: number, b: number): number {
-    const s = this.similarity;
-    if (s.dense) return s.S[a * s.n + b];
-    for (let j = a * s.keep; j < (a + 1) * s.keep; j++) if (s.nbrIdx[j] === b) return s.nbrSim[j];
-    return 0;
-  }
-
-  /** The neighbours behind one prediction: who rated the item, their similarity and rating, most similar first. */
-  explain(user: number, item: number, limit = 10): { neighbour: number; similarity: number; rating: number }[] {
-    const m = this.matrix;
-    const [row, col] = this.options.side === "user" ? [user, item] : [item, user];
-    const list: { neighbour: number; similarity: number; rating: number }[] = [];
-    for (let q = m.colPtr[col]; q < m.colPtr[col + 1]; q++) {
-      const v = m.colRows[q];
-      const s = this.similarityOf(row, v);
-      if (s > 0) list.push({ neighbour: v, similarity: s, rating: m.values[this.cscToCsr(q)] });
-    }
-    list.sort((a, b) => b.similarity - a.similarity);
-    return list.slice(0, this.options.k > 0 ? Math.min(limit, this.options.k) : limit);
-  }
-
-  private cscToCsrIndex?: Int32Array;
-  private cscToCsr(q: number): number {
-    if (!this.cscToCsrIndex) {
-      this.cscToCsrIndex = new Int32Array(this.matrix.cscPos.length);
-      this.matrix.cscPos.forEach((pos, p) => (this.cscToCsrIndex![pos] = p));
-    }
-    return this.cscToCsrIndex[q];
-  }
+export interface PredictionLayout {
+  levels: ValueLevels;
+  codes: { colCodes: Int32Array; codeValues: Float32Array };
+  rowsOffset: number;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-033 (#32)
-/** The chapter's named neighbourhood models (the CLI's `--model`), with defaults that meet its accuracy target. */
-export const NEIGHBOURHOOD_PRESETS: Readonly<Record<string, Partial<NeighbourhoodOptions>>> = {
-  usercf: {}, // the original: cosine, every neighbour, raw ratings
-  knn: { k: 40, similarity: "pearson", centring: "mean" }, // top-K, mean-centred (Surprise's KNNWithMeans)
-  "knn-baseline": { k: 40, similarity: "pearson-baseline", centring: "baseline", shrinkage: 100 }, // KNNBaseline
-  itemcf: { side: "item", k: 40, similarity: "pearson-baseline", centring: "baseline", shrinkage: 100 },
-};
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout (#166)
+/**
+ * The prediction's layout (see `PredictionLayout`), after the similarity: levels for the all-neighbours
+ * prediction (the similarity's own when the values are the same), else packed codes; with the similarity's
+ * WebAssembly memory the level rows join S there, so the gather runs in WebAssembly too.
+ */
+export function predictionLayout(m: RowMatrix, values: { csr: Float32Array; csc: Float32Array }, simValues: { csr: Float32Array; csc: Float32Array },
+  simLevels: ValueLevels | undefined, k: number, sim: RowSimilarity): PredictionLayout {
+  const levels = k > 0 ? noValueLevels() : values === simValues && simLevels ? simLevels : valueLevels(m, values);
+  const codes = levels.nLevels > 0 ? { colCodes: new Int32Array(0), codeValues: new Float32Array(16) } : packedCodes(m, values.csc);
+  let rowsOffset = -1;
+  const rows = levels.levelRows;
+  if (sim.memory && sim.wasmModule && rows instanceof Uint16Array && rows.length > 0) {
+    const at = Math.ceil(sim.memory.buffer.byteLength / 64) * 64;
+    if (growWasmMemory(sim.memory, at + rows.length * 2)) {
+      new Uint16Array(sim.memory.buffer, at, rows.length).set(rows);
+      rowsOffset = at;
+    }
+  }
+  return { levels, codes, rowsOffset };
+}
 
-/** The typed parameters of a neighbourhood model, with a preset's defaults. */
-export function neighbourhoodParamDefs(d: NeighbourhoodOptions): Record<string, ParamDef> {
-  return {
-    side: { type: "enum", choices: ["user", "item"], default: d.side, description: "whose similarities: users (user-based CF) or items (item-based)" },
-    similarity: { type: "enum", choices: ["cosine", "pearson", "pearson-baseline"], default: d.similarity, description: "cosine of ratings, of mean-centred ratings, or of baseline residuals" },
-    k: { type: "int", min: 0, default: d.k, aliases: ["K"], description: "neighbours per prediction among those who rated the item; 0 = every one" },
-    centring: { type: "enum", choices: ["none", "mean", "baseline"], default: d.centring, description: "what neighbours' ratings are taken relative to" },
-    shrinkage: { type: "float", min: 0, default: d.shrinkage, description: "shrink a similarity by n/(n+shrinkage), n = co-rated items; 0 = off" },
-    threads: { type: "int", min: 0, max: 256, default: d.threads, description: "threads for similarity and prediction; 0 = one per core" },
-    maxDenseBytes: { type: "float", min: 0, default: d.maxDenseBytes, description: "largest dense similarity matrix in bytes; above it only `keep` neighbours per row" },
-    keep: { type: "int", min: 1, default: d.keep, description: "neighbours stored per row when the dense similarity does not fit" },
-    regUser: { type: "float", min: 0, default: d.regUser, description: "baseline penalty on user biases" },
-    regItem: { type: "float", min: 0, default: d.regItem, description: "baseline penalty on item biases" },
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-pairs (#168)
+/**
+ * Predictions at (row, column) pairs into `result`, `offset` added, NaN where no neighbour is usable: the
+ * pairs grouped by row (`groupPairs`), then `predictKernel` on `threads` threads (one below 20,000 pairs).
+ */
+export function predictPairs(m: RowMatrix, sim: RowSimilarity, values: { csr: Float32Array; csc: Float32Array }, layout: PredictionLayout,
+  k: number, threads: number, rows: Int32Array, cols: Int32Array, offset: Float32Array, result: Float32Array): void {
+  const nPairs = rows.length, levels = layout.levels;
+  const out = sharedArray(Float32Array, nPairs), usedFallback = sharedArray(Uint8Array, nPairs);
+  const job: PredictJob = {
+    n: m.nRows, ...groupPairs(m.nRows, rows, cols), colPtr: m.colPtr, colRows: m.colRows, colVals: values.csc, ...layout.codes,
+    rowPtr: m.rowPtr, rowCols: m.rowCols, rowVals: values.csr,
+    levelPtr: levels.levelPtr, levelRows: levels.levelRows, nLevels: levels.nLevels, levelValues: levels.levelValues, nonNegative: sim.nonNegative,
+    wasmModule: layout.rowsOffset >= 0 ? sim.wasmModule : null, memory: sim.memory, rowsOffset: layout.rowsOffset, sOffset: 0,
+    dense: sim.dense, S: sim.S, nbrIdx: sim.nbrIdx, nbrSim: sim.nbrSim, nbrK: sim.keep, k: k > 0 ? k : sim.dense ? 0 : sim.keep,
+    offset, out, usedFallback, counter: sharedArray(Int32Array, 1), chunk: 16,
   };
+  runKernel(predictKernel, job, nPairs < 20000 ? 1 : threads, PREDICT_HELPERS);
+  for (let t = 0; t < nPairs; t++) result[t] = usedFallback[t] ? NaN : out[t];
 }
-
-for (const [name, description] of [
-  ["usercf", "user-based CF, the original formula (S·X)⊘(S·1[X≠0]) with cosine S over every neighbour"],
-  ["knn", "user-based top-K, mean-centred, Pearson (Surprise's KNNWithMeans)"],
-  ["knn-baseline", "user-based top-K on baseline residuals, shrunk Pearson-baseline (Surprise's KNNBaseline)"],
-  ["itemcf", "item-based top-K on baseline residuals, shrunk Pearson-baseline"],
-])
-  registerModel({
-    name, description, params: neighbourhoodParamDefs({ ...NEIGHBOURHOOD_DEFAULTS, ...NEIGHBOURHOOD_PRESETS[name] }),
-    create: (p) => new NeighbourhoodModel(name, p),
-  });
-registerModel({
-  name: "baseline", description: "regularised baseline μ + b_u + b_i, Surprise's ALS",
-  params: {
-    regUser: { type: "float", min: 0, default: 15, description: "penalty on user biases" },
-    regItem: { type: "float", min: 0, default: 10, description: "penalty on item biases" },
-    epochs: { type: "int", min: 1, default: 10, description: "alternating sweeps" },
-  },
-  create: (p) => new BaselineModel(p),
-});
