@@ -755,7 +755,7 @@ registerModel({
   create: (p) => new BlendModel(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#182)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#188)
 fastPairLoops.make = (users, items, nUsers, nItems, k) => new PairKernels(users, items, nUsers, nItems, k);
 fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
