@@ -14,7 +14,7 @@ export type { EmbeddingModule, TrainOptions, DotBiasParams, Pca } from "./interp
 export { detectFormat, sniffLineFormat, loadDataset, itemLabel } from "./loading";
 export type { DataFormat, DatasetFiles, DataReport, DuplicatePolicy, UnknownUserPolicy, DatasetSource, LoadOptions, Dataset } from "./loading";
 export { rmse, mae } from "./metrics";
-export { EarlyStopping, FactorRecommender, lossAndRmseSpec, rmseVsTimeSpec, GD_ORIGINAL, GD_DEFAULTS, DENSE_LIMIT, sigmoidRange, pairPredictionOp, GradientDescentMF, sgdSettingsFor, SGD_DEFAULTS, SgdMF, ALS_DEFAULTS, AlsMF, SVDPP_DEFAULTS, SvdPlusPlus, BLEND_DEFAULTS, BlendModel } from "./mf";
+export { EarlyStopping, FactorRecommender, lossAndRmseSpec, rmseVsTimeSpec, GD_ORIGINAL, GD_DEFAULTS, DENSE_LIMIT, GradientDescentMF, SGD_DEFAULTS, SgdMF, ALS_DEFAULTS, AlsMF, SVDPP_DEFAULTS, SvdPlusPlus, BLEND_DEFAULTS, BlendModel } from "./mf";
 export type { GdParams, SgdParams, AlsParams, SvdppParams, BlendParams } from "./mf";
 export { FitError, observedRange, ModelCore, FittingModel, PredictingModel, RecommendingModel, Recommender, GlobalMeanRecommender, evaluate, crossValidate, registerModel, registeredModels, modelSpec, parseModelParams, createModel, MODEL_FORMAT, saveModel, loadModel } from "./model";
 export type { EpochReport, FitOptions, IdIndex, Predictions, Recommendation, ModelState, SavedArray, Evaluation, CrossValidation, ModelParamValue, ParamDef, ModelSpec } from "./model";
@@ -29,7 +29,7 @@ export type { Split } from "./splits";
 export { shapiroWilkCoefficients, shapiroWilk, shapiroWilkPValue, anovaOneWay, kruskalWallis, bartlett, levene, midranks, holm, dunn } from "./stats";
 export type { HypothesisTest, SampleGroups, DunnComparison, DunnResult } from "./stats";
 export { ratingHistogram, datasetSummary, ratingDistributionSpec, rankFrequency, longTailSpec, activityHistogramSpec, densitySpec } from "./summary";
-export { linearUnsortedSegmentSum, registerLinearSegmentSum, registerRowGather, BACKEND_PREFERENCE, tfBackend, chooseTfBackend } from "./tf_backend";
+export { BACKEND_PREFERENCE, tfBackend, chooseTfBackend } from "./tf_backend";
 export { detectEncoding, CP1252_HIGH, decodeWindows1252, decodeText, parseTitleLine, splitCsvLine, titleWithYear, readTitles } from "./titles";
 export type { Title, TitleFormat } from "./titles";
 export { gridValues, gridPoints, describeDistribution, describeSpace, sampleValue, randomPoint, strategyCandidates, rungEpochs, survivesRung } from "./tuning";

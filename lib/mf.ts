@@ -9,15 +9,15 @@ import { seededRandom, randomSplit, shuffledOrder } from "./splits";
 import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState } from "./model";
 import { tf } from "./_optional";
 import "./usercf";
-import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, fillNormal, choleskySolveInPlace, type FactorModel } from "./mf_engine";
+import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, plainPairLoops, initFactorModel, plainSgdRunner, choleskyAlsSolver, fillNormal, choleskySolveInPlace, PairKernels, threadedSgdRunner, type FactorModel, type PairLoops, type SgdRunnerFactory, type SgdRunSettings, type AlsSolverFactory, type AlsSolveSettings } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
-import { WasmSgd, cacheTiles, shuffleWithin, svdppEpoch, foldImplicit } from "./sgd_kernel";
-import { AlsThreads, alsCgRange } from "./als_kernel";
+import { shuffleWithin, svdppEpoch, foldImplicit, wasmSgdRunner } from "./sgd_kernel";
+import { cgAlsSolver } from "./als_kernel";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-013 (#13)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-013 (#25)
 /** Early stopping on a validation set: remembers the best epoch's model and says when to stop. */
 export class EarlyStopping {
   best = Infinity;
@@ -41,7 +41,7 @@ export class EarlyStopping {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-014 (#14)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-014 (#27)
 /**
  * A fitted factor model as a recommender: estimates μ + b_u + b_i + p_u·q_i (through `sigmoid_range` when
  * `yRange` is set); the contract clips them to the training ratings' range. Subclasses write `fitModel`.
@@ -98,7 +98,7 @@ export class FactorRecommender extends Recommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-018 (#18)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-018 (#32)
 /** Loss and RMSE per epoch on two y-axes (loss left, RMSE right), as the original's dual-axis figure. */
 export function lossAndRmseSpec(history: EpochReport[], title = "Loss and RMSE per epoch", testLabel = "test RMSE") {
   const rmseRows = history.flatMap((h) => [
@@ -132,6 +132,7 @@ export function lossAndRmseSpec(history: EpochReport[], title = "Loss and RMSE p
   };
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-rmse-time (#34)
 /** Held-out RMSE against wall-clock seconds, one line per engine. */
 export function rmseVsTimeSpec(runs: { engine: string; history: EpochReport[] }[], title = "Held-out RMSE against wall time") {
   const values = runs.flatMap((r) => r.history.filter((h) => h.validRmse !== undefined).map((h) => ({ engine: r.engine, seconds: h.seconds, rmse: h.validRmse })));
@@ -147,10 +148,14 @@ export function rmseVsTimeSpec(runs: { engine: string; history: EpochReport[] }[
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-025 (#27)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-025 (#51)
 
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-026 (#28)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-engines (#53)
+/** The fast pairs loops, once "Making it fast" has registered them; until then the pairs op runs the plain ones. */
+export const fastPairLoops: { make?: (users: Int32Array, items: Int32Array, nUsers: number, nItems: number, k: number) => PairLoops } = {};
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-026 (#54)
 /** Hyper-parameters of full-batch gradient descent with tfjs autodiff (the original's method and its repairs). */
 export interface GdParams {
   k: number; // latent factors
@@ -170,6 +175,7 @@ export interface GdParams {
   seed: number;
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-settings (#56)
 /** The original's settings: N(0,1) init, AdamW lr 5e-3, λ = 0.01, no biases, stop at |Δloss| < 1e-6 (a validation set is only watched). */
 export const GD_ORIGINAL: Partial<GdParams> = {
   k: 50, learningRate: 5e-3, weightDecay: 0.01, l2: 0, biased: false, initStd: 1, maxEpochs: 20000, tolerance: 1e-6,
@@ -185,26 +191,27 @@ export const GD_DEFAULTS: GdParams = {
 /** Above this many cells (m·n) the dense form needs too much memory (several m×n float tensors). */
 export const DENSE_LIMIT = 1.2e8;
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sigmoid (#58)
 /** `sigmoid_range`: squashes x into (lo, hi). */
 export function sigmoidRange(x: tf.Tensor, lo: number, hi: number): tf.Tensor {
   return tf.add(tf.mul(tf.sigmoid(x), hi - lo), lo);
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-op (#61)
 /**
  * The fused prediction op of the "pairs" form, with its gradient written by hand: for the observed pairs,
  * r̂_t = b_u + b_i + p_u·q_i (u = users[t], i = items[t]), and for an upstream gradient g_t,
  * ∂/∂p_u = Σ_t g_t q_i, ∂/∂q_i = Σ_t g_t p_u, ∂/∂b_u = Σ_t g_t, ∂/∂b_i = Σ_t g_t — one pass over the pairs
- * each way (`PairKernels`), instead of gathers, element-wise ops and segment sums as separate kernels.
+ * each way (`loops`), instead of gathers, element-wise ops and segment sums as separate kernels.
  */
-export function pairPredictionOp(users: Int32Array, items: Int32Array, k: number, nUsers: number, nItems: number) {
+export function pairPredictionOp(users: Int32Array, items: Int32Array, loops: PairLoops) {
   const count = users.length;
-  const kernels = new PairKernels(users, items, nUsers, nItems, k);
   return tf.customGrad(((U: tf.Tensor, V: tf.Tensor, bu: tf.Tensor, bi: tf.Tensor) => {
     const P = U.dataSync() as Float32Array;
     const Q = V.dataSync() as Float32Array;
     const b = bu.dataSync() as Float32Array;
     const c = bi.dataSync() as Float32Array;
-    const out = kernels.dots(P, Q);
+    const out = loops.dots(P, Q);
     for (let t = 0; t < count; t++) out[t] += b[users[t]] + c[items[t]];
     const gradFunc = (dy: tf.Tensor) => {
       const g = dy.dataSync() as Float32Array;
@@ -212,7 +219,7 @@ export function pairPredictionOp(users: Int32Array, items: Int32Array, k: number
       const dQ = new Float32Array(Q.length);
       const db = new Float32Array(b.length);
       const dc = new Float32Array(c.length);
-      kernels.scatter(P, Q, g, dP, dQ);
+      loops.scatter(P, Q, g, dP, dQ);
       for (let t = 0; t < count; t++) {
         db[users[t]] += g[t];
         dc[items[t]] += g[t];
@@ -223,10 +230,97 @@ export function pairPredictionOp(users: Int32Array, items: Int32Array, k: number
   }) as any) as (U: tf.Tensor, V: tf.Tensor, bu: tf.Tensor, bi: tf.Tensor) => tf.Tensor;
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-tensors (#64)
+/** The training ratings as tensors, once: the dense form's m×n ratings and mask, else the observed pairs; and each row's rating count. */
+export function gdTensors(train: Ratings, dense: boolean) {
+  const { nUsers: m, nItems: n } = train;
+  const countsOf = (ptr: Int32Array) => tf.tensor2d(Float32Array.from({ length: ptr.length - 1 }, (_, r) => ptr[r + 1] - ptr[r]), [ptr.length - 1, 1]);
+  const counts = { userCounts: countsOf(train.userPtr), itemCounts: countsOf(train.itemPtr) };
+  if (!dense)
+    return { ...counts, ratings: tf.tensor1d(train.values), mask: null, users: tf.tensor1d(train.users, "int32"), items: tf.tensor1d(train.items, "int32") };
+  const x = new Float32Array(m * n);
+  const w = new Float32Array(m * n);
+  for (let t = 0; t < train.size; t++) {
+    x[train.users[t] * n + train.items[t]] = train.values[t];
+    w[train.users[t] * n + train.items[t]] = 1;
+  }
+  return { ...counts, ratings: tf.tensor2d(x, [m, n]), mask: tf.tensor2d(w, [m, n]), users: null, items: null };
+}
+
+/** What `gdTensors` returns. */
+export type GdTensors = ReturnType<typeof gdTensors>;
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-objective (#67)
+/** The factors and biases a fit trains, as tfjs variables (U: m×k, V: n×k, bu: m×1, bi: n×1). */
+export interface GdWeights { U: tf.Variable; V: tf.Variable; bu: tf.Variable; bi: tf.Variable }
+
+/** The pairs op's type (`pairPredictionOp`). */
+export type PairOp = (U: tf.Tensor, V: tf.Tensor, bu: tf.Tensor, bi: tf.Tensor) => tf.Tensor;
+
+/** ½·mean over observed entries of (r̂ − r)², plus the coupled L2 penalty; also returns the mean squared error. */
+export function gdObjective(p: GdParams, form: string, w: GdWeights, data: GdTensors, mu: number, count: number, pairs: PairOp | null) {
+  const { U, V, bu, bi } = w;
+  const { users, items, ratings, mask, userCounts, itemCounts } = data;
+  return (): { loss: tf.Scalar; mse: tf.Scalar } => {
+    let raw: tf.Tensor;
+    if (form === "dense") {
+      raw = tf.matMul(U, V, false, true);
+      if (p.biased) raw = tf.add(tf.add(tf.add(raw, bu), tf.transpose(bi)), mu);
+    } else if (form === "pairs") {
+      raw = tf.add(pairs!(U, V, bu, bi), mu);
+    } else {
+      raw = tf.sum(tf.mul(tf.gather(U, users!), tf.gather(V, items!)), 1);
+      if (p.biased) raw = tf.add(tf.add(tf.add(raw, tf.reshape(tf.gather(bu, users!), [-1])), tf.reshape(tf.gather(bi, items!), [-1])), mu);
+    }
+    const predicted = p.yRange ? sigmoidRange(raw, p.yRange[0], p.yRange[1]) : raw;
+    let residual = tf.sub(predicted, ratings);
+    if (mask) residual = tf.mul(residual, mask);
+    const mse = tf.div(tf.sum(tf.square(residual)), count) as tf.Scalar;
+    let loss = tf.mul(mse, 0.5) as tf.Scalar;
+    if (p.l2 > 0) {
+      const rows = (x: tf.Tensor, counts: tf.Tensor) => tf.sum(tf.mul(tf.sum(tf.square(x), 1, true), counts));
+      let penalty = tf.add(rows(U, userCounts), rows(V, itemCounts));
+      if (p.biased) penalty = tf.add(penalty, tf.add(rows(bu, userCounts), rows(bi, itemCounts)));
+      loss = tf.add(loss, tf.mul(penalty, p.l2 / count)) as tf.Scalar;
+    }
+    return { loss, mse };
+  };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-step (#70)
+/** One AdamW step on the objective (decoupled decay, then Adam); resolves to the loss and mean squared error before the step. */
+export async function gdStep(p: GdParams, trainable: tf.Variable[], optimizer: tf.Optimizer, objective: () => { loss: tf.Scalar; mse: tf.Scalar }) {
+  let mseTensor: tf.Scalar | null = null;
+  const lossTensor = tf.tidy(() => {
+    if (p.weightDecay > 0) for (const w of trainable) w.assign(tf.mul(w, 1 - p.learningRate * p.weightDecay));
+    return optimizer.minimize(() => {
+      const { loss, mse } = objective();
+      mseTensor = tf.keep(mse);
+      return loss;
+    }, true, trainable)!;
+  });
+  const loss = (await lossTensor.data())[0];
+  const mse = (await mseTensor!.data())[0];
+  tf.dispose([lossTensor, mseTensor!]);
+  return { loss, mse };
+}
+
+/** The variables' current numbers, copied into a factor model. */
+export function gdSnapshot(w: GdWeights, k: number, mu: number): FactorModel {
+  return {
+    k, globalMean: mu,
+    userBias: w.bu.dataSync().slice() as Float32Array, itemBias: w.bi.dataSync().slice() as Float32Array,
+    userFactors: w.U.dataSync().slice() as Float32Array, itemFactors: w.V.dataSync().slice() as Float32Array,
+  };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-class (#73)
 /** Matrix factorisation by full-batch gradient descent: U, V are tfjs variables and tfjs derives the gradients. */
 export class GradientDescentMF extends FactorRecommender {
   declare readonly params: GdParams;
   backend = "";
+  /** The pairs form's loops in the last fit: "wasm" or "js" ("" for the other forms). */
+  engine = "";
   constructor(params: Partial<GdParams> = {}) {
     super("mf-gd", { ...GD_DEFAULTS, ...params });
     this.yRange = this.params.yRange;
@@ -240,130 +334,44 @@ export class GradientDescentMF extends FactorRecommender {
     const { nUsers: m, nItems: n } = train;
     const form = p.form === "auto" ? "pairs" : p.form;
     if (form === "dense" && m * n > DENSE_LIMIT) throw new Error(`mf-gd: the dense form needs ${m}×${n} cells; use form=pairs or form=gather`);
-    const dense = form === "dense";
     const mu = p.biased ? train.globalMean : 0;
-    const U = tf.variable(tf.randomNormal([m, p.k], 0, p.initStd, "float32", seed));
-    const V = tf.variable(tf.randomNormal([n, p.k], 0, p.initStd, "float32", seed + 1));
-    const bu = tf.variable(tf.zeros([m, 1]));
-    const bi = tf.variable(tf.zeros([n, 1]));
-    const trainable = p.biased ? [U, V, bu, bi] : [U, V];
-    // The data, once: the dense rating matrix and its mask (m×n), or the observed pairs.
-    const data: tf.Tensor[] = [];
-    let ratings: tf.Tensor, mask: tf.Tensor | null = null, users: tf.Tensor | null = null, items: tf.Tensor | null = null;
-    if (dense) {
-      const x = new Float32Array(m * n);
-      const w = new Float32Array(m * n);
-      for (let t = 0; t < train.size; t++) {
-        x[train.users[t] * n + train.items[t]] = train.values[t];
-        w[train.users[t] * n + train.items[t]] = 1;
-      }
-      data.push((ratings = tf.tensor2d(x, [m, n])), (mask = tf.tensor2d(w, [m, n])));
-    } else {
-      data.push((ratings = tf.tensor1d(train.values)), (users = tf.tensor1d(train.users, "int32")), (items = tf.tensor1d(train.items, "int32")));
-    }
-    const pairPrediction = pairPredictionOp(train.users, train.items, p.k, m, n);
-    const countsOf = (ptr: Int32Array) => tf.tensor2d(Float32Array.from({ length: ptr.length - 1 }, (_, r) => ptr[r + 1] - ptr[r]), [ptr.length - 1, 1]);
-    const userCounts = countsOf(train.userPtr);
-    const itemCounts = countsOf(train.itemPtr);
-    data.push(userCounts, itemCounts);
-    const count = Math.max(1, train.size);
-    /** ½·mean over observed entries of (r̂ − r)², plus the coupled L2 penalty; also returns the mean squared error. */
-    const objective = (): { loss: tf.Scalar; mse: tf.Scalar } => {
-      let raw: tf.Tensor;
-      if (dense) {
-        raw = tf.matMul(U, V, false, true);
-        if (p.biased) raw = tf.add(tf.add(tf.add(raw, bu), tf.transpose(bi)), mu);
-      } else if (form === "pairs") {
-        raw = tf.add(pairPrediction(U, V, bu, bi), mu);
-      } else {
-        raw = tf.sum(tf.mul(tf.gather(U, users!), tf.gather(V, items!)), 1);
-        if (p.biased) raw = tf.add(tf.add(tf.add(raw, tf.reshape(tf.gather(bu, users!), [-1])), tf.reshape(tf.gather(bi, items!), [-1])), mu);
-      }
-      const predicted = p.yRange ? sigmoidRange(raw, p.yRange[0], p.yRange[1]) : raw;
-      let residual = tf.sub(predicted, ratings);
-      if (mask) residual = tf.mul(residual, mask);
-      const mse = tf.div(tf.sum(tf.square(residual)), count) as tf.Scalar;
-      let loss = tf.mul(mse, 0.5) as tf.Scalar;
-      if (p.l2 > 0) {
-        // Σ_(u,i)∈Ω ‖p_u‖² = Σ_u n_u ‖p_u‖²: each row weighted by its rating count.
-        const rows = (w: tf.Tensor, counts: tf.Tensor) => tf.sum(tf.mul(tf.sum(tf.square(w), 1, true), counts));
-        let penalty = tf.add(rows(U, userCounts), rows(V, itemCounts));
-        if (p.biased) penalty = tf.add(penalty, tf.add(rows(bu, userCounts), rows(bi, itemCounts)));
-        loss = tf.add(loss, tf.mul(penalty, p.l2 / count)) as tf.Scalar;
-      }
-      return { loss, mse };
+    const w: GdWeights = {
+      U: tf.variable(tf.randomNormal([m, p.k], 0, p.initStd, "float32", seed)), V: tf.variable(tf.randomNormal([n, p.k], 0, p.initStd, "float32", seed + 1)),
+      bu: tf.variable(tf.zeros([m, 1])), bi: tf.variable(tf.zeros([n, 1])),
     };
+    const trainable = p.biased ? [w.U, w.V, w.bu, w.bi] : [w.U, w.V];
+    const data = gdTensors(train, form === "dense");
+    const loops = form !== "pairs" ? null : fastPairLoops.make?.(train.users, train.items, m, n, p.k) ?? plainPairLoops(train.users, train.items, p.k);
+    this.engine = loops ? (loops.wasm ? "wasm" : "js") : "";
+    const objective = gdObjective(p, form, w, data, mu, Math.max(1, train.size), loops && pairPredictionOp(train.users, train.items, loops));
     const optimizer = tf.train.adam(p.learningRate);
-    const snapshot = (): FactorModel => ({
-      k: p.k, globalMean: mu,
-      userBias: bu.dataSync().slice() as Float32Array, itemBias: bi.dataSync().slice() as Float32Array,
-      userFactors: U.dataSync().slice() as Float32Array, itemFactors: V.dataSync().slice() as Float32Array,
-    });
-    let previousLoss = Infinity;
-    let best: FactorModel | null = null;
-    let bestRmse = Infinity;
-    let bestEpoch = 0;
+    let previousLoss = Infinity, best: FactorModel | null = null, bestRmse = Infinity, bestEpoch = 0;
     try {
       for (let epoch = 1; epoch <= p.maxEpochs; epoch++) {
-        let mseTensor: tf.Scalar | null = null;
-        const lossTensor = tf.tidy(() => {
-          // AdamW: shrink the weights apart from the gradient (decoupled decay), then an Adam step on the loss.
-          if (p.weightDecay > 0) for (const w of trainable) w.assign(tf.mul(w, 1 - p.learningRate * p.weightDecay));
-          return optimizer.minimize(() => {
-            const { loss, mse } = objective();
-            mseTensor = tf.keep(mse);
-            return loss;
-          }, true, trainable)!;
-        });
-        const lossValue = (await lossTensor.data())[0];
-        const mseValue = (await mseTensor!.data())[0];
-        tf.dispose([lossTensor, mseTensor!]);
-        const r: EpochReport = { epoch, seconds: 0, loss: lossValue, trainRmse: Math.sqrt(mseValue) };
+        const { loss, mse } = await gdStep(p, trainable, optimizer, objective);
+        const r: EpochReport = { epoch, seconds: 0, loss, trainRmse: Math.sqrt(mse) };
         let current: FactorModel | null = null;
         if (options.validation && (epoch % p.validateEvery === 0 || epoch === 1)) {
-          this.model = current = snapshot();
+          this.model = current = gdSnapshot(w, p.k, mu);
           r.validRmse = rmse(this.predictDuringFit(options.validation.users, options.validation.items), options.validation.values);
         }
         r.seconds = (performance.now() - started) / 1000;
         const stop = this.report(r, options);
-        if (current && r.validRmse! < bestRmse - 1e-6) {
-          bestRmse = r.validRmse!;
-          best = current;
-          bestEpoch = epoch;
-        }
-        if (stop || !Number.isFinite(lossValue)) break;
-        if (Math.abs(previousLoss - lossValue) < p.tolerance) break;
+        if (current && r.validRmse! < bestRmse - 1e-6) [bestRmse, best, bestEpoch] = [r.validRmse!, current, epoch];
+        if (stop || !Number.isFinite(loss)) break;
+        if (Math.abs(previousLoss - loss) < p.tolerance) break;
         if (best && epoch - bestEpoch >= p.patience) break;
-        previousLoss = lossValue;
+        previousLoss = loss;
       }
-      this.model = (p.restoreBest && best) || snapshot();
+      this.model = (p.restoreBest && best) || gdSnapshot(w, p.k, mu);
     } finally {
-      tf.dispose([U, V, bu, bi, ...data]);
+      tf.dispose([w.U, w.V, w.bu, w.bi, ...(Object.values(data).filter((t) => t !== null) as tf.Tensor[])]);
       optimizer.dispose();
     }
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#50)
-/**
- * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
- * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), epochs 20 / s^(1/6) (10..20). On the
- * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 10.
- * Threads: every core (up to 8) from 200,000 ratings on; below that, starting workers costs more than they save.
- */
-export function sgdSettingsFor<T extends { k: number; learningRate: number; epochs: number; threads: number }>(size: number, params: T): T {
-  const s = Math.max(1, size / 1e5);
-  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
-  return {
-    ...params,
-    k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
-    learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
-    epochs: params.epochs || Math.round(clamp(20 / s ** (1 / 6), 10, 20)),
-    threads: params.threads || (size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1),
-  };
-}
-
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#51)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-params (#89)
 /** Hyper-parameters of biased SGD; k, epochs and learning rate default to values chosen from the data's size. */
 export interface SgdParams {
   k: number; // latent factors (0: from the data's size, `sgdSettingsFor`)
@@ -385,11 +393,37 @@ export const SGD_DEFAULTS: SgdParams = {
   threads: 0, kernel: "wasm", patience: 2, seed: 1,
 };
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#90)
+/**
+ * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
+ * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), epochs 20 / s^(1/6) (10..20). On the
+ * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 10.
+ * Threads: every core (up to 8) from 200,000 ratings on; below that, starting workers costs more than they save.
+ */
+export function sgdSettingsFor<T extends { k: number; learningRate: number; epochs: number; threads: number }>(size: number, params: T): T {
+  const s = Math.max(1, size / 1e5);
+  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+  return {
+    ...params,
+    k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
+    learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
+    epochs: params.epochs || Math.round(clamp(20 / s ** (1 / 6), 10, 20)),
+    threads: params.threads || (size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1),
+  };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-fast-registry (#95)
+/** The fast SGD runners, once "Making it fast" has registered them: WebAssembly SIMD, and JavaScript on threads. */
+export const fastSgd: { wasm?: SgdRunnerFactory; threads?: SgdRunnerFactory } = {};
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#96)
 /** Biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as Surprise's SVD). */
 export class SgdMF extends FactorRecommender {
   /** The parameters asked for; `params` holds those of the last fit, with the ones chosen from the data filled in. */
   readonly requested: SgdParams;
   declare params: SgdParams;
+  /** What ran the last fit's epochs (the runner's name). */
+  engine = "";
   constructor(params: Partial<SgdParams> = {}) {
     super("mf-sgd", { ...SGD_DEFAULTS, ...params });
     this.requested = this.params;
@@ -402,48 +436,32 @@ export class SgdMF extends FactorRecommender {
     const threads = Math.max(1, Math.min(Math.floor(p.threads), 64));
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, seed, threads > 1);
     this.model = model;
-    const wasm = p.kernel !== "js" && WasmSgd.available();
-    // Shuffle once (the WebAssembly path shuffles inside cache tiles instead); with threads, sort the shuffled
-    // ratings into blocks that threads can update without conflicts.
-    let triples: { users: Int32Array; items: Int32Array; values: Float32Array } = wasm ? train : shuffledTriples(train.users, train.items, train.values, seededRandom(seed + 1));
-    let schedule: [number, number][][] = [[[0, train.size]]];
-    let pool: SgdThreads | WasmSgd | null = null;
-    if (wasm) {
-      // Tiles first, then a shuffle inside each (cheaper than shuffling everything; the same layout in distribution).
-      const strata = stratify(triples, train.nUsers, train.nItems, threads, cacheTiles(train.nUsers, train.nItems, p.k, threads));
-      shuffleWithin(strata.triples, strata.tileStart, seededRandom(seed + 1));
-      triples = strata.triples;
-      schedule = strata.schedule;
-      pool = new WasmSgd(triples, model, threads, p.regBias, p.regFactor, p.biased);
-    } else if (threads > 1) {
-      const strata = stratify(triples, train.nUsers, train.nItems, threads);
-      triples = strata.triples;
-      schedule = strata.schedule;
-      pool = new SgdThreads(triples, model, threads, p.regBias, p.regFactor, p.biased);
-    }
+    // The fastest registered runner that runs here: WebAssembly SIMD, then JavaScript threads, then the plain loop.
+    const settings: SgdRunSettings = { threads, regBias: p.regBias, regFactor: p.regFactor, biased: p.biased, seed };
+    const pool = (p.kernel !== "js" && fastSgd.wasm?.(train, model, settings)) || (threads > 1 && fastSgd.threads?.(train, model, settings)) ||
+      plainSgdRunner(train, model, settings);
+    this.engine = pool.name;
     const stopping = options.validation ? new EarlyStopping(p.patience) : null;
     try {
       let learningRate = p.learningRate;
       for (let epoch = 1; epoch <= p.epochs; epoch++) {
         let sse = 0;
-        for (const slices of schedule) {
-          if (pool) sse += await pool.run(slices, learningRate);
-          else
-            for (const [start, end] of slices)
-              sse += sgdRange(triples.users, triples.items, triples.values, start, end, model.globalMean, model.userBias,
-                model.itemBias, model.userFactors, model.itemFactors, p.k, learningRate, p.regBias, p.regFactor, p.biased ? 1 : 0);
-        }
+        for (const slices of pool.schedule) sse += await pool.run(slices, learningRate);
         learningRate *= p.decay;
         if (this.endEpoch(model, epoch, Math.sqrt(sse / Math.max(1, train.size)), started, options, stopping)) break;
       }
       stopping?.restore(model);
     } finally {
-      await pool?.close();
+      await pool.close();
     }
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#60)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-fast-registry (#109)
+/** The fast ALS solver, once "Making it fast" has registered it: conjugate gradient on every core. */
+export const fastAls: { cg?: AlsSolverFactory } = {};
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-params (#110)
 /** Hyper-parameters of ALS. */
 export interface AlsParams {
   k: number; // latent factors
@@ -463,9 +481,12 @@ export const ALS_DEFAULTS: AlsParams = {
   threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1,
 };
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#111)
 /** Biased matrix factorisation by alternating least squares: each half-sweep solves one side, by a few warm-started CG steps or exactly. */
 export class AlsMF extends FactorRecommender {
   declare readonly params: AlsParams;
+  /** What solved the last fit's half-sweeps (the solver's name). */
+  engine = "";
   constructor(params: Partial<AlsParams> = {}) {
     super("mf-als", { ...ALS_DEFAULTS, ...params });
   }
@@ -473,44 +494,31 @@ export class AlsMF extends FactorRecommender {
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = this.params;
     const started = performance.now();
-    const cg = p.solver !== "cholesky";
+    const cg = p.solver !== "cholesky" && fastAls.cg !== undefined; // until "Making it fast" registers CG, the exact solve
     const threads = cg ? Math.max(1, Math.min(Math.floor(p.threads), 64)) : 1;
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, options.seed ?? p.seed, threads > 1);
     // CG starts from the current factors: begin the users at zero, as the exact solve does not depend on them.
     if (cg) model.userFactors.fill(0);
     this.model = model;
-    const A = new Float64Array((p.k + 1) * (p.k + 1));
-    const b = new Float64Array(p.k + 1);
-    const scratch = new Float64Array(4 * (p.k + 1));
-    const pool = threads > 1 ? new AlsThreads(train, model, threads, p.lambda, p.biased, p.cgSteps) : null;
+    const settings: AlsSolveSettings = { lambda: p.lambda, biased: p.biased, cgSteps: p.cgSteps, threads };
+    const solver = cg ? fastAls.cg!(train, model, settings) : choleskyAlsSolver(train, model, settings);
+    this.engine = solver.name;
     const stopping = options.validation ? new EarlyStopping(p.patience) : null;
     try {
       for (let epoch = 1; epoch <= p.epochs; epoch++) {
-        if (pool) {
-          await pool.sweep(0);
-          await pool.sweep(1);
-        } else if (cg) {
-          alsCgRange(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, model.globalMean, model.userFactors,
-            model.userBias, model.itemFactors, model.itemBias, p.k, p.lambda, p.biased ? 1 : 0, p.cgSteps, scratch);
-          alsCgRange(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, model.globalMean, model.itemFactors,
-            model.itemBias, model.userFactors, model.userBias, p.k, p.lambda, p.biased ? 1 : 0, p.cgSteps, scratch);
-        } else {
-          alsHalfSweep(train.userPtr, train.userItems, train.userValues, 0, train.nUsers, model.globalMean, model.userFactors,
-            model.userBias, model.itemFactors, model.itemBias, p.k, p.lambda, p.biased, A, b);
-          alsHalfSweep(train.itemPtr, train.itemUsers, train.itemValues, 0, train.nItems, model.globalMean, model.itemFactors,
-            model.itemBias, model.userFactors, model.userBias, p.k, p.lambda, p.biased, A, b);
-        }
+        await solver.sweep(0);
+        await solver.sweep(1);
         const trainRmse = rmseOnTriples(model, train.users, train.items, train.values, this.range[0], this.range[1]);
         if (this.endEpoch(model, epoch, trainRmse, started, options, stopping)) break;
       }
       stopping?.restore(model);
     } finally {
-      await pool?.close();
+      await solver.close();
     }
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#64)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#123)
 /** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
 export interface SvdppParams {
   k: number; // latent factors
@@ -529,6 +537,7 @@ export const SVDPP_DEFAULTS: SvdppParams = {
   k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1,
 };
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#124)
 /**
  * SVD++ (Koren 2008): biased MF whose user vector adds |N(u)|^-½ Σ_{j∈N(u)} y_j over the items the user rated —
  * who rated what, beside how. Trained user by user (`svdppEpoch`); after each epoch the implicit part is
@@ -568,7 +577,7 @@ export class SvdPlusPlus extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#74)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#128)
 // The chapter's models in the registry: `litrec evaluate --model mf-sgd --param lr=0.02` builds them from here.
 registerModel({
   name: "mf-sgd", description: "biased matrix factorisation by SGD, stratified over all cores (Funk SVD)",
@@ -588,6 +597,8 @@ registerModel({
   },
   create: (p) => new SgdMF(p),
 });
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#129)
 registerModel({
   name: "mf-als", description: "biased matrix factorisation by alternating least squares, weighted-λ",
   params: {
@@ -604,6 +615,8 @@ registerModel({
   },
   create: (p) => new AlsMF(p),
 });
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#130)
 registerModel({
   name: "mf-gd", description: "full-batch gradient descent with tfjs autodiff and Adam(W), the original's method",
   params: {
@@ -625,7 +638,7 @@ registerModel({
   create: (p) => new GradientDescentMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#75)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#131)
 // SVD++ in the registry: `litrec evaluate --model svdpp --param k=64`.
 registerModel({
   name: "svdpp", description: "SVD++ (Koren 2008): biased MF plus the implicit feedback of which items each user rated",
@@ -644,7 +657,7 @@ registerModel({
   create: (p) => new SvdPlusPlus(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#78)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#134)
  // registers the neighbourhood models the blend may use
 
 /** Hyper-parameters of the blend. */
@@ -657,6 +670,25 @@ export interface BlendParams {
 
 export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp", holdout: 0.1, ridge: 1e-4, seed: 1 };
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#136)
+/** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
+export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
+  const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
+  const row = new Float64Array(d);
+  row[0] = 1;
+  for (let t = 0; t < n; t++) {
+    for (let m = 1; m < d; m++) row[m] = columns[m - 1][t];
+    for (let i = 0; i < d; i++) {
+      b[i] += row[i] * values[t];
+      for (let j = i; j < d; j++) A[i * d + j] += row[i] * row[j];
+    }
+  }
+  for (let m = 1; m < d; m++) A[m * d + m] += ridge * n;
+  choleskySolveInPlace(A, b, d);
+  return Array.from(b);
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#138)
 /**
  * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
  * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
@@ -678,31 +710,10 @@ export class BlendModel extends Recommender {
     if (!names.length) throw new Error("blend: no base models (models=itemcf+mf-sgd…)");
     const { train: part, test: held } = randomSplit(train, this.params.holdout, options.seed ?? this.params.seed);
     const columns: Float32Array[] = [];
-    for (const name of names) {
-      const m = createModel(name);
-      await m.fit(part, { seed: options.seed });
-      columns.push(m.predict(held.users, held.items));
-    }
-    // Normal equations of least squares on [1, r̂_1 … r̂_M], ridge on the model weights (not the intercept).
-    const d = names.length + 1, A = new Float64Array(d * d), b = new Float64Array(d);
-    const row = new Float64Array(d);
-    row[0] = 1;
-    for (let t = 0; t < held.size; t++) {
-      for (let m = 1; m < d; m++) row[m] = columns[m - 1][t];
-      for (let i = 0; i < d; i++) {
-        b[i] += row[i] * held.values[t];
-        for (let j = i; j < d; j++) A[i * d + j] += row[i] * row[j];
-      }
-    }
-    for (let m = 1; m < d; m++) A[m * d + m] += this.params.ridge * held.size;
-    choleskySolveInPlace(A, b, d);
-    this.weights = Array.from(b);
+    for (const name of names) columns.push((await createModel(name).fit(part, { seed: options.seed })).predict(held.users, held.items));
+    this.weights = stackingWeights(columns, held.values, this.params.ridge);
     this.bases = [];
-    for (const name of names) {
-      const m = createModel(name);
-      await m.fit(train, { seed: options.seed });
-      this.bases.push(m);
-    }
+    for (const name of names) this.bases.push(await createModel(name).fit(train, { seed: options.seed }));
   }
 
   /** w₀ + Σ_m w_m r̂_m; the contract clips it to the ratings' range. */
@@ -734,6 +745,7 @@ export class BlendModel extends Recommender {
   }
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#139)
 registerModel({
   name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
   params: {
@@ -744,3 +756,9 @@ registerModel({
   },
   create: (p) => new BlendModel(p),
 });
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#188)
+fastPairLoops.make = (users, items, nUsers, nItems, k) => new PairKernels(users, items, nUsers, nItems, k);
+fastSgd.wasm = wasmSgdRunner;
+fastSgd.threads = threadedSgdRunner;
+fastAls.cg = cgAlsSolver;

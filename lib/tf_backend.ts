@@ -3,7 +3,7 @@
 import { tf } from "./_optional";
 import * as path from "path";
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-020 (#20)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-020 (#37)
 /**
  * A linear-time `UnsortedSegmentSum` kernel: out[s, …] = Σ_{n: ids[n] = s} x[n, …]. The pure-JS cpu backend's own
  * kernel loops over every segment for every row (O(segments × rows)), and the wasm backend has none, yet the
@@ -38,6 +38,7 @@ export function registerLinearSegmentSum(backendName: string): void {
   tf.registerKernel({ kernelName: "UnsortedSegmentSum", backendName, kernelFunc: linearUnsortedSegmentSum as any });
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-row-gather (#39)
 /**
  * Replaces a backend's `GatherV2` by a row-copy loop for the embedding-lookup case (axis 0, no batch dims); other
  * cases go to the backend's own kernel. tfjs-backend-wasm 4.x gathers element by element, ~50× slower than this.
@@ -68,7 +69,7 @@ export function registerRowGather(backendName: string): void {
   tf.registerKernel({ ...original, kernelFunc: kernelFunc as any, rowGather: true } as any);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-021 (#21)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-021 (#40)
 /** The tfjs backends to try, best first, with the package that provides each. */
 export const BACKEND_PREFERENCE = [
   { name: "tensorflow", module: "@tensorflow/tfjs-node-gpu", label: "tfjs-node-gpu" },
