@@ -4,7 +4,7 @@ import { Worker } from "worker_threads";
 import { Ratings } from "./data";
 import { sharedCopyOf, askWorker, type FactorModel } from "./mf_engine";
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#58)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#61)
 /**
  * One ALS half-sweep by conjugate gradient, as implicit and cmfrec solve it: for each row r in [rowStart, rowEnd)
  * of a CSR (ptr, cols, vals), a few CG steps on the same system `alsHalfSweep` solves exactly,
@@ -74,7 +74,7 @@ export function alsCgRange(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#59)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#62)
 /** The body of an ALS worker thread: on each message it runs `alsCgRange` over its rows of one side. */
 export function alsWorkerMain(cg: typeof alsCgRange): void {
   const { parentPort, workerData: d } = require("worker_threads");

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Ratings, rmse, seededRandom, randomSplit, shuffledOrder } from "./data";
+import { Ratings, rmse, seededRandom, splitByMask, randomSplit, shuffledOrder } from "./data";
 import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState } from "./model";
 import * as tf from "@tensorflow/tfjs";
 import "./usercf";
@@ -361,9 +361,33 @@ export function sgdSettingsFor<T extends { k: number; learningRate: number; epoc
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#51)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-stop-slice (#52)
+/** Early stopping inside `fit` on a slice of the training ratings (see `holdOutForStopping`). */
+export interface StoppingParams {
+  stopSlice: number; // fraction of the training ratings held out to stop on when no validation set is given (0: off)
+  stopFrom: number; // … only when the training set has at least this many ratings (0: at any size)
+}
+
+export const STOPPING_DEFAULTS: StoppingParams = { stopSlice: 0.02, stopFrom: 1_000_000 };
+
+/**
+ * When `fit` got no validation set and the training set has at least `stopFrom` ratings, holds out a random
+ * `stopSlice` of them (seeded) and passes it on as the validation set: the model trains on the rest, reports
+ * the slice's RMSE as `validRmse` after each epoch and stops on it. Otherwise returns its arguments unchanged.
+ */
+export function holdOutForStopping(model: Recommender, train: Ratings, options: FitOptions, p: StoppingParams, seed: number): { train: Ratings; options: FitOptions } {
+  if (options.validation || !(p.stopSlice > 0) || train.size < p.stopFrom) return { train, options };
+  const random = seededRandom(seed + 7919);
+  const held = new Uint8Array(train.size);
+  for (let t = 0; t < train.size; t++) held[t] = random() < p.stopSlice ? 1 : 0;
+  const split = splitByMask(train, held);
+  model.notes.push(`early stopping on ${split.test.size} held-out training ratings (${(100 * p.stopSlice).toFixed(1)}%); trained on the other ${split.train.size}`);
+  return { train: split.train, options: { ...options, validation: split.test } };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#53)
 /** Hyper-parameters of biased SGD; k, epochs and learning rate default to values chosen from the data's size. */
-export interface SgdParams {
+export interface SgdParams extends StoppingParams {
   k: number; // latent factors (0: from the data's size, `sgdSettingsFor`)
   epochs: number; // passes over the training ratings (0: from the data's size)
   learningRate: number; // step size of the first epoch (0: from the data's size)
@@ -380,7 +404,7 @@ export interface SgdParams {
 
 export const SGD_DEFAULTS: SgdParams = {
   k: 0, epochs: 0, learningRate: 0, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
-  threads: 0, kernel: "wasm", patience: 2, seed: 1,
+  threads: 0, kernel: "wasm", patience: 2, seed: 1, ...STOPPING_DEFAULTS,
 };
 
 /** Biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as Surprise's SVD). */
@@ -396,6 +420,7 @@ export class SgdMF extends FactorRecommender {
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = (this.params = sgdSettingsFor(train.size, this.requested));
     const seed = options.seed ?? p.seed;
+    ({ train, options } = holdOutForStopping(this, train, options, p, seed)); // early stopping on a slice (large data)
     const started = performance.now();
     const threads = Math.max(1, Math.min(Math.floor(p.threads), 64));
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, seed, threads > 1);
@@ -441,9 +466,9 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#60)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#63)
 /** Hyper-parameters of ALS. */
-export interface AlsParams {
+export interface AlsParams extends StoppingParams {
   k: number; // latent factors
   epochs: number; // sweeps (users then items)
   lambda: number; // L2 weight, scaled by each row's rating count (weighted-λ regularisation)
@@ -458,7 +483,7 @@ export interface AlsParams {
 
 export const ALS_DEFAULTS: AlsParams = {
   k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
-  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1,
+  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1, ...STOPPING_DEFAULTS,
 };
 
 /** Biased matrix factorisation by alternating least squares: each half-sweep solves one side, by a few warm-started CG steps or exactly. */
@@ -471,6 +496,7 @@ export class AlsMF extends FactorRecommender {
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = this.params;
     const started = performance.now();
+    ({ train, options } = holdOutForStopping(this, train, options, p, options.seed ?? p.seed)); // early stopping on a slice (large data)
     const cg = p.solver !== "cholesky";
     const threads = cg ? Math.max(1, Math.min(Math.floor(p.threads), 64)) : 1;
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, options.seed ?? p.seed, threads > 1);
@@ -508,9 +534,9 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#64)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#67)
 /** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
-export interface SvdppParams {
+export interface SvdppParams extends StoppingParams {
   k: number; // latent factors
   epochs: number; // passes over the training ratings
   learningRate: number; // step size of the first epoch
@@ -524,7 +550,7 @@ export interface SvdppParams {
 }
 
 export const SVDPP_DEFAULTS: SvdppParams = {
-  k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1,
+  k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1, ...STOPPING_DEFAULTS,
 };
 
 /**
@@ -541,6 +567,7 @@ export class SvdPlusPlus extends FactorRecommender {
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = this.params;
     const seed = options.seed ?? p.seed;
+    ({ train, options } = holdOutForStopping(this, train, options, p, seed)); // early stopping on a slice (large data)
     const started = performance.now();
     const { nUsers, nItems } = train, k = p.k;
     const model = initFactorModel(nUsers, nItems, k, train.globalMean, p.initStd, seed);
@@ -566,7 +593,7 @@ export class SvdPlusPlus extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#74)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#77)
 // The chapter's models in the registry: `litrec evaluate --model mf-sgd --param lr=0.02` builds them from here.
 registerModel({
   name: "mf-sgd", description: "biased matrix factorisation by SGD, stratified over all cores (Funk SVD)",
@@ -582,6 +609,8 @@ registerModel({
     threads: { type: "int", min: 1, max: 64, default: SGD_DEFAULTS.threads, description: "worker threads (1 = the calling thread; by default chosen from the data's size)" },
     kernel: { type: "enum", choices: ["wasm", "js"], default: SGD_DEFAULTS.kernel, description: "the update loop: WebAssembly SIMD (when the platform has it) or JavaScript" },
     patience: { type: "int", min: 0, default: SGD_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
+    stopSlice: { type: "float", min: 0, max: 0.5, default: SGD_DEFAULTS.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
+    stopFrom: { type: "int", min: 0, default: SGD_DEFAULTS.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
     seed: { type: "int", default: SGD_DEFAULTS.seed, description: "initialisation and shuffling" },
   },
   create: (p) => new SgdMF(p),
@@ -598,6 +627,8 @@ registerModel({
     cgSteps: { type: "int", min: 1, default: ALS_DEFAULTS.cgSteps, description: "conjugate-gradient steps per row and half-sweep" },
     threads: { type: "int", min: 1, max: 64, default: ALS_DEFAULTS.threads, description: "worker threads for the CG solver (1 = the calling thread)" },
     patience: { type: "int", min: 0, default: ALS_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
+    stopSlice: { type: "float", min: 0, max: 0.5, default: ALS_DEFAULTS.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
+    stopFrom: { type: "int", min: 0, default: ALS_DEFAULTS.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
     seed: { type: "int", default: ALS_DEFAULTS.seed, description: "initialisation" },
   },
   create: (p) => new AlsMF(p),
@@ -623,7 +654,7 @@ registerModel({
   create: (p) => new GradientDescentMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#75)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#78)
 // SVD++ in the registry: `litrec evaluate --model svdpp --param k=64`.
 registerModel({
   name: "svdpp", description: "SVD++ (Koren 2008): biased MF plus the implicit feedback of which items each user rated",
@@ -637,12 +668,14 @@ registerModel({
     regBias: { type: "float", min: 0, default: SVDPP_DEFAULTS.regBias, description: "L2 weight on the biases" },
     initStd: { type: "float", min: 0, default: SVDPP_DEFAULTS.initStd, description: "p, q, y start as N(0, initStd²)" },
     patience: { type: "int", min: 0, default: SVDPP_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
+    stopSlice: { type: "float", min: 0, max: 0.5, default: SVDPP_DEFAULTS.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
+    stopFrom: { type: "int", min: 0, default: SVDPP_DEFAULTS.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
     seed: { type: "int", default: SVDPP_DEFAULTS.seed, description: "initialisation and shuffling" },
   },
   create: (p) => new SvdPlusPlus(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#78)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#81)
  // registers the neighbourhood models the blend may use
 
 /** Hyper-parameters of the blend. */

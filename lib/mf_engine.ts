@@ -480,7 +480,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule, tileStart: keyStart };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#55)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#58)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:

@@ -240,7 +240,7 @@ export class WasmSgd {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-engine (#63)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-engine (#66)
 /**
  * One SVD++ epoch (Koren 2008), user by user: r̂_ui = μ + b_u + b_i + q_i·(p_u + |N(u)|^-½ Σ_{j∈N(u)} y_j). For
  * each user (in `order`), the implicit part z = |N(u)|^-½ Σ y_j is summed once; each of the user's ratings then
