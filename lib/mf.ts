@@ -10,7 +10,7 @@ import "./usercf";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, PairKernels, initFactorModel, shuffledTriples, SgdThreads, stratify, sgdRange, alsHalfSweep, fillNormal, choleskySolveInPlace, type FactorModel } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
 import { WasmSgd, cacheTiles, shuffleWithin, svdppEpoch, foldImplicit } from "./sgd_kernel";
-import { AlsThreads, alsCgRange } from "./als_kernel";
+import { AlsThreads, alsCgRange, BmfThreads, bmfSampleRange } from "./als_kernel";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
@@ -345,8 +345,8 @@ export class GradientDescentMF extends FactorRecommender {
 // %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#50)
 /**
  * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
- * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), epochs 20 / s^(1/6) (10..20). On the
- * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 10.
+ * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), 20 epochs (from 1 M ratings early stopping may end them sooner). On the
+ * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 20.
  * Threads: every core (up to 8) from 200,000 ratings on; below that, starting workers costs more than they save.
  */
 export function sgdSettingsFor<T extends { k: number; learningRate: number; epochs: number; threads: number }>(size: number, params: T): T {
@@ -356,7 +356,7 @@ export function sgdSettingsFor<T extends { k: number; learningRate: number; epoc
     ...params,
     k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
     learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
-    epochs: params.epochs || Math.round(clamp(20 / s ** (1 / 6), 10, 20)),
+    epochs: params.epochs || 20,
     threads: params.threads || (size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1),
   };
 }
@@ -774,4 +774,197 @@ registerModel({
     seed: { type: "int", default: BLEND_DEFAULTS.seed, description: "the held-out slice" },
   },
   create: (p) => new BlendModel(p),
+});
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#89)
+/** Hyper-parameters of Bayesian MF by Gibbs sampling. */
+export interface BmfParams {
+  k: number; // latent factors D
+  sweeps: number; // Gibbs sweeps (users, then items, then α)
+  burnin: number; // sweeps discarded before averaging
+  alpha: number; // noise precision 1/σ² to start from (fixed when sampleAlpha is false)
+  sampleAlpha: boolean; // draw α from its Gamma(1 + n/2, 1 + SSE/2) conditional each sweep
+  beta0: number; // prior strength of the hyper-prior's mean (μ ~ N(0, (β₀Λ)⁻¹))
+  initStd: number; // factors start as N(0, initStd²)
+  threads: number; // worker threads (1 = the calling thread; 0: every core from 200,000 ratings on)
+  seed: number;
+}
+
+export const BMF_DEFAULTS: BmfParams = { k: 16, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
+
+/** Lower Cholesky factor L of a symmetric positive-definite D×D matrix (full, row-major): A = L Lᵀ. */
+export function choleskyLower(A: Float64Array, D: number): Float64Array {
+  const L = new Float64Array(D * D);
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * D + j];
+      for (let p = 0; p < j; p++) s -= L[i * D + p] * L[j * D + p];
+      L[i * D + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * D + j];
+    }
+  return L;
+}
+
+/** Solves Lᵀ x = y for lower-triangular L (x overwrites y). */
+export function solveLowerTransposed(L: Float64Array, y: Float64Array, D: number): Float64Array {
+  for (let i = D - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let p = i + 1; p < D; p++) s -= L[p * D + i] * y[p];
+    y[i] = s / L[i * D + i];
+  }
+  return y;
+}
+
+/** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
+export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
+  if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
+  const d = shape - 1 / 3, c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number, v: number;
+    do {
+      x = normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = random();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/**
+ * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
+ * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
+ * μ ~ N(n x̄/(β₀+n), ((β₀+n)Λ)⁻¹); S = Σ (x − x̄)(x − x̄)ᵀ. Writes Λ into `prec` and Λμ into `precMean`.
+ */
+export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0: number, random: () => number, normal: () => number, prec: Float64Array, precMean: Float64Array): void {
+  const mean = new Float64Array(D), M = new Float64Array(D * D);
+  for (let r = 0; r < n; r++) for (let f = 0; f < D; f++) mean[f] += X[r * D + f];
+  for (let f = 0; f < D; f++) mean[f] /= Math.max(1, n);
+  const dev = new Float64Array(D);
+  for (let r = 0; r < n; r++) {
+    for (let f = 0; f < D; f++) dev[f] = X[r * D + f] - mean[f];
+    for (let f = 0; f < D; f++) for (let g = 0; g <= f; g++) M[f * D + g] += dev[f] * dev[g];
+  }
+  const shrink = (beta0 * n) / (beta0 + n);
+  for (let f = 0; f < D; f++)
+    for (let g = 0; g <= f; g++) {
+      M[f * D + g] += shrink * mean[f] * mean[g] + (f === g ? 1 : 0);
+      M[g * D + f] = M[f * D + g];
+    }
+  // Bartlett: Λ = B Bᵀ with B = L⁻ᵀ A, M = L Lᵀ, A lower-triangular, A_ii² ~ χ²(ν − i), A_ij ~ N(0, 1) below.
+  const L = choleskyLower(M, D), nu = D + n, B = new Float64Array(D * D), col = new Float64Array(D);
+  for (let j = 0; j < D; j++) {
+    col.fill(0);
+    col[j] = Math.sqrt(2 * gammaDraw((nu - j) / 2, random, normal));
+    for (let i = j + 1; i < D; i++) col[i] = normal();
+    solveLowerTransposed(L, col, D);
+    for (let i = 0; i < D; i++) B[i * D + j] = col[i];
+  }
+  for (let f = 0; f < D; f++)
+    for (let g = 0; g < D; g++) {
+      let s = 0;
+      for (let p = 0; p < D; p++) s += B[f * D + p] * B[g * D + p];
+      prec[f * D + g] = s;
+    }
+  // μ = μ* + Lᵀ⁻¹ z with (β₀+n)Λ = L Lᵀ.
+  const scaled = prec.map((x) => x * (beta0 + n));
+  const z = Float64Array.from({ length: D }, () => normal());
+  const mu = solveLowerTransposed(choleskyLower(scaled, D), z, D);
+  for (let f = 0; f < D; f++) mu[f] += (n * mean[f]) / (beta0 + n);
+  for (let f = 0; f < D; f++) {
+    let s = 0;
+    for (let g = 0; g < D; g++) s += prec[f * D + g] * mu[g];
+    precMean[f] = s;
+  }
+}
+
+/**
+ * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
+ * α⁻¹), rows of U and V Gaussian with Normal–Wishart hyper-priors, α Gamma. Each sweep draws both sides' priors,
+ * every user's and item's factors (`bmfSampleRange`, on worker threads), and α; the prediction is the mean over
+ * the draws after burn-in, m + (1/S) Σ_s u_u^(s)·v_i^(s) — stored as one factor model whose rows are the S draws
+ * side by side, scaled by 1/√S, so it predicts, saves and loads as every factor model.
+ */
+export class BayesianMF extends FactorRecommender {
+  declare readonly params: BmfParams;
+  constructor(params: Partial<BmfParams> = {}) {
+    super("bmf", { ...BMF_DEFAULTS, ...params });
+  }
+
+  protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
+    const p = this.params, D = p.k, { nUsers, nItems } = train;
+    if (p.burnin >= p.sweeps) throw new Error(`bmf: burnin (${p.burnin}) must be below sweeps (${p.sweeps})`);
+    const started = performance.now();
+    const seed = options.seed ?? p.seed, random = seededRandom(seed);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const threads = p.threads || (train.size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1);
+    const shared = (n: number) => (threads > 1 ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));
+    const start = initFactorModel(nUsers, nItems, D, train.globalMean, p.initStd, seed + 1, threads > 1);
+    const U = start.userFactors, V = start.itemFactors, mean = train.globalMean;
+    const prior = { U, V, prec: [shared(D * D), shared(D * D)], precMean: [shared(D), shared(D)] };
+    const pool = threads > 1 ? new BmfThreads(train, prior, D, mean, threads) : null;
+    const scratch = new Float64Array(D * D + 3 * D);
+    const draws: { U: Float32Array; V: Float32Array }[] = [];
+    const v = options.validation, averaged = v ? new Float64Array(v.size) : null;
+    let alpha = p.alpha;
+    try {
+      for (let sweep = 1; sweep <= p.sweeps; sweep++) {
+        let sse = 0;
+        for (const side of [0, 1] as const) {
+          sampleNormalWishart(side ? V : U, side ? nItems : nUsers, D, p.beta0, random, normal, prior.prec[side], prior.precMean[side]);
+          const rowSeed = (seed * 1000003 + sweep * 2 + side) >>> 0;
+          if (pool) sse = await pool.sweep(side, alpha, rowSeed);
+          else if (side === 0) sse = bmfSampleRange(train.userPtr, train.userItems, train.userValues, 0, nUsers, mean, U, V, D, alpha, prior.prec[0], prior.precMean[0], rowSeed, scratch);
+          else sse = bmfSampleRange(train.itemPtr, train.itemUsers, train.itemValues, 0, nItems, mean, V, U, D, alpha, prior.prec[1], prior.precMean[1], rowSeed, scratch);
+        }
+        if (p.sampleAlpha) alpha = gammaDraw(1 + train.size / 2, random, normal) / (1 + sse / 2);
+        if (sweep > p.burnin) draws.push({ U: U.slice(), V: V.slice() });
+        const r: EpochReport = { epoch: sweep, seconds: 0, trainRmse: Math.sqrt(sse / Math.max(1, train.size)) };
+        if (v && averaged) {
+          // The validation RMSE of the mean over the draws so far (of the current draw during burn-in).
+          const S = Math.max(1, draws.length), now = predictPairsInto({ ...start, userFactors: U, itemFactors: V }, v.users, v.items, new Float32Array(v.size));
+          if (draws.length <= 1) averaged.fill(0);
+          let e2 = 0;
+          for (let t = 0; t < v.size; t++) {
+            if (draws.length) averaged[t] += now[t];
+            const y = Math.min(this.range[1], Math.max(this.range[0], draws.length ? averaged[t] / S : now[t]));
+            e2 += (y - v.values[t]) ** 2;
+          }
+          r.validRmse = Math.sqrt(e2 / Math.max(1, v.size));
+        }
+        r.seconds = (performance.now() - started) / 1000;
+        if (this.report(r, options)) break;
+      }
+    } finally {
+      await pool?.close();
+    }
+    // The S draws side by side, each scaled by 1/√S: one factor model whose dot product is the mean prediction.
+    if (!draws.length) draws.push({ U, V });
+    const S = draws.length, K = D * S, w = 1 / Math.sqrt(S);
+    const side = (n: number, pick: (d: { U: Float32Array; V: Float32Array }) => Float32Array) => {
+      const out = new Float32Array(n * K);
+      draws.forEach((d, s) => {
+        const x = pick(d);
+        for (let r = 0; r < n; r++) for (let f = 0; f < D; f++) out[r * K + s * D + f] = w * x[r * D + f];
+      });
+      return out;
+    };
+    this.model = { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
+    this.notes.push(`the mean of ${S} Gibbs draws after ${p.burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)})`);
+  }
+}
+
+registerModel({
+  name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
+  params: {
+    k: { type: "int", min: 1, max: 512, default: BMF_DEFAULTS.k, aliases: ["factors"], description: "latent factors" },
+    sweeps: { type: "int", min: 2, default: BMF_DEFAULTS.sweeps, aliases: ["epochs"], description: "Gibbs sweeps" },
+    burnin: { type: "int", min: 0, default: BMF_DEFAULTS.burnin, description: "sweeps discarded before the draws are averaged" },
+    alpha: { type: "float", above: 0, default: BMF_DEFAULTS.alpha, description: "noise precision 1/σ² (the start when sampleAlpha)" },
+    sampleAlpha: { type: "bool", default: BMF_DEFAULTS.sampleAlpha, description: "draw the noise precision from its conditional each sweep" },
+    beta0: { type: "float", above: 0, default: BMF_DEFAULTS.beta0, description: "strength of the hyper-prior on the factors' mean" },
+    initStd: { type: "float", min: 0, default: BMF_DEFAULTS.initStd, description: "factors start as N(0, initStd²)" },
+    threads: { type: "int", min: 0, max: 64, default: BMF_DEFAULTS.threads, description: "worker threads (1 = the calling thread; 0 = every core from 200,000 ratings on)" },
+    seed: { type: "int", default: BMF_DEFAULTS.seed, description: "initialisation and the sampler" },
+  },
+  create: (p) => new BayesianMF(p),
 });
