@@ -135,3 +135,34 @@ export function surpriseSgdEpoch(users: Int32Array, items: Int32Array, values: F
   }
   return sse;
 }
+
+/**
+ * `npx tsx bench/surprise-svd.ts [DATA]`: 5-fold cross-validation on the shipped data (the folds of
+ * `kFold(ratings, 5, 1)`) of the reference (both orders) and of `mf-sgd`'s and `bmf`'s defaults, side by side.
+ */
+if (require.main === module) {
+  (async () => {
+    const os = await import("os");
+    const { loadDataset, kFold, rmse } = await import("../lib/data");
+    const { createModel } = await import("../lib/model");
+    await import("../lib/mf");
+    const ds = loadDataset(process.argv[2] ?? `${__dirname}/../data/ml-latest-small`);
+    console.log(`5-fold CV on ${ds.train.size} ratings, load average ${os.loadavg()[0].toFixed(1)}`);
+    const runs: [string, (train: Ratings, test: Ratings) => Promise<Float32Array>][] = [
+      ["Surprise SVD reference, trainset order", async (tr, te) => new SurpriseSvdReference().fit(tr).predict(te.users, te.items)],
+      ["Surprise SVD reference, shuffled once", async (tr, te) => new SurpriseSvdReference({ order: "shuffled" }).fit(tr).predict(te.users, te.items)],
+      ["mf-sgd (defaults)", async (tr, te) => (await createModel("mf-sgd").fit(tr)).predict(te.users, te.items)],
+      ["bmf (defaults)", async (tr, te) => (await createModel("bmf").fit(tr)).predict(te.users, te.items)],
+    ];
+    for (const [label, fitPredict] of runs) {
+      const t = performance.now(), folds: number[] = [];
+      for (const { train, test } of kFold(ds.train, 5, 1)) folds.push(rmse(await fitPredict(train, test), test.values));
+      const mean = folds.reduce((a, b) => a + b, 0) / folds.length;
+      console.log(`${label}: RMSE ${mean.toFixed(4)} (folds ${folds.map((f) => f.toFixed(4)).join(" ")}) in ${((performance.now() - t) / 1000).toFixed(1)} s, load average ${os.loadavg()[0].toFixed(1)}`);
+    }
+    process.exit(0);
+  })().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
