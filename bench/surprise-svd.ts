@@ -37,6 +37,14 @@ export const SURPRISE_RATES = {
   predictSecondsPerRating: 16.1 / 1.72e6,
 };
 
+/**
+ * The reference's own speed on a quiet run of this machine (bench/surprise-svd.ts at k = 100, one epoch of the
+ * Netflix-sized set, 2026-12-02 02:15 UTC, load average 2.9): 1.54 M updates/s — 2.27× slower than Surprise's
+ * Cython. On a loaded machine, the reference's slowdown in a run against this rate scales Surprise's estimate to
+ * that run's conditions (`loadAdjusted` in the bench's verdict).
+ */
+export const REFERENCE_QUIET_UPDATES_PER_SECOND = 1.54e6;
+
 /** Surprise's own wall time (seconds) on a set of this size, from its measured rates (`SURPRISE_RATES`). */
 export function surpriseSecondsFor(trainSize: number, testSize: number, epochs = SURPRISE_SVD_DEFAULTS.epochs) {
   const load = (trainSize + testSize) * SURPRISE_RATES.loadSecondsPerRating;
