@@ -4,7 +4,7 @@ import { toShared, ThreadPool, workerSource } from "./threads";
 import { Ratings } from "./ratings";
 import { type FactorModel, type AlsSolveSettings, type AlsSolver } from "./mf_engine";
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#180)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#183)
 /**
  * One ALS half-sweep by conjugate gradient: for each row r in [rowStart, rowEnd) of a CSR, `steps` CG steps on the system
  * `alsHalfSweep` solves exactly, from the row's current x_r, with A·p = Σ_j y_j (y_j·p) + λ n_r p in one pass over the
@@ -62,7 +62,7 @@ export function alsCgRange(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-worker (#182)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-worker (#185)
 /** The body of an ALS worker thread: on each message it runs `alsCgRange` over its rows of one side. */
 export function alsWorkerMain(cg: typeof alsCgRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -75,7 +75,7 @@ export function alsWorkerMain(cg: typeof alsCgRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cuts (#183)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cuts (#186)
 /** Rows 0..n-1 of a CSR cut into `parts` contiguous ranges of about equal entry counts: the cut points (parts + 1). */
 export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   const n = ptr.length - 1, total = ptr[n], cuts = [0];
@@ -87,7 +87,7 @@ export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   return cuts;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#185)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#188)
 /**
  * ALS by conjugate gradient on worker threads: the ratings (both CSR sides) and the model on SharedArrayBuffers,
  * each half-sweep's rows cut into one range per thread by rating count (rows of one side are independent).
@@ -115,7 +115,7 @@ export class AlsThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cg-solver (#186)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cg-solver (#189)
 /** ALS by conjugate gradient (`alsCgRange`): on `threads` worker threads over shared memory, or on the calling thread. */
 export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSettings): AlsSolver {
   if (s.threads > 1) {
@@ -132,4 +132,129 @@ export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSetti
     },
     close: async () => {},
   };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-engine (#206)
+/**
+ * One BPMF half-sweep (Salakhutdinov & Mnih 2008): for each row r in [rowStart, rowEnd) of a CSR (ptr, cols,
+ * vals), draws x_r from its conditional given the other side Y, the noise precision α and the prior N(μ, Λ⁻¹):
+ *   Λ*_r = Λ + α Σ_j y_j y_jᵀ,   x_r ~ N(Λ*_r⁻¹ (Λμ + α Σ_j (v_rj − m) y_j), Λ*_r⁻¹).
+ * With the Cholesky factor Λ*_r = Uᵀ U, solving Uᵀ w = Λμ + α Σ…, then U x = w + z for z ~ N(0, I) gives that
+ * draw in one pass (U⁻¹ z has covariance Λ*_r⁻¹). `prec` is Λ (D×D, row-major) and `precMean` is Λμ. Each row
+ * draws its z from its own seeded generator (seed, r), so the samples do not depend on how rows are split over
+ * threads. Returns Σ (v_rj − m − x_r·y_j)² over the rows' ratings after the draw (for α's conditional).
+ * Self-contained (no closures), so that worker threads can run its source. `scratch` holds D² + 3D doubles.
+ */
+export function bmfSampleRange(
+  ptr: Int32Array, cols: Int32Array, vals: Float32Array, rowStart: number, rowEnd: number, mean: number,
+  X: Float32Array, Y: Float32Array, D: number, alpha: number, prec: Float64Array, precMean: Float64Array, seed: number,
+  scratch: Float64Array,
+): number {
+  const A = scratch, b = scratch.subarray(D * D, D * D + D), z = scratch.subarray(D * D + D, D * D + 2 * D);
+  let sse = 0;
+  for (let r = rowStart; r < rowEnd; r++) {
+    const from = ptr[r], to = ptr[r + 1];
+    A.fill(0, 0, D * D);
+    b.fill(0);
+    for (let n = from; n < to; n++) {
+      const yj = cols[n] * D, t = vals[n] - mean;
+      for (let f = 0; f < D; f++) {
+        const yf = Y[yj + f];
+        b[f] += t * yf;
+        for (let g = f, row = f * D; g < D; g++) A[row + g] += yf * Y[yj + g];
+      }
+    }
+    for (let f = 0; f < D; f++) {
+      b[f] = alpha * b[f] + precMean[f];
+      for (let g = f; g < D; g++) A[f * D + g] = alpha * A[f * D + g] + prec[f * D + g];
+    }
+    // Cholesky Λ* = Uᵀ U, U upper-triangular in A's upper triangle.
+    for (let i = 0; i < D; i++) {
+      let s = A[i * D + i];
+      for (let p = 0; p < i; p++) s -= A[p * D + i] * A[p * D + i];
+      const diag = Math.sqrt(s > 1e-12 ? s : 1e-12);
+      A[i * D + i] = diag;
+      for (let j = i + 1; j < D; j++) {
+        let t = A[i * D + j];
+        for (let p = 0; p < i; p++) t -= A[p * D + i] * A[p * D + j];
+        A[i * D + j] = t / diag;
+      }
+    }
+    // z ~ N(0, I) from the row's own generator (mulberry32 seeded by seed and r; Box–Muller).
+    let state = (seed ^ Math.imul(r + 1, 0x9e3779b1)) >>> 0;
+    const uniform = () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+    };
+    for (let f = 0; f < D; f += 2) {
+      const radius = Math.sqrt(-2 * Math.log(uniform())), angle = 2 * Math.PI * uniform();
+      z[f] = radius * Math.cos(angle);
+      if (f + 1 < D) z[f + 1] = radius * Math.sin(angle);
+    }
+    // Uᵀ w = b (w into b), then U x = w + z (x into b).
+    for (let i = 0; i < D; i++) {
+      let s = b[i];
+      for (let p = 0; p < i; p++) s -= A[p * D + i] * b[p];
+      b[i] = s / A[i * D + i];
+    }
+    for (let i = 0; i < D; i++) b[i] += z[i];
+    for (let i = D - 1; i >= 0; i--) {
+      let s = b[i];
+      for (let p = i + 1; p < D; p++) s -= A[i * D + p] * b[p];
+      b[i] = s / A[i * D + i];
+    }
+    const xr = r * D;
+    for (let f = 0; f < D; f++) X[xr + f] = b[f];
+    for (let n = from; n < to; n++) {
+      const yj = cols[n] * D;
+      let dot = 0;
+      for (let f = 0; f < D; f++) dot += b[f] * Y[yj + f];
+      const e = vals[n] - mean - dot;
+      sse += e * e;
+    }
+  }
+  return sse;
+}
+
+/** The body of a BPMF worker thread: on each message it samples its rows of one side with `bmfSampleRange`. */
+export function bmfWorkerMain(sample: typeof bmfSampleRange): void {
+  const { parentPort, workerData: d } = require("worker_threads");
+  const scratch = new Float64Array(d.D * d.D + 3 * d.D);
+  parentPort.on("message", (msg: { side: number; start: number; end: number; alpha: number; seed: number } | null) => {
+    if (msg === null) return parentPort.close();
+    const sse = msg.side === 0
+      ? sample(d.userPtr, d.userItems, d.userValues, msg.start, msg.end, d.mean, d.U, d.V, d.D, msg.alpha, d.prec0, d.precMean0, msg.seed, scratch)
+      : sample(d.itemPtr, d.itemUsers, d.itemValues, msg.start, msg.end, d.mean, d.V, d.U, d.D, msg.alpha, d.prec1, d.precMean1, msg.seed, scratch);
+    parentPort.postMessage(sse);
+  });
+}
+
+/**
+ * BPMF's row draws on worker threads: both CSR sides, the factors U, V and each side's prior (Λ, Λμ) on
+ * SharedArrayBuffers (the caller writes the priors before each half-sweep); rows cut by rating count.
+ */
+export class BmfThreads {
+  private pool: ThreadPool;
+  private cuts: number[][];
+  constructor(train: Ratings, readonly shared: { U: Float32Array; V: Float32Array; prec: Float64Array[]; precMean: Float64Array[] }, D: number, mean: number, threads: number) {
+    const data = {
+      userPtr: toShared(train.userPtr), userItems: toShared(train.userItems), userValues: toShared(train.userValues),
+      itemPtr: toShared(train.itemPtr), itemUsers: toShared(train.itemUsers), itemValues: toShared(train.itemValues),
+      U: shared.U, V: shared.V, prec0: shared.prec[0], prec1: shared.prec[1], precMean0: shared.precMean[0], precMean1: shared.precMean[1], D, mean,
+    };
+    this.cuts = [balancedCuts(train.userPtr, threads), balancedCuts(train.itemPtr, threads)];
+    this.pool = new ThreadPool(workerSource(bmfWorkerMain, bmfSampleRange), data, threads);
+  }
+  /** One half-sweep (side 0: users, 1: items); resolves to the sum of squared errors after the draws. */
+  async sweep(side: 0 | 1, alpha: number, seed: number): Promise<number> {
+    const cuts = this.cuts[side];
+    const parts = await this.pool.all<number>(cuts.slice(1).map((end, t) => ({ side, start: cuts[t], end, alpha, seed })));
+    return parts.reduce((a, b) => a + b, 0);
+  }
+  close(): Promise<void> {
+    return this.pool.close();
+  }
 }

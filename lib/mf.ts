@@ -5,14 +5,14 @@ import * as os from "os";
 import * as path from "path";
 import { Ratings } from "./ratings";
 import { rmse } from "./metrics";
-import { seededRandom, randomSplit, shuffledOrder } from "./splits";
+import { seededRandom, splitByMask, randomSplit, shuffledOrder } from "./splits";
 import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState } from "./model";
 import { tf } from "./_optional";
 import "./usercf";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, plainPairLoops, initFactorModel, plainSgdRunner, choleskyAlsSolver, fillNormal, choleskySolveInPlace, PairKernels, threadedSgdRunner, type FactorModel, type PairLoops, type SgdRunnerFactory, type SgdRunSettings, type AlsSolverFactory, type AlsSolveSettings } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
 import { shuffleWithin, svdppEpoch, foldImplicit, wasmSgdRunner } from "./sgd_kernel";
-import { cgAlsSolver } from "./als_kernel";
+import { cgAlsSolver, BmfThreads, bmfSampleRange } from "./als_kernel";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
@@ -371,9 +371,33 @@ export class GradientDescentMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-params (#89)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-stop-slice (#90)
+/** Early stopping inside `fit` on a slice of the training ratings (see `holdOutForStopping`). */
+export interface StoppingParams {
+  stopSlice: number; // fraction of the training ratings held out to stop on when no validation set is given (0: off)
+  stopFrom: number; // … only when the training set has at least this many ratings (0: at any size)
+}
+
+export const STOPPING_DEFAULTS: StoppingParams = { stopSlice: 0.02, stopFrom: 1_000_000 };
+
+/**
+ * When `fit` got no validation set and the training set has at least `stopFrom` ratings, holds out a random
+ * `stopSlice` of them (seeded) and passes it on as the validation set: the model trains on the rest, reports
+ * the slice's RMSE as `validRmse` after each epoch and stops on it. Otherwise returns its arguments unchanged.
+ */
+export function holdOutForStopping(model: Recommender, train: Ratings, options: FitOptions, p: StoppingParams, seed: number): { train: Ratings; options: FitOptions } {
+  if (options.validation || !(p.stopSlice > 0) || train.size < p.stopFrom) return { train, options };
+  const random = seededRandom(seed + 7919);
+  const held = new Uint8Array(train.size);
+  for (let t = 0; t < train.size; t++) held[t] = random() < p.stopSlice ? 1 : 0;
+  const split = splitByMask(train, held);
+  model.notes.push(`early stopping on ${split.test.size} held-out training ratings (${(100 * p.stopSlice).toFixed(1)}%); trained on the other ${split.train.size}`);
+  return { train: split.train, options: { ...options, validation: split.test } };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-params (#91)
 /** Hyper-parameters of biased SGD; k, epochs and learning rate default to values chosen from the data's size. */
-export interface SgdParams {
+export interface SgdParams extends StoppingParams {
   k: number; // latent factors (0: from the data's size, `sgdSettingsFor`)
   epochs: number; // passes over the training ratings (0: from the data's size)
   learningRate: number; // step size of the first epoch (0: from the data's size)
@@ -390,14 +414,13 @@ export interface SgdParams {
 
 export const SGD_DEFAULTS: SgdParams = {
   k: 0, epochs: 0, learningRate: 0, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
-  threads: 0, kernel: "wasm", patience: 2, seed: 1,
-};
+  threads: 0, kernel: "wasm", patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#90)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#92)
 /**
  * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
- * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), epochs 20 / s^(1/6) (10..20). On the
- * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 10.
+ * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), 20 epochs (from 1 M ratings early stopping may end them sooner). On the
+ * shipped data (s ≈ 1) that is this chapter's k = 16, 0.01, 20 epochs; at Netflix size (s ≈ 69) k = 52, 0.02, 20.
  * Threads: every core (up to 8) from 200,000 ratings on; below that, starting workers costs more than they save.
  */
 export function sgdSettingsFor<T extends { k: number; learningRate: number; epochs: number; threads: number }>(size: number, params: T): T {
@@ -407,16 +430,16 @@ export function sgdSettingsFor<T extends { k: number; learningRate: number; epoc
     ...params,
     k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
     learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
-    epochs: params.epochs || Math.round(clamp(20 / s ** (1 / 6), 10, 20)),
+    epochs: params.epochs || 20,
     threads: params.threads || (size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1),
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-fast-registry (#95)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-fast-registry (#97)
 /** The fast SGD runners, once "Making it fast" has registered them: WebAssembly SIMD, and JavaScript on threads. */
 export const fastSgd: { wasm?: SgdRunnerFactory; threads?: SgdRunnerFactory } = {};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#96)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#98)
 /** Biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as Surprise's SVD). */
 export class SgdMF extends FactorRecommender {
   /** The parameters asked for; `params` holds those of the last fit, with the ones chosen from the data filled in. */
@@ -432,6 +455,7 @@ export class SgdMF extends FactorRecommender {
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = (this.params = sgdSettingsFor(train.size, this.requested));
     const seed = options.seed ?? p.seed;
+    ({ train, options } = holdOutForStopping(this, train, options, p, seed)); // early stopping on a slice (large data)
     const started = performance.now();
     const threads = Math.max(1, Math.min(Math.floor(p.threads), 64));
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, seed, threads > 1);
@@ -457,13 +481,13 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-fast-registry (#109)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-fast-registry (#112)
 /** The fast ALS solver, once "Making it fast" has registered it: conjugate gradient on every core. */
 export const fastAls: { cg?: AlsSolverFactory } = {};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-params (#110)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-params (#113)
 /** Hyper-parameters of ALS. */
-export interface AlsParams {
+export interface AlsParams extends StoppingParams {
   k: number; // latent factors
   epochs: number; // sweeps (users then items)
   lambda: number; // L2 weight, scaled by each row's rating count (weighted-λ regularisation)
@@ -478,10 +502,9 @@ export interface AlsParams {
 
 export const ALS_DEFAULTS: AlsParams = {
   k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
-  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1,
-};
+  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#111)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#114)
 /** Biased matrix factorisation by alternating least squares: each half-sweep solves one side, by a few warm-started CG steps or exactly. */
 export class AlsMF extends FactorRecommender {
   declare readonly params: AlsParams;
@@ -494,6 +517,7 @@ export class AlsMF extends FactorRecommender {
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = this.params;
     const started = performance.now();
+    ({ train, options } = holdOutForStopping(this, train, options, p, options.seed ?? p.seed)); // early stopping on a slice (large data)
     const cg = p.solver !== "cholesky" && fastAls.cg !== undefined; // until "Making it fast" registers CG, the exact solve
     const threads = cg ? Math.max(1, Math.min(Math.floor(p.threads), 64)) : 1;
     const model = initFactorModel(train.nUsers, train.nItems, p.k, train.globalMean, p.initStd, options.seed ?? p.seed, threads > 1);
@@ -518,9 +542,9 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#123)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#126)
 /** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
-export interface SvdppParams {
+export interface SvdppParams extends StoppingParams {
   k: number; // latent factors
   epochs: number; // passes over the training ratings
   learningRate: number; // step size of the first epoch
@@ -534,10 +558,9 @@ export interface SvdppParams {
 }
 
 export const SVDPP_DEFAULTS: SvdppParams = {
-  k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1,
-};
+  k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#124)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#127)
 /**
  * SVD++ (Koren 2008): biased MF whose user vector adds |N(u)|^-½ Σ_{j∈N(u)} y_j over the items the user rated —
  * who rated what, beside how. Trained user by user (`svdppEpoch`); after each epoch the implicit part is
@@ -552,6 +575,7 @@ export class SvdPlusPlus extends FactorRecommender {
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
     const p = this.params;
     const seed = options.seed ?? p.seed;
+    ({ train, options } = holdOutForStopping(this, train, options, p, seed)); // early stopping on a slice (large data)
     const started = performance.now();
     const { nUsers, nItems } = train, k = p.k;
     const model = initFactorModel(nUsers, nItems, k, train.globalMean, p.initStd, seed);
@@ -577,7 +601,7 @@ export class SvdPlusPlus extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#128)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#131)
 // The chapter's models in the registry: `litrec evaluate --model mf-sgd --param lr=0.02` builds them from here.
 registerModel({
   name: "mf-sgd", description: "biased matrix factorisation by SGD, stratified over all cores (Funk SVD)",
@@ -593,12 +617,14 @@ registerModel({
     threads: { type: "int", min: 1, max: 64, default: SGD_DEFAULTS.threads, description: "worker threads (1 = the calling thread; by default chosen from the data's size)" },
     kernel: { type: "enum", choices: ["wasm", "js"], default: SGD_DEFAULTS.kernel, description: "the update loop: WebAssembly SIMD (when the platform has it) or JavaScript" },
     patience: { type: "int", min: 0, default: SGD_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
+    stopSlice: { type: "float", min: 0, max: 0.5, default: SGD_DEFAULTS.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
+    stopFrom: { type: "int", min: 0, default: SGD_DEFAULTS.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
     seed: { type: "int", default: SGD_DEFAULTS.seed, description: "initialisation and shuffling" },
   },
   create: (p) => new SgdMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#129)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#132)
 registerModel({
   name: "mf-als", description: "biased matrix factorisation by alternating least squares, weighted-λ",
   params: {
@@ -611,12 +637,14 @@ registerModel({
     cgSteps: { type: "int", min: 1, default: ALS_DEFAULTS.cgSteps, description: "conjugate-gradient steps per row and half-sweep" },
     threads: { type: "int", min: 1, max: 64, default: ALS_DEFAULTS.threads, description: "worker threads for the CG solver (1 = the calling thread)" },
     patience: { type: "int", min: 0, default: ALS_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
+    stopSlice: { type: "float", min: 0, max: 0.5, default: ALS_DEFAULTS.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
+    stopFrom: { type: "int", min: 0, default: ALS_DEFAULTS.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
     seed: { type: "int", default: ALS_DEFAULTS.seed, description: "initialisation" },
   },
   create: (p) => new AlsMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#130)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#133)
 registerModel({
   name: "mf-gd", description: "full-batch gradient descent with tfjs autodiff and Adam(W), the original's method",
   params: {
@@ -638,7 +666,7 @@ registerModel({
   create: (p) => new GradientDescentMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#131)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#134)
 // SVD++ in the registry: `litrec evaluate --model svdpp --param k=64`.
 registerModel({
   name: "svdpp", description: "SVD++ (Koren 2008): biased MF plus the implicit feedback of which items each user rated",
@@ -652,12 +680,14 @@ registerModel({
     regBias: { type: "float", min: 0, default: SVDPP_DEFAULTS.regBias, description: "L2 weight on the biases" },
     initStd: { type: "float", min: 0, default: SVDPP_DEFAULTS.initStd, description: "p, q, y start as N(0, initStd²)" },
     patience: { type: "int", min: 0, default: SVDPP_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
+    stopSlice: { type: "float", min: 0, max: 0.5, default: SVDPP_DEFAULTS.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
+    stopFrom: { type: "int", min: 0, default: SVDPP_DEFAULTS.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
     seed: { type: "int", default: SVDPP_DEFAULTS.seed, description: "initialisation and shuffling" },
   },
   create: (p) => new SvdPlusPlus(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#134)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#137)
  // registers the neighbourhood models the blend may use
 
 /** Hyper-parameters of the blend. */
@@ -670,7 +700,7 @@ export interface BlendParams {
 
 export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp", holdout: 0.1, ridge: 1e-4, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#136)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#139)
 /** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
 export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
   const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
@@ -688,7 +718,7 @@ export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<
   return Array.from(b);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#138)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#141)
 /**
  * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
  * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
@@ -745,7 +775,7 @@ export class BlendModel extends Recommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#139)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#142)
 registerModel({
   name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
   params: {
@@ -757,8 +787,201 @@ registerModel({
   create: (p) => new BlendModel(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#188)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#191)
 fastPairLoops.make = (users, items, nUsers, nItems, k) => new PairKernels(users, items, nUsers, nItems, k);
 fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
 fastAls.cg = cgAlsSolver;
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#207)
+/** Hyper-parameters of Bayesian MF by Gibbs sampling. */
+export interface BmfParams {
+  k: number; // latent factors D
+  sweeps: number; // Gibbs sweeps (users, then items, then α)
+  burnin: number; // sweeps discarded before averaging
+  alpha: number; // noise precision 1/σ² to start from (fixed when sampleAlpha is false)
+  sampleAlpha: boolean; // draw α from its Gamma(1 + n/2, 1 + SSE/2) conditional each sweep
+  beta0: number; // prior strength of the hyper-prior's mean (μ ~ N(0, (β₀Λ)⁻¹))
+  initStd: number; // factors start as N(0, initStd²)
+  threads: number; // worker threads (1 = the calling thread; 0: every core from 200,000 ratings on)
+  seed: number;
+}
+
+export const BMF_DEFAULTS: BmfParams = { k: 16, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
+
+/** Lower Cholesky factor L of a symmetric positive-definite D×D matrix (full, row-major): A = L Lᵀ. */
+export function choleskyLower(A: Float64Array, D: number): Float64Array {
+  const L = new Float64Array(D * D);
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * D + j];
+      for (let p = 0; p < j; p++) s -= L[i * D + p] * L[j * D + p];
+      L[i * D + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * D + j];
+    }
+  return L;
+}
+
+/** Solves Lᵀ x = y for lower-triangular L (x overwrites y). */
+export function solveLowerTransposed(L: Float64Array, y: Float64Array, D: number): Float64Array {
+  for (let i = D - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let p = i + 1; p < D; p++) s -= L[p * D + i] * y[p];
+    y[i] = s / L[i * D + i];
+  }
+  return y;
+}
+
+/** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
+export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
+  if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
+  const d = shape - 1 / 3, c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number, v: number;
+    do {
+      x = normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = random();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/**
+ * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
+ * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
+ * μ ~ N(n x̄/(β₀+n), ((β₀+n)Λ)⁻¹); S = Σ (x − x̄)(x − x̄)ᵀ. Writes Λ into `prec` and Λμ into `precMean`.
+ */
+export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0: number, random: () => number, normal: () => number, prec: Float64Array, precMean: Float64Array): void {
+  const mean = new Float64Array(D), M = new Float64Array(D * D);
+  for (let r = 0; r < n; r++) for (let f = 0; f < D; f++) mean[f] += X[r * D + f];
+  for (let f = 0; f < D; f++) mean[f] /= Math.max(1, n);
+  const dev = new Float64Array(D);
+  for (let r = 0; r < n; r++) {
+    for (let f = 0; f < D; f++) dev[f] = X[r * D + f] - mean[f];
+    for (let f = 0; f < D; f++) for (let g = 0; g <= f; g++) M[f * D + g] += dev[f] * dev[g];
+  }
+  const shrink = (beta0 * n) / (beta0 + n);
+  for (let f = 0; f < D; f++)
+    for (let g = 0; g <= f; g++) {
+      M[f * D + g] += shrink * mean[f] * mean[g] + (f === g ? 1 : 0);
+      M[g * D + f] = M[f * D + g];
+    }
+  // Bartlett: Λ = B Bᵀ with B = L⁻ᵀ A, M = L Lᵀ, A lower-triangular, A_ii² ~ χ²(ν − i), A_ij ~ N(0, 1) below.
+  const L = choleskyLower(M, D), nu = D + n, B = new Float64Array(D * D), col = new Float64Array(D);
+  for (let j = 0; j < D; j++) {
+    col.fill(0);
+    col[j] = Math.sqrt(2 * gammaDraw((nu - j) / 2, random, normal));
+    for (let i = j + 1; i < D; i++) col[i] = normal();
+    solveLowerTransposed(L, col, D);
+    for (let i = 0; i < D; i++) B[i * D + j] = col[i];
+  }
+  for (let f = 0; f < D; f++)
+    for (let g = 0; g < D; g++) {
+      let s = 0;
+      for (let p = 0; p < D; p++) s += B[f * D + p] * B[g * D + p];
+      prec[f * D + g] = s;
+    }
+  // μ = μ* + Lᵀ⁻¹ z with (β₀+n)Λ = L Lᵀ.
+  const scaled = prec.map((x) => x * (beta0 + n));
+  const z = Float64Array.from({ length: D }, () => normal());
+  const mu = solveLowerTransposed(choleskyLower(scaled, D), z, D);
+  for (let f = 0; f < D; f++) mu[f] += (n * mean[f]) / (beta0 + n);
+  for (let f = 0; f < D; f++) {
+    let s = 0;
+    for (let g = 0; g < D; g++) s += prec[f * D + g] * mu[g];
+    precMean[f] = s;
+  }
+}
+
+/**
+ * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
+ * α⁻¹), rows of U and V Gaussian with Normal–Wishart hyper-priors, α Gamma. Each sweep draws both sides' priors,
+ * every user's and item's factors (`bmfSampleRange`, on worker threads), and α; the prediction is the mean over
+ * the draws after burn-in, m + (1/S) Σ_s u_u^(s)·v_i^(s) — stored as one factor model whose rows are the S draws
+ * side by side, scaled by 1/√S, so it predicts, saves and loads as every factor model.
+ */
+export class BayesianMF extends FactorRecommender {
+  declare readonly params: BmfParams;
+  constructor(params: Partial<BmfParams> = {}) {
+    super("bmf", { ...BMF_DEFAULTS, ...params });
+  }
+
+  protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
+    const p = this.params, D = p.k, { nUsers, nItems } = train;
+    if (p.burnin >= p.sweeps) throw new Error(`bmf: burnin (${p.burnin}) must be below sweeps (${p.sweeps})`);
+    const started = performance.now();
+    const seed = options.seed ?? p.seed, random = seededRandom(seed);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const threads = p.threads || (train.size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1);
+    const shared = (n: number) => (threads > 1 ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));
+    const start = initFactorModel(nUsers, nItems, D, train.globalMean, p.initStd, seed + 1, threads > 1);
+    const U = start.userFactors, V = start.itemFactors, mean = train.globalMean;
+    const prior = { U, V, prec: [shared(D * D), shared(D * D)], precMean: [shared(D), shared(D)] };
+    const pool = threads > 1 ? new BmfThreads(train, prior, D, mean, threads) : null;
+    const scratch = new Float64Array(D * D + 3 * D);
+    const draws: { U: Float32Array; V: Float32Array }[] = [];
+    const v = options.validation, averaged = v ? new Float64Array(v.size) : null;
+    let alpha = p.alpha;
+    try {
+      for (let sweep = 1; sweep <= p.sweeps; sweep++) {
+        let sse = 0;
+        for (const side of [0, 1] as const) {
+          sampleNormalWishart(side ? V : U, side ? nItems : nUsers, D, p.beta0, random, normal, prior.prec[side], prior.precMean[side]);
+          const rowSeed = (seed * 1000003 + sweep * 2 + side) >>> 0;
+          if (pool) sse = await pool.sweep(side, alpha, rowSeed);
+          else if (side === 0) sse = bmfSampleRange(train.userPtr, train.userItems, train.userValues, 0, nUsers, mean, U, V, D, alpha, prior.prec[0], prior.precMean[0], rowSeed, scratch);
+          else sse = bmfSampleRange(train.itemPtr, train.itemUsers, train.itemValues, 0, nItems, mean, V, U, D, alpha, prior.prec[1], prior.precMean[1], rowSeed, scratch);
+        }
+        if (p.sampleAlpha) alpha = gammaDraw(1 + train.size / 2, random, normal) / (1 + sse / 2);
+        if (sweep > p.burnin) draws.push({ U: U.slice(), V: V.slice() });
+        const r: EpochReport = { epoch: sweep, seconds: 0, trainRmse: Math.sqrt(sse / Math.max(1, train.size)) };
+        if (v && averaged) {
+          // The validation RMSE of the mean over the draws so far (of the current draw during burn-in).
+          const S = Math.max(1, draws.length), now = predictPairsInto({ ...start, userFactors: U, itemFactors: V }, v.users, v.items, new Float32Array(v.size));
+          if (draws.length <= 1) averaged.fill(0);
+          let e2 = 0;
+          for (let t = 0; t < v.size; t++) {
+            if (draws.length) averaged[t] += now[t];
+            const y = Math.min(this.range[1], Math.max(this.range[0], draws.length ? averaged[t] / S : now[t]));
+            e2 += (y - v.values[t]) ** 2;
+          }
+          r.validRmse = Math.sqrt(e2 / Math.max(1, v.size));
+        }
+        r.seconds = (performance.now() - started) / 1000;
+        if (this.report(r, options)) break;
+      }
+    } finally {
+      await pool?.close();
+    }
+    // The S draws side by side, each scaled by 1/√S: one factor model whose dot product is the mean prediction.
+    if (!draws.length) draws.push({ U, V });
+    const S = draws.length, K = D * S, w = 1 / Math.sqrt(S);
+    const side = (n: number, pick: (d: { U: Float32Array; V: Float32Array }) => Float32Array) => {
+      const out = new Float32Array(n * K);
+      draws.forEach((d, s) => {
+        const x = pick(d);
+        for (let r = 0; r < n; r++) for (let f = 0; f < D; f++) out[r * K + s * D + f] = w * x[r * D + f];
+      });
+      return out;
+    };
+    this.model = { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
+    this.notes.push(`the mean of ${S} Gibbs draws after ${p.burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)})`);
+  }
+}
+
+registerModel({
+  name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
+  params: {
+    k: { type: "int", min: 1, max: 512, default: BMF_DEFAULTS.k, aliases: ["factors"], description: "latent factors" },
+    sweeps: { type: "int", min: 2, default: BMF_DEFAULTS.sweeps, aliases: ["epochs"], description: "Gibbs sweeps" },
+    burnin: { type: "int", min: 0, default: BMF_DEFAULTS.burnin, description: "sweeps discarded before the draws are averaged" },
+    alpha: { type: "float", above: 0, default: BMF_DEFAULTS.alpha, description: "noise precision 1/σ² (the start when sampleAlpha)" },
+    sampleAlpha: { type: "bool", default: BMF_DEFAULTS.sampleAlpha, description: "draw the noise precision from its conditional each sweep" },
+    beta0: { type: "float", above: 0, default: BMF_DEFAULTS.beta0, description: "strength of the hyper-prior on the factors' mean" },
+    initStd: { type: "float", min: 0, default: BMF_DEFAULTS.initStd, description: "factors start as N(0, initStd²)" },
+    threads: { type: "int", min: 0, max: 64, default: BMF_DEFAULTS.threads, description: "worker threads (1 = the calling thread; 0 = every core from 200,000 ratings on)" },
+    seed: { type: "int", default: BMF_DEFAULTS.seed, description: "initialisation and the sampler" },
+  },
+  create: (p) => new BayesianMF(p),
+});

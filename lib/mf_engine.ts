@@ -206,7 +206,7 @@ export function sgdRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-runner (#93)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-runner (#95)
 /** How an SGD fit runs its epochs: the laid-out ratings' slices per sub-epoch (one per thread), and who runs them. */
 export interface SgdRunner {
   /** What runs the epochs ("js, 1 thread", "wasm, 2 threads"…). */
@@ -241,7 +241,7 @@ export function plainSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSett
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cholesky (#101)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cholesky (#104)
 /** Solves A x = b for a symmetric positive-definite A given by its upper triangle (row-major d×d); x overwrites b. */
 export function choleskySolveInPlace(A: Float64Array, b: Float64Array, d: number): void {
   // A = Lᵀ L with L lower-triangular stored in the upper triangle transposed: U = Lᵀ in A's upper triangle.
@@ -269,7 +269,7 @@ export function choleskySolveInPlace(A: Float64Array, b: Float64Array, d: number
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#104)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#107)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:
@@ -317,7 +317,7 @@ export function alsHalfSweep(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-solver (#107)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-solver (#110)
 /** How an ALS fit solves its half-sweeps: side 0 the users (items fixed), side 1 the items. */
 export interface AlsSolver {
   /** What solves ("cholesky, 1 thread", "cg, 2 threads"…). */
@@ -346,7 +346,7 @@ export function choleskyAlsSolver(train: Ratings, model: FactorModel, s: AlsSolv
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#145)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#148)
 /**
  * The pairs op's forward loop as a WebAssembly function with 128-bit SIMD, four factors per instruction:
  * `dots(u, i, uEnd, P, Q, kb, k4b, out)` sets `out[t] = P[users[t]] · Q[items[t]]` for the 32-bit user indices from
@@ -379,7 +379,7 @@ export function pairsDotsFunction(): WasmFunction {
   return { name: "dots", params: new Array(8).fill(OP.I32), results: [], locals: [OP.I32, OP.I32, OP.I32, OP.V128, OP.F32], body };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#147)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#150)
 /**
  * The backward loop: `scatter(u, i, uEnd, P, Q, kb, k4b, g, dP, dQ)` adds `g[t]·Q[items[t]]` to `dP[users[t]]` and
  * `g[t]·P[users[t]]` to `dQ[items[t]]`, four factors per instruction (arguments as `dots`'s).
@@ -413,7 +413,7 @@ export function pairsWasmModule(): WasmModule | null {
   return compileWasm(assembleWasm([pairsDotsFunction(), pairsScatterFunction()], { shared: false }));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#150)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#153)
 /** Where `PairKernels` puts T pairs and the factor tables in its memory (byte offsets, 16-aligned), and the bytes it needs. */
 export function pairsLayout(T: number, nUsers: number, nItems: number, k: number) {
   const align = (x: number) => (x + 15) & ~15;
@@ -426,7 +426,7 @@ export function pairsLayout(T: number, nUsers: number, nItems: number, k: number
   return { at, bytes: at.dQ + align(4 * nItems * k) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#152)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#155)
 /** The pairs op's loops in WebAssembly SIMD, the pairs copied into the module's memory once (the plain loops without SIMD or with `wasm: false`). */
 export class PairKernels implements PairLoops {
   /** The compiled module, shared by every instance (null: no WebAssembly SIMD here). */
@@ -484,7 +484,7 @@ export class PairKernels implements PairLoops {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#155)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#158)
 /**
  * Splits rows 0..n-1 into `groups` contiguous ranges of about equal rating counts. Contiguous, so that threads
  * writing the biases of different groups never share a cache line (false sharing halves the speed otherwise).
@@ -501,7 +501,7 @@ export function balancedGroups(counts: ArrayLike<number>, groups: number): Int32
   return group;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#158)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#161)
 /**
  * Stratified SGD layout (Gemulla et al.'s DSGD): users and items fall into T groups each, the ratings are sorted
  * into T×T blocks (each block in random order), and `schedule[s][t]` is the block thread t runs in sub-epoch s.
@@ -556,7 +556,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule, tileStart: keyStart };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#161)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#164)
 /** The body of an SGD worker thread: on each message it runs `sgdRange` over the slice it is given (the pool passes `sgdRange` in by its source). */
 export function sgdWorkerMain(sgd: typeof sgdRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -568,7 +568,7 @@ export function sgdWorkerMain(sgd: typeof sgdRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#162)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#165)
 /** Worker threads that run SGD over slices of shared rating triples, updating one shared model in place. */
 export class SgdThreads {
   private pool: ThreadPool;
@@ -593,7 +593,7 @@ export class SgdThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#163)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#166)
 /** JavaScript SGD on threads: the shuffled ratings sorted into stratified blocks, one block per thread in each sub-epoch. */
 export function threadedSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSettings): SgdRunner {
   const shuffled = shuffledTriples(train.users, train.items, train.values, seededRandom(s.seed + 1));

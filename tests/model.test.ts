@@ -29,6 +29,7 @@ const QUICK: Record<string, Record<string, unknown>> = {
   "nonlinear-mf": { epochs: 1, userDim: 4 },
   usercf: { threads: 1 }, knn: { threads: 1 }, "knn-baseline": { threads: 1 }, itemcf: { threads: 1 },
   svdpp: { epochs: 2, k: 4 },
+  bmf: { k: 4, sweeps: 3, burnin: 1, threads: 1 },
   blend: { models: "baseline+mf-sgd" },
   "item-knn": { threads: 1 }, ease: { minRatings: 1 }, ials: { epochs: 2, k: 4 }, bpr: { epochs: 2, k: 4, threads: 1 },
 };
@@ -41,7 +42,7 @@ describe("model contract: every registered model", function () {
 
   it("the registry holds every chapter's models", () => {
     const names = registeredModels().map((m) => m.name);
-    for (const name of ["global-mean", "baseline", "usercf", "knn", "knn-baseline", "itemcf", "mf-sgd", "mf-als", "mf-gd", "svdpp", "blend", "dot-bias", "ncf", "nonlinear-mf", "popularity", "item-knn", "ease", "ials", "bpr"])
+    for (const name of ["global-mean", "baseline", "usercf", "knn", "knn-baseline", "itemcf", "mf-sgd", "mf-als", "mf-gd", "svdpp", "bmf", "blend", "dot-bias", "ncf", "nonlinear-mf", "popularity", "item-knn", "ease", "ials", "bpr"])
       assert.ok(names.includes(name), `${name} is not registered (registered: ${names.join(", ")})`);
     for (const m of registeredModels()) {
       assert.ok(m.description.length > 10 && !m.description.includes("\n"), `${m.name}: a one-line description`);
