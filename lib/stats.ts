@@ -7,7 +7,7 @@ import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import fCdf from "@stdlib/stats-base-dists-f-cdf";
 
-// %% notebooks/04_tuning.ipynb cell tuning-039 (#40)
+// %% notebooks/04_tuning.ipynb cell tuning-039 (#55)
 /** The outcome of a hypothesis test. */
 export interface HypothesisTest {
   test: string;      // the test's name
@@ -19,7 +19,7 @@ export interface HypothesisTest {
 /** Samples to compare: one array of numbers per group. */
 export type SampleGroups = ArrayLike<number>[];
 
-// %% notebooks/04_tuning.ipynb cell tuning-040 (#41)
+// %% notebooks/04_tuning.ipynb cell tuning-040 (#56)
 /** Flattens groups into one value array and a parallel array of group labels (stdlib's input shape). */
 function flattenGroups(groups: SampleGroups): { values: number[]; labels: number[] } {
   const values: number[] = [], labels: number[] = [];
@@ -51,7 +51,7 @@ function sampleMean(values: ArrayLike<number>): number {
   return s / values.length;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-042 (#43)
+// %% notebooks/04_tuning.ipynb cell tuning-042 (#58)
 /** Evaluates c[0] + c[1]·x + c[2]·x² + … */
 function polynomial(c: readonly number[], x: number): number {
   let y = 0;
@@ -70,7 +70,7 @@ const SW = {
   g: [-2.273, 0.459],                                            // γ(n) for n ≤ 11
 };
 
-// %% notebooks/04_tuning.ipynb cell tuning-043 (#44)
+// %% notebooks/04_tuning.ipynb cell tuning-043 (#60)
 /** The Shapiro–Wilk coefficients a_1 … a_n (antisymmetric, Σa² = 1) by Royston's approximation. */
 export function shapiroWilkCoefficients(n: number): Float64Array {
   if (n < 3) throw new Error(`shapiroWilk: needs at least 3 values, got ${n}`);
@@ -104,6 +104,28 @@ export function shapiroWilkCoefficients(n: number): Float64Array {
   return a;
 }
 
+// %% notebooks/04_tuning.ipynb cell tuning-043b (#63)
+/** The p-value of a Shapiro–Wilk W for sample size n (Royston 1995: exact for n = 3, normal approximations above). */
+export function shapiroWilkPValue(w: number, n: number): number {
+  if (n === 3) return Math.max(0, Math.min(1, (6 / Math.PI) * (Math.asin(Math.sqrt(w)) - Math.PI / 3)));
+  if (w >= 1) return 1;
+  let y = Math.log(1 - w);
+  let mean: number, sd: number;
+  if (n <= 11) {
+    const gamma = polynomial(SW.g, n);
+    if (y >= gamma) return 1e-99; // beyond the approximation's range: W far from normal
+    y = -Math.log(gamma - y);
+    mean = polynomial(SW.c3, n);
+    sd = Math.exp(polynomial(SW.c4, n));
+  } else {
+    const ln = Math.log(n);
+    mean = polynomial(SW.c5, ln);
+    sd = Math.exp(polynomial(SW.c6, ln));
+  }
+  return 1 - normalCdf(y, mean, sd);
+}
+
+// %% notebooks/04_tuning.ipynb cell tuning-043c (#66)
 /**
  * Shapiro–Wilk test of normality, W and its p-value by Royston (1995), valid for 3 ≤ n ≤ 5000
  * (the algorithm behind R's `shapiro.test` and SciPy's `shapiro`).
@@ -129,27 +151,7 @@ export function shapiroWilk(sample: ArrayLike<number>): HypothesisTest {
   return { test: "Shapiro–Wilk", statistic: w, pValue: shapiroWilkPValue(w, n), df: [] };
 }
 
-/** The p-value of a Shapiro–Wilk W for sample size n (Royston 1995: exact for n = 3, normal approximations above). */
-export function shapiroWilkPValue(w: number, n: number): number {
-  if (n === 3) return Math.max(0, Math.min(1, (6 / Math.PI) * (Math.asin(Math.sqrt(w)) - Math.PI / 3)));
-  if (w >= 1) return 1;
-  let y = Math.log(1 - w);
-  let mean: number, sd: number;
-  if (n <= 11) {
-    const gamma = polynomial(SW.g, n);
-    if (y >= gamma) return 1e-99; // beyond the approximation's range: W far from normal
-    y = -Math.log(gamma - y);
-    mean = polynomial(SW.c3, n);
-    sd = Math.exp(polynomial(SW.c4, n));
-  } else {
-    const ln = Math.log(n);
-    mean = polynomial(SW.c5, ln);
-    sd = Math.exp(polynomial(SW.c6, ln));
-  }
-  return 1 - normalCdf(y, mean, sd);
-}
-
-// %% notebooks/04_tuning.ipynb cell tuning-046 (#47)
+// %% notebooks/04_tuning.ipynb cell tuning-046 (#69)
 /** One-way ANOVA F test that the group means are equal; stdlib's implementation. */
 export function anovaOneWay(groups: SampleGroups): HypothesisTest {
   checkGroups(groups, 1, "anovaOneWay");
@@ -169,7 +171,7 @@ export function kruskalWallis(groups: SampleGroups): HypothesisTest {
   return { test: "Kruskal–Wallis", statistic: r.statistic, pValue: r.pValue, df: [r.df] };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-048 (#49)
+// %% notebooks/04_tuning.ipynb cell tuning-048 (#71)
 /** Bartlett's test that the groups share one variance (sensitive to non-normality); stdlib's implementation. */
 export function bartlett(groups: SampleGroups): HypothesisTest {
   checkGroups(groups, 2, "bartlett");
@@ -192,7 +194,7 @@ export function levene(groups: SampleGroups, center: "mean" | "median" = "median
   return { ...f, test: center === "mean" ? "Levene (mean)" : "Brown–Forsythe (Levene, median)" };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-051 (#52)
+// %% notebooks/04_tuning.ipynb cell tuning-051 (#74)
 /** Ranks 1..n with ties given their average rank (midranks), plus Σ(t³ − t) over tie groups. */
 export function midranks(values: ArrayLike<number>): { ranks: Float64Array; tieSum: number } {
   const n = values.length;
@@ -211,7 +213,7 @@ export function midranks(values: ArrayLike<number>): { ranks: Float64Array; tieS
   return { ranks, tieSum };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-052 (#53)
+// %% notebooks/04_tuning.ipynb cell tuning-052 (#76)
 /** Holm's step-down adjustment of p-values for multiple comparisons (R's `p.adjust(p, "holm")`). */
 export function holm(pValues: ArrayLike<number>): Float64Array {
   const m = pValues.length;
@@ -225,7 +227,7 @@ export function holm(pValues: ArrayLike<number>): Float64Array {
   return adjusted;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-053 (#54)
+// %% notebooks/04_tuning.ipynb cell tuning-053 (#78)
 /** One pairwise comparison of Dunn's test. */
 export interface DunnComparison {
   a: number;          // index of the first group
