@@ -26,7 +26,7 @@ export function toyObjective(options: { maxEpochs?: number; failOn?: TrialParams
   };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-056 (#100)
+// %% notebooks/04_tuning.ipynb cell tuning-056 (#110)
 /**
  * The objective of honest tuning: fold `fold` of `folds`-fold cross-validation *inside* `train` (the
  * test set is not passed in, so it cannot leak). The model from `makeModel(params)` is fitted on the
@@ -60,7 +60,7 @@ export function crossValidationObjective(train: Ratings, makeModel: (params: Tri
   };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-058 (#102)
+// %% notebooks/04_tuning.ipynb cell tuning-058 (#112)
 /** Plain-data description of "cross-validate this model class on this dataset" (what worker threads receive). */
 export interface DatasetObjectiveOptions {
   data: string;                               // dataset folder, any format `loadDataset` detects
@@ -77,7 +77,7 @@ export function trialModelFactory(model: DatasetObjectiveOptions["model"]): (par
   return (params) => new Model(params);
 }
 
-// %% notebooks/04_tuning.ipynb cell 4a01c6d8 (#105)
+// %% notebooks/04_tuning.ipynb cell 4a01c6d8 (#115)
 /**
  * Loads the dataset, holds out its test part (never used here) and returns the cross-validation objective
  * over the training part for the models `trialModelFactory` makes. Worker threads call this to build their own copy.
