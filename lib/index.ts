@@ -9,7 +9,7 @@ export { DataError, MISSING_DAY, RatingColumns, parseRatingFile } from "./data_p
 export type { FieldSeparator, LineFormat, ParsedRatingFile } from "./data_parse";
 export { GROUPLENS_TERMS, NETFLIX_TERMS, grouplens, DATASETS, datasetHome, isBuiltinName, FetchError, fetchDataset, loadBuiltin } from "./datasets";
 export type { BuiltinDataset, FetchFailure, DownloadProgress, DownloadOptions, DownloadResult, FetchOptions, FetchResult, BuiltinLoadOptions } from "./datasets";
-export { TRAIN_DEFAULTS, oneCycleRate, makeOptimizer, predictModule, trainModule, DOT_BIAS_DEFAULTS, EmbeddingDotBias, trainParamDefs, itemsByBias, itemMean, mostRatedItems, pca, pcaScatterSpec, nearestItems } from "./interpret";
+export { TRAIN_DEFAULTS, DOT_BIAS_DEFAULTS, EmbeddingDotBias, itemMean, itemsByBias, mostRatedItems, pca, pcaScatterSpec, nearestItems } from "./interpret";
 export type { EmbeddingModule, TrainOptions, DotBiasParams, Pca } from "./interpret";
 export { detectFormat, sniffLineFormat, loadDataset, itemLabel } from "./loading";
 export type { DataFormat, DatasetFiles, DataReport, DuplicatePolicy, UnknownUserPolicy, DatasetSource, LoadOptions, Dataset } from "./loading";
@@ -18,7 +18,7 @@ export { EarlyStopping, FactorRecommender, lossAndRmseSpec, rmseVsTimeSpec, GD_O
 export type { GdParams, StoppingParams, SgdParams, AlsParams, SvdppParams, BlendParams, BmfParams } from "./mf";
 export { FitError, observedRange, ModelCore, FittingModel, PredictingModel, RecommendingModel, Recommender, GlobalMeanRecommender, evaluate, crossValidate, registerModel, registeredModels, modelSpec, parseModelParams, createModel, MODEL_FORMAT, saveModel, loadModel } from "./model";
 export type { EpochReport, FitOptions, IdIndex, Predictions, Recommendation, ModelState, SavedArray, Evaluation, CrossValidation, ModelParamValue, ParamDef, ModelSpec } from "./model";
-export { NEURAL_DEFAULTS, denseLayer, embeddingNN, nonlinearMF, NeuralRecommender, neuralParamDefs } from "./ncf";
+export { NEURAL_DEFAULTS, embeddingNN, nonlinearMF, NeuralRecommender } from "./ncf";
 export type { NeuralParams } from "./ncf";
 export { userRandomSplit, leaveOneOut, rankingSplit, topK, relevance, userMetrics, listStatistics, rankingMetrics, RankingModel, PopularityRanker, ITEM_KNN_DEFAULTS, ItemKnnRanker, invertSpd, EASE_DEFAULTS, EaseRanker, IALS_DEFAULTS, FactorRanker, IalsRanker, BPR_DEFAULTS, BprRanker, rankAll, evaluateRanking, METRIC_FIELDS, parseMetricList, metricValues, RANKING_MODELS } from "./ranking";
 export type { TopLists, Relevance, RankingMetrics, ItemScorer, ItemKnnParams, EaseParams, IalsParams, BprParams, RankingEvaluation } from "./ranking";
@@ -26,7 +26,7 @@ export { ratingsFromSorted, makeRatings, subsetRatings, csrFind, ratingOf, merge
 export type { Ratings, ColdStartCounts } from "./ratings";
 export { seededRandom, shuffledOrder, seededPermutation, splitByMask, countLeaks, randomSplit, temporalSplit, kFold, splitDataset } from "./splits";
 export type { Split } from "./splits";
-export { shapiroWilkCoefficients, shapiroWilk, shapiroWilkPValue, anovaOneWay, kruskalWallis, bartlett, levene, midranks, holm, dunn } from "./stats";
+export { shapiroWilkCoefficients, shapiroWilkPValue, shapiroWilk, anovaOneWay, kruskalWallis, bartlett, levene, midranks, holm, dunn } from "./stats";
 export type { HypothesisTest, SampleGroups, DunnComparison, DunnResult } from "./stats";
 export { ratingHistogram, datasetSummary, ratingDistributionSpec, rankFrequency, longTailSpec, activityHistogramSpec, densitySpec } from "./summary";
 export { BACKEND_PREFERENCE, tfBackend, chooseTfBackend } from "./tf_backend";
@@ -36,9 +36,9 @@ export { gridValues, gridPoints, describeDistribution, describeSpace, sampleValu
 export type { ParamValue, TrialParams, ParamDistribution, ParamSpec, SearchSpace, SpaceRow, SearchStrategy } from "./tuning";
 export { toyObjective, crossValidationObjective, trialModelFactory, datasetObjective } from "./tuning_objectives";
 export type { DatasetObjectiveOptions } from "./tuning_objectives";
-export { workOnStudy, runStudyWorkerThread, loadObjective, runStudy } from "./tuning_runner";
+export { loadObjective, runStudy } from "./tuning_runner";
 export type { EpochReporter, FoldResult, FoldObjective, ObjectiveModule, StudyProgress, StudyRunOptions } from "./tuning_runner";
-export { Study } from "./tuning_store";
+export { StudyRecords, StudyLeases, StudyQueue, StudyRecorder, Study } from "./tuning_store";
 export type { SqliteStatement, SqliteDatabase, TrialState, StudyConfig, TrialRecord, FoldTask } from "./tuning_store";
 export { fitBaseline, baselineEstimate, BaselineModel, rowMeans, centredValues, similarityBetween, neighboursBehind, NEIGHBOURHOOD_DEFAULTS, NeighbourhoodFit, NeighbourhoodModel, NEIGHBOURHOOD_PRESETS, rowSimilarity } from "./usercf";
 export type { Baseline, RowMatrix, RowSimilarity, NeighbourhoodOptions, NeighbourhoodTimings, ValueLevels, PredictionLayout } from "./usercf";

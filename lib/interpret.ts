@@ -32,7 +32,7 @@ export interface TrainOptions {
   learningRate: number; // peak step size of the one-cycle schedule
   weightDecay: number; // wd: L2 penalty wd·Σw² in the loss (sgd-momentum, adam) or decay w ← w − lr·wd·w (adamw)
   momentum: number; // for sgd-momentum (β₁ of Adam is 0.9)
-  oneCycle: boolean; // warm up over the first 25% of steps, then cosine-anneal to lr/1e4
+  oneCycle: boolean; // warm up over the first 25% of steps, then cosine-anneal to lr/1e5
   seed: number; // shuffling order
 }
 
@@ -41,7 +41,7 @@ export const TRAIN_DEFAULTS: TrainOptions = {
   oneCycle: true, seed: 1,
 };
 
-// %% notebooks/06_interpretation.ipynb cell 2787e553 (#9)
+// %% notebooks/06_interpretation.ipynb cell 2787e553 (#11)
 /** The one-cycle learning rate at `step` of `total`: cosine warm-up from lr/25 to lr over 25% of the steps, then cosine down to lr/1e5. */
 export function oneCycleRate(step: number, total: number, lr: number): number {
   const warm = Math.max(1, Math.round(0.25 * total));
@@ -49,7 +49,7 @@ export function oneCycleRate(step: number, total: number, lr: number): number {
   return step < warm ? cos(lr / 25, lr, step / warm) : cos(lr, lr / 1e5, (step - warm) / Math.max(1, total - warm));
 }
 
-// %% notebooks/06_interpretation.ipynb cell e5234815 (#13)
+// %% notebooks/06_interpretation.ipynb cell e5234815 (#15)
 /** The optimizer for a training setting; `setRate` changes its step size between steps. */
 export function makeOptimizer(o: TrainOptions): { optimizer: tf.Optimizer; setRate(lr: number): void } {
   if (o.optimizer === "sgd-momentum") {
@@ -60,6 +60,7 @@ export function makeOptimizer(o: TrainOptions): { optimizer: tf.Optimizer; setRa
   return { optimizer: opt, setRate: (lr) => void ((opt as any).learningRate = lr) };
 }
 
+// %% notebooks/06_interpretation.ipynb cell 7e5f261f (#18)
 /** Predictions of a module for many pairs, in chunks (no gradients, dropout off). */
 export function predictModule(module: EmbeddingModule, users: Int32Array, items: Int32Array, chunk = 65536): Float32Array {
   const out = new Float32Array(users.length);
@@ -72,6 +73,7 @@ export function predictModule(module: EmbeddingModule, users: Int32Array, items:
   return out;
 }
 
+// %% notebooks/06_interpretation.ipynb cell 868bbb5a (#22)
 /**
  * Trains a module by mini-batch gradient descent on the mean squared error, with weight decay and a
  * one-cycle schedule; reports train and (with `validation`) held-out RMSE after each epoch.
@@ -124,7 +126,7 @@ export async function trainModule(module: EmbeddingModule, train: Ratings, optio
   return history;
 }
 
-// %% notebooks/06_interpretation.ipynb cell 373df210 (#15)
+// %% notebooks/06_interpretation.ipynb cell 373df210 (#26)
 /** Settings of the course's dot-product model: factors, output range, and how it is trained. */
 export interface DotBiasParams extends TrainOptions {
   k: number; // latent factors
@@ -175,7 +177,7 @@ export class EmbeddingDotBias extends FactorRecommender {
   }
 }
 
-// %% notebooks/06_interpretation.ipynb cell dotbias-registry (#17)
+// %% notebooks/06_interpretation.ipynb cell dotbias-registry (#30)
 /** The typed parameters every mini-batch embedding model shares (its training settings), with its defaults. */
 export function trainParamDefs(d: TrainOptions): Record<string, ParamDef> {
   return {
@@ -201,7 +203,15 @@ registerModel({
   create: (p) => new EmbeddingDotBias(p),
 });
 
-// %% notebooks/06_interpretation.ipynb cell 3e469015 (#21)
+// %% notebooks/06_interpretation.ipynb cell c5adf064 (#35)
+/** The mean training rating of an item (NaN when it has none). */
+export function itemMean(train: Ratings, item: number): number {
+  let s = 0;
+  for (let t = train.itemPtr[item]; t < train.itemPtr[item + 1]; t++) s += train.itemValues[t];
+  return s / (train.itemPtr[item + 1] - train.itemPtr[item]);
+}
+
+// %% notebooks/06_interpretation.ipynb cell 3e469015 (#38)
 /** The items with the lowest (`order = "lowest"`) or highest learned bias among those with ≥ `minRatings` training ratings. */
 export function itemsByBias(model: FactorRecommender, train: Ratings, ds: Dataset, n = 5, order: "lowest" | "highest" = "lowest", minRatings = 1) {
   const bias = model.model!.itemBias;
@@ -213,14 +223,7 @@ export function itemsByBias(model: FactorRecommender, train: Ratings, ds: Datase
   }));
 }
 
-/** The mean training rating of an item (NaN when it has none). */
-export function itemMean(train: Ratings, item: number): number {
-  let s = 0;
-  for (let t = train.itemPtr[item]; t < train.itemPtr[item + 1]; t++) s += train.itemValues[t];
-  return s / (train.itemPtr[item + 1] - train.itemPtr[item]);
-}
-
-// %% notebooks/06_interpretation.ipynb cell 94a3d153 (#24)
+// %% notebooks/06_interpretation.ipynb cell 94a3d153 (#42)
 /** The `n` items with the most training ratings, most rated first. */
 export function mostRatedItems(train: Ratings, n: number): Int32Array {
   const items = Array.from({ length: train.nItems }, (_, i) => i);
@@ -228,7 +231,7 @@ export function mostRatedItems(train: Ratings, n: number): Int32Array {
   return Int32Array.from(items.slice(0, n));
 }
 
-// %% notebooks/06_interpretation.ipynb cell ba96a131 (#25)
+// %% notebooks/06_interpretation.ipynb cell ba96a131 (#44)
 /** A principal component analysis: the components (unit vectors, rows), their variances, and the projected rows. */
 export interface Pca {
   components: Float64Array[]; // each of length d
@@ -279,7 +282,7 @@ export function pca(matrix: Float32Array, d: number, rows: Int32Array, component
   return out;
 }
 
-// %% notebooks/06_interpretation.ipynb cell ccd18612 (#30)
+// %% notebooks/06_interpretation.ipynb cell ccd18612 (#49)
 /** Vega-lite spec: items placed by two principal components, a sample of them labelled with their titles. */
 export function pcaScatterSpec(points: { title: string; x: number; y: number; labelled: boolean }[], xTitle = "PC 1", yTitle = "PC 2", title = "Item factors, first two principal components") {
   return {
@@ -296,7 +299,7 @@ export function pcaScatterSpec(points: { title: string; x: number; y: number; la
   };
 }
 
-// %% notebooks/06_interpretation.ipynb cell dfc9cbfd (#33)
+// %% notebooks/06_interpretation.ipynb cell dfc9cbfd (#54)
 /** The `n` items nearest to `item` by cosine similarity of their factor vectors (among `candidates`, default all). */
 export function nearestItems(factors: Float32Array, k: number, item: number, n = 5, candidates?: Int32Array): { item: number; similarity: number }[] {
   const norm = (i: number) => { let s = 0; for (let f = 0; f < k; f++) s += factors[i * k + f] ** 2; return Math.sqrt(s); };

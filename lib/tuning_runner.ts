@@ -6,7 +6,7 @@ import { Worker } from "worker_threads";
 import { type TrialParams } from "./tuning";
 import { Study, type StudyConfig, type TrialRecord } from "./tuning_store";
 
-// %% notebooks/04_tuning.ipynb cell tuning-028 (#28)
+// %% notebooks/04_tuning.ipynb cell tuning-028 (#55)
 /** Called by an objective after each epoch; returns false when the fold should stop (pruned). */
 export type EpochReporter = (epoch: number, validation: number, train?: number) => boolean;
 
@@ -33,7 +33,7 @@ export interface StudyProgress {
   validation?: number; done: number; total: number; worker: string; error?: string;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-028b (#29)
+// %% notebooks/04_tuning.ipynb cell tuning-028b (#56)
 export const HEARTBEAT_SOURCE = `
 const { workerData, parentPort } = require("worker_threads");
 const db = require(workerData.sqlite)(workerData.file, { timeout: 30000 });
@@ -61,7 +61,7 @@ export async function startHeartbeat(file: string, worker: string, leaseSeconds:
   return thread;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-029 (#30)
+// %% notebooks/04_tuning.ipynb cell tuning-029 (#57)
 /**
  * Works on a study until every fold has ended: claim a fold, run the objective, record the outcome. When
  * nothing is waiting but other workers still hold folds, it waits: their folds either end or, if their
@@ -104,13 +104,13 @@ export async function workOnStudy(study: Study, objective: FoldObjective, worker
   return folds;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-030 (#31)
+// %% notebooks/04_tuning.ipynb cell tuning-030 (#58)
 /** The name a worker records in the study: host, process id, thread and a random tag (a reused process id is another worker). */
 export function studyWorkerName(thread = 0): string {
   return `${os.hostname()}:${process.pid}:${thread}:${Math.random().toString(16).slice(2, 10)}`;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-032 (#33)
+// %% notebooks/04_tuning.ipynb cell tuning-032 (#60)
 /**
  * Where this module's code lives, for worker threads: the file itself (lib/tuning_runner.ts, or
  * dist/lib/tuning_runner.js in the installed package), or from the notebook the library's source next to it.
@@ -126,7 +126,16 @@ if (workerData.register) require(workerData.register).register();
 require(workerData.tuningModule).runStudyWorkerThread(workerData, parentPort).catch((e) => { parentPort.postMessage({ type: "error", error: String(e && e.stack || e) }); });
 `;
 
-// %% notebooks/04_tuning.ipynb cell tuning-033 (#34)
+// %% notebooks/04_tuning.ipynb cell 086e0116 (#62)
+/** Builds a FoldObjective from its module description (TypeScript modules are loaded through tsx). */
+export async function loadObjective(spec: ObjectiveModule): Promise<FoldObjective> {
+  if (spec.module.endsWith(".ts")) require("tsx/cjs/api").register();
+  const factory = require(spec.module)[spec.name];
+  if (typeof factory !== "function") throw new Error(`${spec.module} does not export a function ${spec.name}`);
+  return await factory(spec.options);
+}
+
+// %% notebooks/04_tuning.ipynb cell tuning-033 (#64)
 /** The body of a worker thread: open the study, build the objective from its module, work until done. */
 export async function runStudyWorkerThread(data: { file: string; name: string; objective: ObjectiveModule; thread: number; leaseSeconds?: number }, port: import("worker_threads").MessagePort): Promise<void> {
   const study = Study.open(data.file, data.name, undefined, { leaseSeconds: data.leaseSeconds });
@@ -139,15 +148,7 @@ export async function runStudyWorkerThread(data: { file: string; name: string; o
   port.postMessage({ type: "done" });
 }
 
-/** Builds a FoldObjective from its module description (TypeScript modules are loaded through tsx). */
-export async function loadObjective(spec: ObjectiveModule): Promise<FoldObjective> {
-  if (spec.module.endsWith(".ts")) require("tsx/cjs/api").register();
-  const factory = require(spec.module)[spec.name];
-  if (typeof factory !== "function") throw new Error(`${spec.module} does not export a function ${spec.name}`);
-  return await factory(spec.options);
-}
-
-// %% notebooks/04_tuning.ipynb cell tuning-034 (#35)
+// %% notebooks/04_tuning.ipynb cell tuning-034 (#65)
 /** How to run a study. */
 export interface StudyRunOptions {
   objective: FoldObjective | ObjectiveModule;   // a function runs in this thread; a module description can run in workers

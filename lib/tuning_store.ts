@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import { strategyCandidates, rungEpochs, survivesRung, type SearchSpace, type SearchStrategy, type TrialParams } from "./tuning";
 
-// %% notebooks/04_tuning.ipynb cell tuning-019 (#19)
+// %% notebooks/04_tuning.ipynb cell tuning-019 (#30)
 /** The part of better-sqlite3's API the study store uses (the package ships no type declarations). */
 export interface SqliteStatement {
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
@@ -18,10 +18,10 @@ export interface SqliteDatabase {
   close(): void;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-020 (#20)
+// %% notebooks/04_tuning.ipynb cell tuning-020 (#31)
 export const openSqlite: (file: string, options?: { timeout?: number }) => SqliteDatabase = require("better-sqlite3");
 
-// %% notebooks/04_tuning.ipynb cell tuning-021 (#21)
+// %% notebooks/04_tuning.ipynb cell tuning-021 (#32)
 /** The study schema: one row per study, trial, trial parameter, fold run and epoch. */
 export const STUDY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS studies (
@@ -48,7 +48,7 @@ CREATE INDEX IF NOT EXISTS fold_runs_by_state ON fold_runs (state);
 CREATE INDEX IF NOT EXISTS epochs_by_rung ON epoch_metrics (fold, epoch);
 `;
 
-// %% notebooks/04_tuning.ipynb cell tuning-022 (#22)
+// %% notebooks/04_tuning.ipynb cell tuning-022 (#33)
 /** The state of a trial or of one of its fold runs. */
 export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed";
 
@@ -77,7 +77,7 @@ export interface TrialRecord {
 /** One unit of work handed to a worker: a fold of a trial, and the worker holding its lease. */
 export interface FoldTask { trialId: number; number: number; fold: number; params: TrialParams; worker: string }
 
-// %% notebooks/04_tuning.ipynb cell tuning-023 (#23)
+// %% notebooks/04_tuning.ipynb cell tuning-023 (#34)
 /** Stable JSON of a parameter setting (keys sorted), the key that makes a setting unique in a study. */
 export function paramsKey(p: TrialParams): string {
   return JSON.stringify(Object.fromEntries(Object.keys(p).sort().map((k) => [k, p[k]])));
@@ -86,212 +86,70 @@ export function paramsKey(p: TrialParams): string {
 /** How long a claim on a fold lasts without a heartbeat (seconds): older claims are free to take. */
 export const DEFAULT_LEASE_SECONDS = 30;
 
-// %% notebooks/04_tuning.ipynb cell tuning-024 (#24)
+// %% notebooks/04_tuning.ipynb cell tuning-024a (#37)
 /**
- * A study persisted in SQLite: its trials, their parameters, per-fold and per-epoch metrics, states and
- * timing. WAL journaling lets readers run beside one writer, and every change of state is one
- * `BEGIN IMMEDIATE` transaction, so several processes (or worker threads) can work on one study file:
- * each claims a waiting fold atomically and none repeats another's work. A claim is a lease: it lasts
- * `leaseSeconds` unless its worker's heartbeat renews it, so the folds of a killed process go back to work.
+ * Opens (creating if needed) the SQLite file of a study store: WAL journaling, the schema, and the lease
+ * column for files written before leases existed. A folder, a corrupt or a foreign file is an error naming it.
  */
-export class Study {
-  private constructor(
+export function openStudyDatabase(file: string): SqliteDatabase {
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error(`${file}: is a directory, not a study database`);
+  let db: SqliteDatabase;
+  try {
+    db = openSqlite(file, { timeout: 30_000 });
+  } catch (e: any) {
+    throw new Error(`${file}: cannot open the study database (${e?.message ?? e})`);
+  }
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    db.exec(STUDY_SCHEMA);
+    // Study files written before leases existed get the column; their old claims count as expired.
+    if (!db.prepare("PRAGMA table_info(fold_runs)").all().some((c) => c.name === "lease_until")) db.exec("ALTER TABLE fold_runs ADD COLUMN lease_until REAL");
+  } catch (e: any) {
+    db.close();
+    throw new Error(`${file}: not a readable study database (${e?.message ?? e})`);
+  }
+  return db;
+}
+
+// %% notebooks/04_tuning.ipynb cell tuning-024b (#40)
+/**
+ * The row of study `name`: created from `config` when new; an existing study must have the same space,
+ * strategy and folds (its stored config is returned). One immediate transaction, so two processes opening
+ * the same new study create it once.
+ */
+export function findOrCreateStudy(db: SqliteDatabase, file: string, name: string, config?: StudyConfig): { id: number; config: StudyConfig } {
+  const create = db.transaction((): { id: number; config: StudyConfig } => {
+    const row = db.prepare("SELECT * FROM studies WHERE name = ?").get(name);
+    if (row) {
+      const stored: StudyConfig = {
+        space: JSON.parse(row.space), strategy: JSON.parse(row.strategy), folds: row.folds,
+        maxEpochs: row.max_epochs ?? undefined, objective: row.objective ? JSON.parse(row.objective) : undefined,
+      };
+      if (config) {
+        for (const key of ["space", "strategy", "folds"] as const)
+          if (JSON.stringify(stored[key]) !== JSON.stringify(config[key]))
+            throw new Error(`study "${name}" in ${file} exists with a different ${key}: ${JSON.stringify(stored[key])}`);
+      }
+      return { id: row.id, config: stored };
+    }
+    if (!config) throw new Error(`no study "${name}" in ${file}`);
+    const r = db.prepare("INSERT INTO studies (name, space, strategy, folds, max_epochs, objective, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(name, JSON.stringify(config.space), JSON.stringify(config.strategy), config.folds, config.maxEpochs ?? null,
+        config.objective === undefined ? null : JSON.stringify(config.objective), Date.now());
+    return { id: Number(r.lastInsertRowid), config };
+  });
+  return create.immediate();
+}
+
+// %% notebooks/04_tuning.ipynb cell tuning-024c (#43)
+/** A study's records, read: its trials, fold runs, epochs and counts. `Study.open` makes the study; this layer only reads it. */
+export class StudyRecords {
+  protected constructor(
     readonly db: SqliteDatabase, readonly file: string, readonly id: number, readonly name: string, readonly config: StudyConfig,
     readonly leaseSeconds: number, // how long a claim lasts without a heartbeat
   ) {}
-
-  /**
-   * Opens (creating if needed) study `name` in `file`; an existing study must have the same space, strategy
-   * and folds. A file that is not a study database (a folder, a corrupt or foreign file) is an error naming it.
-   */
-  static open(file: string, name: string, config?: StudyConfig, options: { leaseSeconds?: number } = {}): Study {
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error(`${file}: is a directory, not a study database`);
-    let db: SqliteDatabase;
-    try {
-      db = openSqlite(file, { timeout: 30_000 });
-    } catch (e: any) {
-      throw new Error(`${file}: cannot open the study database (${e?.message ?? e})`);
-    }
-    try {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      db.pragma("foreign_keys = ON");
-      db.exec(STUDY_SCHEMA);
-      // Study files written before leases existed get the column; their old claims count as expired.
-      if (!db.prepare("PRAGMA table_info(fold_runs)").all().some((c) => c.name === "lease_until")) db.exec("ALTER TABLE fold_runs ADD COLUMN lease_until REAL");
-    } catch (e: any) {
-      db.close();
-      throw new Error(`${file}: not a readable study database (${e?.message ?? e})`);
-    }
-    const create = db.transaction((): { id: number; config: StudyConfig } => {
-      const row = db.prepare("SELECT * FROM studies WHERE name = ?").get(name);
-      if (row) {
-        const stored: StudyConfig = {
-          space: JSON.parse(row.space), strategy: JSON.parse(row.strategy), folds: row.folds,
-          maxEpochs: row.max_epochs ?? undefined, objective: row.objective ? JSON.parse(row.objective) : undefined,
-        };
-        if (config) {
-          for (const key of ["space", "strategy", "folds"] as const)
-            if (JSON.stringify(stored[key]) !== JSON.stringify(config[key]))
-              throw new Error(`study "${name}" in ${file} exists with a different ${key}: ${JSON.stringify(stored[key])}`);
-        }
-        return { id: row.id, config: stored };
-      }
-      if (!config) throw new Error(`no study "${name}" in ${file}`);
-      const r = db.prepare("INSERT INTO studies (name, space, strategy, folds, max_epochs, objective, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .run(name, JSON.stringify(config.space), JSON.stringify(config.strategy), config.folds, config.maxEpochs ?? null,
-          config.objective === undefined ? null : JSON.stringify(config.objective), Date.now());
-      return { id: Number(r.lastInsertRowid), config };
-    });
-    try {
-      const { id, config: stored } = create.immediate();
-      return new Study(db, file, id, name, stored, options.leaseSeconds ?? DEFAULT_LEASE_SECONDS);
-    } catch (e) {
-      db.close();
-      throw e;
-    }
-  }
-
-  /** Adds the strategy's candidate settings as waiting trials; settings already in the study are left alone. Returns how many were added. */
-  enqueue(): number {
-    const points = strategyCandidates(this.config.space, this.config.strategy);
-    const addTrial = this.db.prepare("INSERT OR IGNORE INTO trials (study_id, number, params, state) VALUES (?, ?, ?, 'waiting')");
-    const addParam = this.db.prepare("INSERT INTO trial_params (trial_id, name, value) VALUES (?, ?, ?)");
-    const addFold = this.db.prepare("INSERT INTO fold_runs (trial_id, fold, state) VALUES (?, ?, 'waiting')");
-    const add = this.db.transaction(() => {
-      let added = 0;
-      points.forEach((p, number) => {
-        const r = addTrial.run(this.id, number, paramsKey(p));
-        if (r.changes === 0) return;
-        added++;
-        const trialId = Number(r.lastInsertRowid);
-        for (const [k, v] of Object.entries(p)) addParam.run(trialId, k, typeof v === "boolean" ? Number(v) : v);
-        for (let f = 0; f < this.config.folds; f++) addFold.run(trialId, f);
-      });
-      return added;
-    });
-    return add.immediate();
-  }
-
-  /** Puts back to `waiting` the fold runs whose lease ran out (their worker died or stopped beating), partial epochs deleted. */
-  recoverExpired(now = Date.now()): number {
-    const recover = this.db.transaction(() => {
-      const expired = this.db.prepare(
-        `SELECT f.trial_id, f.fold FROM fold_runs f JOIN trials t ON t.id = f.trial_id
-         WHERE t.study_id = ? AND f.state = 'running' AND (f.lease_until IS NULL OR f.lease_until < ?)`,
-      ).all(this.id, now);
-      for (const r of expired) {
-        this.db.prepare("DELETE FROM epoch_metrics WHERE trial_id = ? AND fold = ?").run(r.trial_id, r.fold);
-        this.db.prepare("UPDATE fold_runs SET state = 'waiting', worker = NULL, started_at = NULL, lease_until = NULL WHERE trial_id = ? AND fold = ?").run(r.trial_id, r.fold);
-      }
-      return expired.length;
-    });
-    return recover.immediate();
-  }
-
-  /** Milliseconds until the first lease of a running fold runs out, or null when no fold is running. */
-  nextExpiry(now = Date.now()): number | null {
-    const r = this.db.prepare(
-      "SELECT COUNT(*) AS n, MIN(COALESCE(f.lease_until, 0)) AS first FROM fold_runs f JOIN trials t ON t.id = f.trial_id WHERE t.study_id = ? AND f.state = 'running'",
-    ).get(this.id);
-    return r.n ? Math.max(0, r.first - now) : null;
-  }
-
-  /** Claims the next waiting fold (lowest trial number first) for `worker`, or null when none is left. */
-  claim(worker: string): FoldTask | null {
-    const take = this.db.transaction((): FoldTask | null => {
-      this.recoverExpired();
-      const row = this.db.prepare(
-        `SELECT f.trial_id, f.fold, t.number, t.params FROM fold_runs f JOIN trials t ON t.id = f.trial_id
-         WHERE t.study_id = ? AND f.state = 'waiting' AND t.state IN ('waiting', 'running') ORDER BY t.number, f.fold LIMIT 1`,
-      ).get(this.id);
-      if (!row) return null;
-      const now = Date.now();
-      this.db.prepare("UPDATE fold_runs SET state = 'running', worker = ?, started_at = ?, lease_until = ? WHERE trial_id = ? AND fold = ?")
-        .run(worker, now, now + this.leaseSeconds * 1000, row.trial_id, row.fold);
-      this.db.prepare("UPDATE trials SET state = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?").run(now, row.trial_id);
-      return { trialId: row.trial_id, number: row.number, fold: row.fold, params: JSON.parse(row.params), worker };
-    });
-    return take.immediate();
-  }
-
-  /** Epoch rows not yet written, per fold run ("trialId/fold"): written in one transaction at a rung or at the fold's end. */
-  private pending = new Map<string, unknown[][]>();
-
-  /** Does `task.worker` still hold the fold's lease? (It may have run out while the process was stopped.) */
-  private holds(task: FoldTask): boolean {
-    const f = this.db.prepare("SELECT state, worker FROM fold_runs WHERE trial_id = ? AND fold = ?").get(task.trialId, task.fold);
-    return f?.state === "running" && f.worker === task.worker;
-  }
-
-  /** Writes the buffered epochs of a fold if its worker still holds it (else they are dropped); returns whether it does. */
-  private flushEpochs(task: FoldTask): boolean {
-    const key = `${task.trialId}/${task.fold}`;
-    const rows = this.pending.get(key) ?? [];
-    this.pending.delete(key);
-    const insert = this.db.prepare("INSERT OR REPLACE INTO epoch_metrics (trial_id, fold, epoch, validation_rmse, train_rmse, seconds) VALUES (?, ?, ?, ?, ?, ?)");
-    return this.db.transaction(() => {
-      if (!this.holds(task)) return false;
-      for (const r of rows) insert.run(...r);
-      return true;
-    }).immediate();
-  }
-
-  /**
-   * Records one epoch of a fold and says whether to go on: false when the trial was stopped elsewhere
-   * (another fold pruned or failed) or, under successive halving, when this is the first fold, the epoch
-   * is a rung and the validation RMSE is not among the best 1/η of the trials that reached it; false too when
-   * the worker lost its lease (another worker redoes the fold). Epoch rows are
-   * buffered and written at rungs and when the fold ends (one commit per epoch would cost ~1 ms).
-   */
-  reportEpoch(task: FoldTask, epoch: number, validation: number, train?: number, seconds?: number): boolean {
-    const key = `${task.trialId}/${task.fold}`;
-    if (!this.pending.has(key)) this.pending.set(key, []);
-    this.pending.get(key)!.push([task.trialId, task.fold, epoch, validation, train ?? null, seconds ?? null]);
-    const state = this.db.prepare("SELECT state FROM trials WHERE id = ?").get(task.trialId).state as TrialState;
-    if (state === "pruned" || state === "failed" || !this.holds(task)) return false;
-    const s = this.config.strategy;
-    if (s.kind !== "halving" || !this.config.maxEpochs) return true;
-    if (task.fold !== 0 || !rungEpochs(s.minEpochs, s.eta, this.config.maxEpochs).includes(epoch)) return true;
-    if (!this.flushEpochs(task)) return false;
-    const others = this.db.prepare(
-      `SELECT e.validation_rmse AS v FROM epoch_metrics e JOIN trials t ON t.id = e.trial_id
-       WHERE t.study_id = ? AND e.fold = ? AND e.epoch = ? AND e.trial_id <> ?`,
-    ).all(this.id, task.fold, epoch, task.trialId).map((r) => r.v as number);
-    return survivesRung(validation, others, s.eta);
-  }
-
-  /**
-   * Records how a fold ended; the trial completes (mean over folds) when its last fold does, and is pruned
-   * or failed with its first pruned or failed fold. Returns false, recording nothing, when the worker no
-   * longer holds the fold (its lease ran out and the fold went back to work).
-   */
-  finishFold(task: FoldTask, outcome: { state: "complete" | "pruned" | "failed"; validation?: number; train?: number; epochs?: number; seconds: number; error?: string }): boolean {
-    const finish = this.db.transaction((): boolean => {
-      if (!this.flushEpochs(task)) return false;
-      const now = Date.now();
-      this.db.prepare(
-        "UPDATE fold_runs SET state = ?, validation_rmse = ?, train_rmse = ?, epochs = ?, seconds = ?, finished_at = ?, error = ?, lease_until = NULL WHERE trial_id = ? AND fold = ?",
-      ).run(outcome.state, outcome.validation ?? null, outcome.train ?? null, outcome.epochs ?? null, outcome.seconds, now, outcome.error ?? null, task.trialId, task.fold);
-      const trial = this.db.prepare("SELECT state FROM trials WHERE id = ?").get(task.trialId);
-      if (trial.state === "pruned" || trial.state === "failed") return true;
-      const sums = this.db.prepare("SELECT SUM(seconds) AS seconds FROM fold_runs WHERE trial_id = ?").get(task.trialId);
-      if (outcome.state !== "complete") {
-        this.db.prepare("UPDATE fold_runs SET state = ? WHERE trial_id = ? AND state = 'waiting'").run(outcome.state, task.trialId);
-        this.db.prepare("UPDATE trials SET state = ?, finished_at = ?, seconds = ?, error = ? WHERE id = ?")
-          .run(outcome.state, now, sums.seconds, outcome.error ?? null, task.trialId);
-        return true;
-      }
-      const agg = this.db.prepare(
-        "SELECT COUNT(*) AS n, SUM(state = 'complete') AS done, AVG(validation_rmse) AS v, AVG(train_rmse) AS t FROM fold_runs WHERE trial_id = ?",
-      ).get(task.trialId);
-      if (agg.done === agg.n)
-        this.db.prepare("UPDATE trials SET state = 'complete', value = ?, train_value = ?, finished_at = ?, seconds = ? WHERE id = ?")
-          .run(agg.v, agg.t, now, sums.seconds, task.trialId);
-      return true;
-    });
-    return finish.immediate();
-  }
 
   /** Every trial, in trial order. */
   trials(): TrialRecord[] {
@@ -342,7 +200,184 @@ export class Study {
     return this.trials().filter((t) => t.state === "complete").sort((a, b) => a.value! - b.value!)[0];
   }
 
-  close(): void {
-    this.db.close();
+  /** Closes this connection to the study file. */
+  close(): void { this.db.close(); }
+}
+
+// %% notebooks/04_tuning.ipynb cell tuning-024f (#45)
+/** A study's leases: folds whose claim ran out go back to work; how long until the next one does. */
+export class StudyLeases extends StudyRecords {
+  /** Puts back to `waiting` the fold runs whose lease ran out (their worker died or stopped beating), partial epochs deleted. */
+  recoverExpired(now = Date.now()): number {
+    const recover = this.db.transaction(() => {
+      const expired = this.db.prepare(
+        `SELECT f.trial_id, f.fold FROM fold_runs f JOIN trials t ON t.id = f.trial_id
+         WHERE t.study_id = ? AND f.state = 'running' AND (f.lease_until IS NULL OR f.lease_until < ?)`,
+      ).all(this.id, now);
+      for (const r of expired) {
+        this.db.prepare("DELETE FROM epoch_metrics WHERE trial_id = ? AND fold = ?").run(r.trial_id, r.fold);
+        this.db.prepare("UPDATE fold_runs SET state = 'waiting', worker = NULL, started_at = NULL, lease_until = NULL WHERE trial_id = ? AND fold = ?").run(r.trial_id, r.fold);
+      }
+      return expired.length;
+    });
+    return recover.immediate();
+  }
+
+  /** Milliseconds until the first lease of a running fold runs out, or null when no fold is running. */
+  nextExpiry(now = Date.now()): number | null {
+    const r = this.db.prepare(
+      "SELECT COUNT(*) AS n, MIN(COALESCE(f.lease_until, 0)) AS first FROM fold_runs f JOIN trials t ON t.id = f.trial_id WHERE t.study_id = ? AND f.state = 'running'",
+    ).get(this.id);
+    return r.n ? Math.max(0, r.first - now) : null;
+  }
+}
+
+// %% notebooks/04_tuning.ipynb cell tuning-024d (#47)
+/** A study as a queue of fold runs: enqueue the strategy's trials, claim the next waiting fold under a lease. */
+export class StudyQueue extends StudyLeases {
+  /** Adds the strategy's candidate settings as waiting trials; settings already in the study are left alone. Returns how many were added. */
+  enqueue(): number {
+    const points = strategyCandidates(this.config.space, this.config.strategy);
+    const addTrial = this.db.prepare("INSERT OR IGNORE INTO trials (study_id, number, params, state) VALUES (?, ?, ?, 'waiting')");
+    const addParam = this.db.prepare("INSERT INTO trial_params (trial_id, name, value) VALUES (?, ?, ?)");
+    const addFold = this.db.prepare("INSERT INTO fold_runs (trial_id, fold, state) VALUES (?, ?, 'waiting')");
+    const add = this.db.transaction(() => {
+      let added = 0;
+      points.forEach((p, number) => {
+        const r = addTrial.run(this.id, number, paramsKey(p));
+        if (r.changes === 0) return;
+        added++;
+        const trialId = Number(r.lastInsertRowid);
+        for (const [k, v] of Object.entries(p)) addParam.run(trialId, k, typeof v === "boolean" ? Number(v) : v);
+        for (let f = 0; f < this.config.folds; f++) addFold.run(trialId, f);
+      });
+      return added;
+    });
+    return add.immediate();
+  }
+
+  /** Claims the next waiting fold (lowest trial number first) for `worker`, or null when none is left. */
+  claim(worker: string): FoldTask | null {
+    const take = this.db.transaction((): FoldTask | null => {
+      this.recoverExpired();
+      const row = this.db.prepare(
+        `SELECT f.trial_id, f.fold, t.number, t.params FROM fold_runs f JOIN trials t ON t.id = f.trial_id
+         WHERE t.study_id = ? AND f.state = 'waiting' AND t.state IN ('waiting', 'running') ORDER BY t.number, f.fold LIMIT 1`,
+      ).get(this.id);
+      if (!row) return null;
+      const now = Date.now();
+      this.db.prepare("UPDATE fold_runs SET state = 'running', worker = ?, started_at = ?, lease_until = ? WHERE trial_id = ? AND fold = ?")
+        .run(worker, now, now + this.leaseSeconds * 1000, row.trial_id, row.fold);
+      this.db.prepare("UPDATE trials SET state = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?").run(now, row.trial_id);
+      return { trialId: row.trial_id, number: row.number, fold: row.fold, params: JSON.parse(row.params), worker };
+    });
+    return take.immediate();
+  }
+}
+
+// %% notebooks/04_tuning.ipynb cell tuning-024e (#49)
+/** A study that records epochs: buffered per fold run, written at rungs and at the fold's end, and judged at each rung. */
+export class StudyRecorder extends StudyQueue {
+  /** Epoch rows not yet written, per fold run ("trialId/fold"): written in one transaction at a rung or at the fold's end. */
+  private readonly pending = new Map<string, unknown[][]>();
+
+  /** Does `task.worker` still hold the fold's lease? (It may have run out while the process was stopped.) */
+  private holds(task: FoldTask): boolean {
+    const f = this.db.prepare("SELECT state, worker FROM fold_runs WHERE trial_id = ? AND fold = ?").get(task.trialId, task.fold);
+    return f?.state === "running" && f.worker === task.worker;
+  }
+
+  /** Writes the buffered epochs of a fold if its worker still holds it (else they are dropped); returns whether it does. */
+  protected flushEpochs(task: FoldTask): boolean {
+    const key = `${task.trialId}/${task.fold}`;
+    const rows = this.pending.get(key) ?? [];
+    this.pending.delete(key);
+    const insert = this.db.prepare("INSERT OR REPLACE INTO epoch_metrics (trial_id, fold, epoch, validation_rmse, train_rmse, seconds) VALUES (?, ?, ?, ?, ?, ?)");
+    return this.db.transaction(() => {
+      if (!this.holds(task)) return false;
+      for (const r of rows) insert.run(...r);
+      return true;
+    }).immediate();
+  }
+
+  /**
+   * Records one epoch of a fold and says whether to go on: false when the trial was stopped elsewhere
+   * (another fold pruned or failed) or, under successive halving, when this is the first fold, the epoch
+   * is a rung and the validation RMSE is not among the best 1/η of the trials that reached it; false too when
+   * the worker lost its lease (another worker redoes the fold). Epoch rows are
+   * buffered and written at rungs and when the fold ends (one commit per epoch would cost ~1 ms).
+   */
+  reportEpoch(task: FoldTask, epoch: number, validation: number, train?: number, seconds?: number): boolean {
+    const key = `${task.trialId}/${task.fold}`;
+    if (!this.pending.has(key)) this.pending.set(key, []);
+    this.pending.get(key)!.push([task.trialId, task.fold, epoch, validation, train ?? null, seconds ?? null]);
+    const state = this.db.prepare("SELECT state FROM trials WHERE id = ?").get(task.trialId).state as TrialState;
+    if (state === "pruned" || state === "failed" || !this.holds(task)) return false;
+    const s = this.config.strategy;
+    if (s.kind !== "halving" || !this.config.maxEpochs) return true;
+    if (task.fold !== 0 || !rungEpochs(s.minEpochs, s.eta, this.config.maxEpochs).includes(epoch)) return true;
+    if (!this.flushEpochs(task)) return false;
+    const others = this.db.prepare(
+      `SELECT e.validation_rmse AS v FROM epoch_metrics e JOIN trials t ON t.id = e.trial_id
+       WHERE t.study_id = ? AND e.fold = ? AND e.epoch = ? AND e.trial_id <> ?`,
+    ).all(this.id, task.fold, epoch, task.trialId).map((r) => r.v as number);
+    return survivesRung(validation, others, s.eta);
+  }
+}
+
+// %% notebooks/04_tuning.ipynb cell tuning-024 (#51)
+/**
+ * A study persisted in SQLite: its trials, their parameters, per-fold and per-epoch metrics, states and
+ * timing. WAL journaling lets readers run beside one writer, and every change of state is one
+ * `BEGIN IMMEDIATE` transaction, so several processes (or worker threads) can work on one study file:
+ * each claims a waiting fold atomically and none repeats another's work. A claim is a lease: it lasts
+ * `leaseSeconds` unless its worker's heartbeat renews it, so the folds of a killed process go back to work.
+ */
+export class Study extends StudyRecorder {
+  /**
+   * Opens (creating if needed) study `name` in `file`; an existing study must have the same space, strategy
+   * and folds. A file that is not a study database (a folder, a corrupt or foreign file) is an error naming it.
+   */
+  static open(file: string, name: string, config?: StudyConfig, options: { leaseSeconds?: number } = {}): Study {
+    const db = openStudyDatabase(file);
+    try {
+      const { id, config: stored } = findOrCreateStudy(db, file, name, config);
+      return new Study(db, file, id, name, stored, options.leaseSeconds ?? DEFAULT_LEASE_SECONDS);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Records how a fold ended; the trial completes (mean over folds) when its last fold does, and is pruned
+   * or failed with its first pruned or failed fold. Returns false, recording nothing, when the worker no
+   * longer holds the fold (its lease ran out and the fold went back to work).
+   */
+  finishFold(task: FoldTask, outcome: { state: "complete" | "pruned" | "failed"; validation?: number; train?: number; epochs?: number; seconds: number; error?: string }): boolean {
+    const finish = this.db.transaction((): boolean => {
+      if (!this.flushEpochs(task)) return false;
+      const now = Date.now();
+      this.db.prepare(
+        "UPDATE fold_runs SET state = ?, validation_rmse = ?, train_rmse = ?, epochs = ?, seconds = ?, finished_at = ?, error = ?, lease_until = NULL WHERE trial_id = ? AND fold = ?",
+      ).run(outcome.state, outcome.validation ?? null, outcome.train ?? null, outcome.epochs ?? null, outcome.seconds, now, outcome.error ?? null, task.trialId, task.fold);
+      const trial = this.db.prepare("SELECT state FROM trials WHERE id = ?").get(task.trialId);
+      if (trial.state === "pruned" || trial.state === "failed") return true;
+      const sums = this.db.prepare("SELECT SUM(seconds) AS seconds FROM fold_runs WHERE trial_id = ?").get(task.trialId);
+      if (outcome.state !== "complete") {
+        this.db.prepare("UPDATE fold_runs SET state = ? WHERE trial_id = ? AND state = 'waiting'").run(outcome.state, task.trialId);
+        this.db.prepare("UPDATE trials SET state = ?, finished_at = ?, seconds = ?, error = ? WHERE id = ?")
+          .run(outcome.state, now, sums.seconds, outcome.error ?? null, task.trialId);
+        return true;
+      }
+      const agg = this.db.prepare(
+        "SELECT COUNT(*) AS n, SUM(state = 'complete') AS done, AVG(validation_rmse) AS v, AVG(train_rmse) AS t FROM fold_runs WHERE trial_id = ?",
+      ).get(task.trialId);
+      if (agg.done === agg.n)
+        this.db.prepare("UPDATE trials SET state = 'complete', value = ?, train_value = ?, finished_at = ?, seconds = ? WHERE id = ?")
+          .run(agg.v, agg.t, now, sums.seconds, task.trialId);
+      return true;
+    });
+    return finish.immediate();
   }
 }
