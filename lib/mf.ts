@@ -12,7 +12,7 @@ import "./usercf";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, plainPairLoops, initFactorModel, plainSgdRunner, choleskyAlsSolver, fillNormal, choleskySolveInPlace, PairKernels, threadedSgdRunner, type FactorModel, type PairLoops, type SgdRunnerFactory, type SgdRunSettings, type AlsSolverFactory, type AlsSolveSettings } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
 import { shuffleWithin, svdppEpoch, foldImplicit, wasmSgdRunner } from "./sgd_kernel";
-import { cgAlsSolver, BmfThreads, bmfSampleRange } from "./als_kernel";
+import { cgAlsSolver, BmfThreads, bmfSampleRange, BMF_ROW_HELPERS } from "./als_kernel";
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
@@ -793,7 +793,7 @@ fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
 fastAls.cg = cgAlsSolver;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#207)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#217)
 /** Hyper-parameters of Bayesian MF by Gibbs sampling. */
 export interface BmfParams {
   k: number; // latent factors D
@@ -809,6 +809,7 @@ export interface BmfParams {
 
 export const BMF_DEFAULTS: BmfParams = { k: 16, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
+// %% notebooks/03_matrix_factorization.ipynb cell 7251f810 (#219)
 /** Lower Cholesky factor L of a symmetric positive-definite D×D matrix (full, row-major): A = L Lᵀ. */
 export function choleskyLower(A: Float64Array, D: number): Float64Array {
   const L = new Float64Array(D * D);
@@ -821,6 +822,7 @@ export function choleskyLower(A: Float64Array, D: number): Float64Array {
   return L;
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell 3afe92c9 (#220)
 /** Solves Lᵀ x = y for lower-triangular L (x overwrites y). */
 export function solveLowerTransposed(L: Float64Array, y: Float64Array, D: number): Float64Array {
   for (let i = D - 1; i >= 0; i--) {
@@ -831,6 +833,7 @@ export function solveLowerTransposed(L: Float64Array, y: Float64Array, D: number
   return y;
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#221)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -847,6 +850,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#224)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -894,6 +898,42 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#226)
+/**
+ * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
+ * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
+ */
+export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers: number, nItems: number, D: number, mean: number): FactorModel {
+  const S = draws.length, K = D * S, w = 1 / Math.sqrt(S);
+  const side = (n: number, pick: (d: { U: Float32Array; V: Float32Array }) => Float32Array) => {
+    const out = new Float32Array(n * K);
+    draws.forEach((d, s) => {
+      const x = pick(d);
+      for (let r = 0; r < n; r++) for (let f = 0; f < D; f++) out[r * K + s * D + f] = w * x[r * D + f];
+    });
+    return out;
+  };
+  return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#228)
+/**
+ * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
+ * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
+ */
+export function runningMeanRmse(sums: Float64Array, kept: number, current: FactorModel, v: Ratings, range: readonly [number, number]): number {
+  const now = predictPairsInto(current, v.users, v.items, new Float32Array(v.size));
+  if (kept <= 1) sums.fill(0);
+  let e2 = 0;
+  for (let t = 0; t < v.size; t++) {
+    if (kept) sums[t] += now[t];
+    const y = Math.min(range[1], Math.max(range[0], kept ? sums[t] / kept : now[t]));
+    e2 += (y - v.values[t]) ** 2;
+  }
+  return Math.sqrt(e2 / Math.max(1, v.size));
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#230)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * α⁻¹), rows of U and V Gaussian with Normal–Wishart hyper-priors, α Gamma. Each sweep draws both sides' priors,
@@ -930,46 +970,26 @@ export class BayesianMF extends FactorRecommender {
           sampleNormalWishart(side ? V : U, side ? nItems : nUsers, D, p.beta0, random, normal, prior.prec[side], prior.precMean[side]);
           const rowSeed = (seed * 1000003 + sweep * 2 + side) >>> 0;
           if (pool) sse = await pool.sweep(side, alpha, rowSeed);
-          else if (side === 0) sse = bmfSampleRange(train.userPtr, train.userItems, train.userValues, 0, nUsers, mean, U, V, D, alpha, prior.prec[0], prior.precMean[0], rowSeed, scratch);
-          else sse = bmfSampleRange(train.itemPtr, train.itemUsers, train.itemValues, 0, nItems, mean, V, U, D, alpha, prior.prec[1], prior.precMean[1], rowSeed, scratch);
+          else if (side === 0) sse = bmfSampleRange(train.userPtr, train.userItems, train.userValues, 0, nUsers, mean, U, V, D, alpha, prior.prec[0], prior.precMean[0], rowSeed, scratch, BMF_ROW_HELPERS);
+          else sse = bmfSampleRange(train.itemPtr, train.itemUsers, train.itemValues, 0, nItems, mean, V, U, D, alpha, prior.prec[1], prior.precMean[1], rowSeed, scratch, BMF_ROW_HELPERS);
         }
         if (p.sampleAlpha) alpha = gammaDraw(1 + train.size / 2, random, normal) / (1 + sse / 2);
         if (sweep > p.burnin) draws.push({ U: U.slice(), V: V.slice() });
         const r: EpochReport = { epoch: sweep, seconds: 0, trainRmse: Math.sqrt(sse / Math.max(1, train.size)) };
-        if (v && averaged) {
-          // The validation RMSE of the mean over the draws so far (of the current draw during burn-in).
-          const S = Math.max(1, draws.length), now = predictPairsInto({ ...start, userFactors: U, itemFactors: V }, v.users, v.items, new Float32Array(v.size));
-          if (draws.length <= 1) averaged.fill(0);
-          let e2 = 0;
-          for (let t = 0; t < v.size; t++) {
-            if (draws.length) averaged[t] += now[t];
-            const y = Math.min(this.range[1], Math.max(this.range[0], draws.length ? averaged[t] / S : now[t]));
-            e2 += (y - v.values[t]) ** 2;
-          }
-          r.validRmse = Math.sqrt(e2 / Math.max(1, v.size));
-        }
+        if (v && averaged) r.validRmse = runningMeanRmse(averaged, draws.length, { ...start, userFactors: U, itemFactors: V }, v, this.range);
         r.seconds = (performance.now() - started) / 1000;
         if (this.report(r, options)) break;
       }
     } finally {
       await pool?.close();
     }
-    // The S draws side by side, each scaled by 1/√S: one factor model whose dot product is the mean prediction.
-    if (!draws.length) draws.push({ U, V });
-    const S = draws.length, K = D * S, w = 1 / Math.sqrt(S);
-    const side = (n: number, pick: (d: { U: Float32Array; V: Float32Array }) => Float32Array) => {
-      const out = new Float32Array(n * K);
-      draws.forEach((d, s) => {
-        const x = pick(d);
-        for (let r = 0; r < n; r++) for (let f = 0; f < D; f++) out[r * K + s * D + f] = w * x[r * D + f];
-      });
-      return out;
-    };
-    this.model = { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
+    this.model = packDraws(draws.length ? draws : [{ U, V }], nUsers, nItems, D, mean);
+    const S = Math.max(1, draws.length);
     this.notes.push(`the mean of ${S} Gibbs draws after ${p.burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)})`);
   }
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#232)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {
