@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { render, RenderResult, shortTables } from "../tools/render/index";
+import { render, RenderResult, shortTables, isCheckingExample } from "../tools/render/index";
 import { ConfigError, outputPath, readConfig } from "../tools/render/config";
 import { sanitizeHtml, safeHref } from "../tools/render/sanitize";
 import { PageEnv, renderMarkdown } from "../tools/render/markdown";
@@ -173,12 +173,19 @@ describe("nbts render (fixture project)", function () {
     assert.match(chapter, /<div class="cell code" id="cell-example">\n<div class="cell-code"><pre>/);
   });
 
-  it("prints a long table as its first 20 rows and a count of the rest", function () {
+  it("leaves examples that check (testEq/testClose/testFail) to the HTML report in print, keeping their figures and tables", function () {
+    assert.equal(isCheckingExample('testEq(daysFromCivil(1970, 1, 1), 0);'), true);
+    assert.equal(isCheckingExample('testFail(() => parse("x"), /bad/, "refused");'), true);
+    assert.equal(isCheckingExample('await showChart(spec); // a figure, not a check'), false);
+    assert.equal(isCheckingExample('const latest = "testEquality"; // not a call'), false);
+  });
+
+  it("prints a long table as its first 10 rows and a count of the rest", function () {
     const table = (n: number) => `<table><thead><tr><th>k</th><th>rmse</th></tr></thead><tbody>${Array.from({ length: n }, (_, i) => `<tr><td>${i}</td><td>0.9</td></tr>`).join("")}</tbody></table>`;
-    assert.equal(shortTables(table(25)), table(25));
+    assert.equal(shortTables(table(15)), table(15));
     const short = shortTables(table(40));
-    assert.equal(short.match(/<tr>/g)!.length, 1 + 20);
-    assert.match(short, /<tr class="more-rows"><td colspan="2">… 20 more rows in the HTML report\.<\/td><\/tr><\/tbody>/);
+    assert.equal(short.match(/<tr>/g)!.length, 1 + 10);
+    assert.match(short, /<tr class="more-rows"><td colspan="2">… 30 more rows in the HTML report\.<\/td><\/tr><\/tbody>/);
   });
 
   it("puts each inline expression's computed text in the prose, and marks one that has none", function () {
@@ -208,7 +215,7 @@ describe("nbts render (fixture project)", function () {
     const cell = (id: string) => new RegExp(`<div class="cell code" id="cell-${id}">([\\s\\S]*?)\n</div>\n(?=<div class="cell|</section>)`).exec(print)![1];
     assert.doesNotMatch(cell("export1"), /reduce/, "the body is left to the HTML report");
     assert.match(cell("export1"), /\/\*\* Mean of a list of numbers \(0 for an empty list\)\. \*\//, "with the first sentence of its doc");
-    assert.match(cell("export1"), /<span class="hljs-title function_">mean<\/span>[\s\S]*Signatures; 4 lines of code in the HTML report and in <code>lib\/basics\.ts<\/code>/);
+    assert.match(cell("export1"), /<div class="cell-code signatures" title="signatures; 4 lines of code in the HTML report and in lib\/basics\.ts"><pre>[\s\S]*<span class="hljs-title function_">mean<\/span>/);
     assert.match(cell("engine"), /Engine code: lib\/basics_engine\.ts: 6 lines of code, in the HTML report and in <code>lib\/basics_engine\.ts<\/code>/);
     assert.doesNotMatch(cell("engine"), /<pre>/);
     assert.match(cell("longlog"), /epoch 20\n?<\/pre>\n<p class="cell-meta folded-note">… 20 more lines of output in the HTML report\.<\/p>/);

@@ -200,9 +200,10 @@ figcaption { color: var(--muted); font-size: .9rem; margin-top: .4rem; }
 .print-only { display: none; }
 @media (max-width: 70rem) { .layout { grid-template-columns: var(--sidebar) minmax(0, 1fr); } .toc { display: none; } }
 @media (max-width: 45rem) { .layout { display: block; } .sidebar { position: static; height: auto; } .content { padding: 1rem; } }
-@page { size: A4; margin: 16mm 14mm; }
+@page { size: A4; margin: 13mm 13mm; }
 @media print {
-  html { font-size: 12.5px; }
+  html { font-size: 11.5px; }
+  .cell-output img { max-width: 78%; max-height: 72mm; }
   .sidebar, .toc { display: none; }
   .layout { display: block; }
   .content { padding: 0; max-width: none; }

@@ -157,7 +157,7 @@ function inlineAttachments(cell: Cell, text: string): string {
 }
 
 /** Rows of a table output the PDF prints before it says how many more the HTML report has. */
-export const PRINTED_TABLE_ROWS = 20;
+export const PRINTED_TABLE_ROWS = 10;
 
 /** A table output as the PDF prints it: past PRINTED_TABLE_ROWS + 5 body rows, the first PRINTED_TABLE_ROWS and a count of the rest. */
 export function shortTables(html: string): string {
@@ -169,12 +169,17 @@ export function shortTables(html: string): string {
   });
 }
 
+/** Whether a (not exported) code cell is an example that checks what it shows, with lib/check's testEq/testClose/testFail. */
+export function isCheckingExample(code: string): boolean {
+  return /\btest(Eq|Close|Fail)\(/.test(code);
+}
+
 /** Lines of an example cell the PDF prints before it leaves the rest to the HTML report. */
-export const PRINTED_CODE_LINES = 16;
+export const PRINTED_CODE_LINES = 6;
 
 /** An example (not exported) cell as the PDF prints it: whole when short, else its first lines and a count of the rest. */
 function printedExample(code: string, lines: number, pre: string): string {
-  if (lines <= PRINTED_CODE_LINES + 6) return `<div class="cell-code">${pre}</div>`;
+  if (lines <= PRINTED_CODE_LINES + 2) return `<div class="cell-code">${pre}</div>`;
   const head = code.split("\n").slice(0, PRINTED_CODE_LINES).join("\n");
   return `<div class="cell-code"><pre><code class="hljs language-typescript">${highlight(head)}</code></pre></div>\n<p class="cell-meta folded-note">… ${lines - PRINTED_CODE_LINES} more lines of this cell in the HTML report.</p>`;
 }
@@ -307,6 +312,9 @@ class Renderer {
       const pieces: string[] = [];
       const printPieces: string[] = [];
       const fold = codeFold(d, plan.exportTo, this.config.codeFold);
+      // An example that checks (testEq/testClose/testFail) is for the HTML report and the tests: the PDF keeps
+      // only its figures and tables, so that it prints the story, the figures, the tables and the API's signatures.
+      const checks = !plan.exportTo && isCheckingExample(code);
       if (echo && code) {
         const pre = `<pre><code class="hljs language-typescript">${highlight(code)}</code></pre>`;
         const lines = code.split("\n").length;
@@ -316,7 +324,8 @@ class Renderer {
           printPieces.push(`<p class="cell-meta folded-note">${escapeHtml(summary)}: ${lines} lines of code, in the HTML report${plan.exportTo ? ` and in <code>lib/${escapeHtml(plan.exportTo)}.ts</code>` : ""}.</p>`);
         } else {
           pieces.push(`<div class="cell-code">${pre}</div>`);
-          printPieces.push(plan.exportTo ? this.printedExport(ch.chapter.rel, cell.id, plan.exportTo, lines) : printedExample(code, lines, pre));
+          const printed = checks ? "" : plan.exportTo ? this.printedExport(ch.chapter.rel, cell.id, plan.exportTo, lines) : printedExample(code, lines, pre);
+          if (printed) printPieces.push(printed);
         }
         search.push({ page: ch.chapter.page, id: `cell-${cellId}`, chapter: ch.title, section, text: code.replace(/\s+/g, " ").slice(0, 2000) });
       }
@@ -349,7 +358,7 @@ class Renderer {
           charts ||= rendered.some((r) => r.chart);
           figureIndex = rendered.findIndex((r) => r.figure);
           outHtml = rendered.map((r) => r.html);
-          const printed = rendered.map((r) => shortTables(r.print ?? r.html));
+          const printed = rendered.map((r) => (checks && !r.figure && !r.chart && !/<table[\s>]/.test(r.html) ? "" : shortTables(r.print ?? r.html)));
           if (printed.some((h, k) => h !== outHtml[k])) printHtmls = printed;
         }
         const ref = typeof label === "string" ? this.crossRefs.get(label) : undefined;
@@ -371,7 +380,8 @@ class Renderer {
         outHtml = captioned(outHtml);
         if (outHtml.some((h) => h)) {
           pieces.push(`<div class="cell-output">\n${outHtml.join("\n")}\n</div>`);
-          printPieces.push(`<div class="cell-output">\n${(printHtmls ?? outHtml).join("\n")}\n</div>`);
+          const printedOut = (printHtmls ?? outHtml).filter((h) => h);
+          if (printedOut.length) printPieces.push(`<div class="cell-output">\n${printedOut.join("\n")}\n</div>`);
         }
       }
       if (pieces.length) parts.push(`<div class="cell code" id="cell-${cellId}">\n${pieces.join("\n")}\n</div>`);
@@ -388,13 +398,13 @@ class Renderer {
    */
   printedExport(notebook: string, cellId: string | undefined, module: string, lines: number): string {
     const symbols = this.apiByCell.get(`${notebook} ${cellId}`) ?? [];
-    const where = `${lines} lines of code in the HTML report and in <code>lib/${escapeHtml(module)}.ts</code>`;
-    if (!symbols.length) return `<p class="cell-meta folded-note">Internal code of <code>lib/${escapeHtml(module)}.ts</code>: ${where}.</p>`;
+    // Internal code (exporti, or names outside the public API) is the HTML report's and lib/'s: the PDF prints the API.
+    if (!symbols.length) return "";
     // Each signature under the first sentence of its doc comment, as a reader of a d.ts file sees it.
     // Members' own doc comments stay in the HTML report (their trailing `// …` notes are kept).
     const bare = (sig: string) => sig.replace(/^\s*\/\*\*[\s\S]*?\*\/[ \t]*\n/gm, "").replace(/^\s*\/\/.*\n/gm, "");
     const sigs = symbols.map((x) => (x.doc ? `/** ${firstSentences(x.doc.split(/\n\s*\n/)[0], 160)} */\n` : "") + bare(x.signature)).join("\n");
-    return `<div class="cell-code signatures"><pre><code class="hljs language-typescript">${highlight(sigs)}</code></pre></div>\n<p class="cell-meta folded-note">Signatures; ${where}.</p>`;
+    return `<div class="cell-code signatures" title="signatures; ${lines} lines of code in the HTML report and in lib/${escapeHtml(module)}.ts"><pre><code class="hljs language-typescript">${highlight(sigs)}</code></pre></div>`;
   }
 
   apiBody(): { body: string; toc: PageEnv["toc"] } {
