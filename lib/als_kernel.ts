@@ -3,9 +3,9 @@
 import { toShared, ThreadPool, workerSource } from "./threads";
 import { seededRandom } from "./splits";
 import { Ratings } from "./ratings";
-import { type FactorModel, type AlsSolveSettings, type AlsSolver } from "./mf_engine";
+import { choleskyUpperInPlace, solveUpperTransposed, solveUpper, type FactorModel, type AlsSolveSettings, type AlsSolver } from "./mf_engine";
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#183)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#189)
 /**
  * One ALS half-sweep by conjugate gradient: for each row r in [rowStart, rowEnd) of a CSR, `steps` CG steps on the system
  * `alsHalfSweep` solves exactly, from the row's current x_r, with A·p = Σ_j y_j (y_j·p) + λ n_r p in one pass over the
@@ -63,7 +63,7 @@ export function alsCgRange(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-worker (#185)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-worker (#191)
 /** The body of an ALS worker thread: on each message it runs `alsCgRange` over its rows of one side. */
 export function alsWorkerMain(cg: typeof alsCgRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -76,7 +76,7 @@ export function alsWorkerMain(cg: typeof alsCgRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cuts (#186)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cuts (#192)
 /** Rows 0..n-1 of a CSR cut into `parts` contiguous ranges of about equal entry counts: the cut points (parts + 1). */
 export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   const n = ptr.length - 1, total = ptr[n], cuts = [0];
@@ -88,7 +88,7 @@ export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   return cuts;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#188)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#194)
 /**
  * ALS by conjugate gradient on worker threads: the ratings (both CSR sides) and the model on SharedArrayBuffers,
  * each half-sweep's rows cut into one range per thread by rating count (rows of one side are independent).
@@ -116,7 +116,7 @@ export class AlsThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cg-solver (#189)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cg-solver (#195)
 /** ALS by conjugate gradient (`alsCgRange`): on `threads` worker threads over shared memory, or on the calling thread. */
 export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSettings): AlsSolver {
   if (s.threads > 1) {
@@ -135,7 +135,7 @@ export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSetti
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-engine (#207)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-engine (#213)
 /**
  * Row r's conditional precision and right-hand side, for BPMF's draw (Salakhutdinov & Mnih 2008): in A's upper
  * triangle Λ*_r = Λ + α Σ_j y_j y_jᵀ, in b the vector Λμ + α Σ_j (v_rj − m) y_j, over the row's ratings in a CSR
@@ -159,45 +159,14 @@ export function bmfRowSystem(ptr: Int32Array, cols: Int32Array, vals: Float32Arr
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell b7189f5f (#209)
-/**
- * Draws x ~ N(Λ*⁻¹ b, Λ*⁻¹) in place of b, given Λ* in A's upper triangle and z ~ N(0, I): with the Cholesky
- * factor Λ* = Uᵀ U (written over A's upper triangle), solve Uᵀ w = b, then U x = w + z (U⁻¹ z has covariance
- * Λ*⁻¹). Self-contained (runs in worker threads).
- */
-export function bmfDrawRow(A: Float64Array, b: Float64Array, z: Float64Array, D: number): void {
-  for (let i = 0; i < D; i++) {
-    let s = A[i * D + i];
-    for (let p = 0; p < i; p++) s -= A[p * D + i] * A[p * D + i];
-    const diag = Math.sqrt(s > 1e-12 ? s : 1e-12);
-    A[i * D + i] = diag;
-    for (let j = i + 1; j < D; j++) {
-      let t = A[i * D + j];
-      for (let p = 0; p < i; p++) t -= A[p * D + i] * A[p * D + j];
-      A[i * D + j] = t / diag;
-    }
-  }
-  for (let i = 0; i < D; i++) {
-    let s = b[i];
-    for (let p = 0; p < i; p++) s -= A[p * D + i] * b[p];
-    b[i] = s / A[i * D + i];
-  }
-  for (let i = 0; i < D; i++) b[i] += z[i];
-  for (let i = D - 1; i >= 0; i--) {
-    let s = b[i];
-    for (let p = i + 1; p < D; p++) s -= A[i * D + p] * b[p];
-    b[i] = s / A[i * D + i];
-  }
-}
-
-// %% notebooks/03_matrix_factorization.ipynb cell afa36d20 (#212)
+// %% notebooks/03_matrix_factorization.ipynb cell afa36d20 (#216)
 /** The functions `bmfSampleRange` calls, handed to it (and to worker threads, as source) explicitly. */
-export const BMF_ROW_HELPERS = Object.freeze({ bmfRowSystem, bmfDrawRow, seededRandom });
+export const BMF_ROW_HELPERS = Object.freeze({ bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom });
 
-// %% notebooks/03_matrix_factorization.ipynb cell 0006ecea (#213)
+// %% notebooks/03_matrix_factorization.ipynb cell 0006ecea (#217)
 /**
  * One BPMF half-sweep: draws x_r for each row r in [rowStart, rowEnd) from its conditional given the other side
- * Y, the noise precision α and the prior N(μ, Λ⁻¹) (`bmfRowSystem`, `bmfDrawRow`). Each row's z ~ N(0, I) comes
+ * Y, the noise precision α and the prior N(μ, Λ⁻¹) (`bmfRowSystem`, then with Λ*_r = Uᵀ U: Uᵀ w = b, x = U⁻¹ (w + z), whose covariance is Λ*_r⁻¹). Each row's z ~ N(0, I) comes
  * from its own generator, seeded by (seed, r), so the draws do not depend on how rows are split over threads.
  * Returns Σ (v_rj − m − x_r·y_j)² over the rows' ratings after the draw (for α's conditional). `scratch` holds
  * D² + 3D doubles.
@@ -217,7 +186,10 @@ export function bmfSampleRange(
       z[f] = radius * Math.cos(angle);
       if (f + 1 < D) z[f + 1] = radius * Math.sin(angle);
     }
-    helpers.bmfDrawRow(A, b, z, D);
+    helpers.choleskyUpperInPlace(A, D);
+    helpers.solveUpperTransposed(A, b, D);
+    for (let f = 0; f < D; f++) b[f] += z[f];
+    helpers.solveUpper(A, b, D);
     const xr = r * D;
     for (let f = 0; f < D; f++) X[xr + f] = b[f];
     for (let n = ptr[r]; n < ptr[r + 1]; n++) {
@@ -231,10 +203,10 @@ export function bmfSampleRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2b77beda (#215)
+// %% notebooks/03_matrix_factorization.ipynb cell 2b77beda (#219)
 /** The body of a BPMF worker thread: on each message it samples its rows of one side with `bmfSampleRange`. */
-export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unknown, bmfDrawRow: unknown, seededRandom: unknown): void {
-  const helpers = { bmfRowSystem, bmfDrawRow, seededRandom } as typeof BMF_ROW_HELPERS;
+export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unknown, choleskyUpperInPlace: unknown, solveUpperTransposed: unknown, solveUpper: unknown, seededRandom: unknown): void {
+  const helpers = { bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom } as typeof BMF_ROW_HELPERS;
   const { parentPort, workerData: d } = require("worker_threads");
   const scratch = new Float64Array(d.D * d.D + 3 * d.D);
   parentPort.on("message", (msg: { side: number; start: number; end: number; alpha: number; seed: number } | null) => {
@@ -246,7 +218,7 @@ export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unkno
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell f452189f (#216)
+// %% notebooks/03_matrix_factorization.ipynb cell f452189f (#220)
 /**
  * BPMF's row draws on worker threads: both CSR sides, the factors U, V and each side's prior (Λ, Λμ) on
  * SharedArrayBuffers (the caller writes the priors before each half-sweep); rows cut by rating count.
@@ -261,7 +233,7 @@ export class BmfThreads {
       U: shared.U, V: shared.V, prec0: shared.prec[0], prec1: shared.prec[1], precMean0: shared.precMean[0], precMean1: shared.precMean[1], D, mean,
     };
     this.cuts = [balancedCuts(train.userPtr, threads), balancedCuts(train.itemPtr, threads)];
-    this.pool = new ThreadPool(workerSource(bmfWorkerMain, bmfSampleRange, bmfRowSystem, bmfDrawRow, seededRandom), data, threads);
+    this.pool = new ThreadPool(workerSource(bmfWorkerMain, bmfSampleRange, bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom), data, threads);
   }
   /** One half-sweep (side 0: users, 1: items); resolves to the sum of squared errors after the draws. */
   async sweep(side: 0 | 1, alpha: number, seed: number): Promise<number> {

@@ -9,7 +9,7 @@ import { seededRandom, splitByMask, randomSplit, shuffledOrder } from "./splits"
 import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState } from "./model";
 import { tf } from "./_optional";
 import "./usercf";
-import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, plainPairLoops, initFactorModel, plainSgdRunner, choleskyAlsSolver, fillNormal, choleskySolveInPlace, PairKernels, threadedSgdRunner, type FactorModel, type PairLoops, type SgdRunnerFactory, type SgdRunSettings, type AlsSolverFactory, type AlsSolveSettings } from "./mf_engine";
+import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, plainPairLoops, initFactorModel, plainSgdRunner, choleskyAlsSolver, fillNormal, choleskySolveInPlace, PairKernels, threadedSgdRunner, choleskyUpperInPlace, solveUpper, type FactorModel, type PairLoops, type SgdRunnerFactory, type SgdRunSettings, type AlsSolverFactory, type AlsSolveSettings } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
 import { shuffleWithin, svdppEpoch, foldImplicit, wasmSgdRunner } from "./sgd_kernel";
 import { cgAlsSolver, BmfThreads, bmfSampleRange, BMF_ROW_HELPERS } from "./als_kernel";
@@ -481,11 +481,11 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-fast-registry (#112)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-fast-registry (#118)
 /** The fast ALS solver, once "Making it fast" has registered it: conjugate gradient on every core. */
 export const fastAls: { cg?: AlsSolverFactory } = {};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-params (#113)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-params (#119)
 /** Hyper-parameters of ALS. */
 export interface AlsParams extends StoppingParams {
   k: number; // latent factors
@@ -504,7 +504,7 @@ export const ALS_DEFAULTS: AlsParams = {
   k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
   threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#114)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#120)
 /** Biased matrix factorisation by alternating least squares: each half-sweep solves one side, by a few warm-started CG steps or exactly. */
 export class AlsMF extends FactorRecommender {
   declare readonly params: AlsParams;
@@ -542,7 +542,7 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#126)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#132)
 /** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
 export interface SvdppParams extends StoppingParams {
   k: number; // latent factors
@@ -560,7 +560,7 @@ export interface SvdppParams extends StoppingParams {
 export const SVDPP_DEFAULTS: SvdppParams = {
   k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#127)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#133)
 /**
  * SVD++ (Koren 2008): biased MF whose user vector adds |N(u)|^-½ Σ_{j∈N(u)} y_j over the items the user rated —
  * who rated what, beside how. Trained user by user (`svdppEpoch`); after each epoch the implicit part is
@@ -601,7 +601,7 @@ export class SvdPlusPlus extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#131)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#137)
 // The chapter's models in the registry: `litrec evaluate --model mf-sgd --param lr=0.02` builds them from here.
 registerModel({
   name: "mf-sgd", description: "biased matrix factorisation by SGD, stratified over all cores (Funk SVD)",
@@ -624,7 +624,7 @@ registerModel({
   create: (p) => new SgdMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#132)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#138)
 registerModel({
   name: "mf-als", description: "biased matrix factorisation by alternating least squares, weighted-λ",
   params: {
@@ -644,7 +644,7 @@ registerModel({
   create: (p) => new AlsMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#133)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#139)
 registerModel({
   name: "mf-gd", description: "full-batch gradient descent with tfjs autodiff and Adam(W), the original's method",
   params: {
@@ -666,7 +666,7 @@ registerModel({
   create: (p) => new GradientDescentMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#134)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#140)
 // SVD++ in the registry: `litrec evaluate --model svdpp --param k=64`.
 registerModel({
   name: "svdpp", description: "SVD++ (Koren 2008): biased MF plus the implicit feedback of which items each user rated",
@@ -687,7 +687,7 @@ registerModel({
   create: (p) => new SvdPlusPlus(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#137)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#143)
  // registers the neighbourhood models the blend may use
 
 /** Hyper-parameters of the blend. */
@@ -700,7 +700,7 @@ export interface BlendParams {
 
 export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp", holdout: 0.1, ridge: 1e-4, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#139)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#145)
 /** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
 export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
   const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
@@ -718,7 +718,7 @@ export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<
   return Array.from(b);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#141)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#147)
 /**
  * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
  * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
@@ -775,7 +775,7 @@ export class BlendModel extends Recommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#142)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#148)
 registerModel({
   name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
   params: {
@@ -787,13 +787,13 @@ registerModel({
   create: (p) => new BlendModel(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#191)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#197)
 fastPairLoops.make = (users, items, nUsers, nItems, k) => new PairKernels(users, items, nUsers, nItems, k);
 fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
 fastAls.cg = cgAlsSolver;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#217)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#221)
 /** Hyper-parameters of Bayesian MF by Gibbs sampling. */
 export interface BmfParams {
   k: number; // latent factors D
@@ -809,31 +809,7 @@ export interface BmfParams {
 
 export const BMF_DEFAULTS: BmfParams = { k: 16, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell 7251f810 (#219)
-/** Lower Cholesky factor L of a symmetric positive-definite D×D matrix (full, row-major): A = L Lᵀ. */
-export function choleskyLower(A: Float64Array, D: number): Float64Array {
-  const L = new Float64Array(D * D);
-  for (let i = 0; i < D; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = A[i * D + j];
-      for (let p = 0; p < j; p++) s -= L[i * D + p] * L[j * D + p];
-      L[i * D + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * D + j];
-    }
-  return L;
-}
-
-// %% notebooks/03_matrix_factorization.ipynb cell 3afe92c9 (#220)
-/** Solves Lᵀ x = y for lower-triangular L (x overwrites y). */
-export function solveLowerTransposed(L: Float64Array, y: Float64Array, D: number): Float64Array {
-  for (let i = D - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let p = i + 1; p < D; p++) s -= L[p * D + i] * y[p];
-    y[i] = s / L[i * D + i];
-  }
-  return y;
-}
-
-// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#221)
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#223)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -850,7 +826,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#224)
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#226)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -871,13 +847,14 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
       M[f * D + g] += shrink * mean[f] * mean[g] + (f === g ? 1 : 0);
       M[g * D + f] = M[f * D + g];
     }
-  // Bartlett: Λ = B Bᵀ with B = L⁻ᵀ A, M = L Lᵀ, A lower-triangular, A_ii² ~ χ²(ν − i), A_ij ~ N(0, 1) below.
-  const L = choleskyLower(M, D), nu = D + n, B = new Float64Array(D * D), col = new Float64Array(D);
+  // Bartlett: Λ = B Bᵀ with B = U⁻¹ A, M = Uᵀ U, A lower-triangular, A_ii² ~ χ²(ν − i), A_ij ~ N(0, 1) below.
+  choleskyUpperInPlace(M, D); // M = Uᵀ U, U over M's upper triangle
+  const nu = D + n, B = new Float64Array(D * D), col = new Float64Array(D);
   for (let j = 0; j < D; j++) {
     col.fill(0);
     col[j] = Math.sqrt(2 * gammaDraw((nu - j) / 2, random, normal));
     for (let i = j + 1; i < D; i++) col[i] = normal();
-    solveLowerTransposed(L, col, D);
+    solveUpper(M, col, D);
     for (let i = 0; i < D; i++) B[i * D + j] = col[i];
   }
   for (let f = 0; f < D; f++)
@@ -886,10 +863,11 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
       for (let p = 0; p < D; p++) s += B[f * D + p] * B[g * D + p];
       prec[f * D + g] = s;
     }
-  // μ = μ* + Lᵀ⁻¹ z with (β₀+n)Λ = L Lᵀ.
+  // μ = μ* + U⁻¹ z with (β₀+n)Λ = Uᵀ U.
   const scaled = prec.map((x) => x * (beta0 + n));
   const z = Float64Array.from({ length: D }, () => normal());
-  const mu = solveLowerTransposed(choleskyLower(scaled, D), z, D);
+  choleskyUpperInPlace(scaled, D);
+  const mu = solveUpper(scaled, z, D);
   for (let f = 0; f < D; f++) mu[f] += (n * mean[f]) / (beta0 + n);
   for (let f = 0; f < D; f++) {
     let s = 0;
@@ -898,7 +876,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#226)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#228)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -916,7 +894,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#228)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#230)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -933,7 +911,7 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#230)
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#232)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * α⁻¹), rows of U and V Gaussian with Normal–Wishart hyper-priors, α Gamma. Each sweep draws both sides' priors,
@@ -989,7 +967,7 @@ export class BayesianMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#232)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#234)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {

@@ -242,9 +242,12 @@ export function plainSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSett
 }
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-cholesky (#104)
-/** Solves A x = b for a symmetric positive-definite A given by its upper triangle (row-major d×d); x overwrites b. */
-export function choleskySolveInPlace(A: Float64Array, b: Float64Array, d: number): void {
-  // A = Lᵀ L with L lower-triangular stored in the upper triangle transposed: U = Lᵀ in A's upper triangle.
+/**
+ * The Cholesky factor of a symmetric positive-definite d×d matrix given by its upper triangle (row-major), in place:
+ * A = Uᵀ U with U upper-triangular, written over A's upper triangle (a pivot below 1e-12 is taken as 1e-12). Self-contained,
+ * so worker threads can run its source.
+ */
+export function choleskyUpperInPlace(A: Float64Array, d: number): void {
   for (let i = 0; i < d; i++) {
     let s = A[i * d + i];
     for (let p = 0; p < i; p++) s -= A[p * d + i] * A[p * d + i];
@@ -256,20 +259,38 @@ export function choleskySolveInPlace(A: Float64Array, b: Float64Array, d: number
       A[i * d + j] = t / diag;
     }
   }
-  // Solve Uᵀ z = b, then U x = z.
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell 22c40fbb (#107)
+/** Solves Uᵀ z = b for the upper-triangular U in A's upper triangle (z overwrites b); self-contained. */
+export function solveUpperTransposed(A: Float64Array, b: Float64Array, d: number): Float64Array {
   for (let i = 0; i < d; i++) {
     let s = b[i];
     for (let p = 0; p < i; p++) s -= A[p * d + i] * b[p];
     b[i] = s / A[i * d + i];
   }
-  for (let i = d - 1; i >= 0; i--) {
-    let s = b[i];
-    for (let p = i + 1; p < d; p++) s -= A[i * d + p] * b[p];
-    b[i] = s / A[i * d + i];
-  }
+  return b;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#107)
+// %% notebooks/03_matrix_factorization.ipynb cell 948b0249 (#108)
+/** Solves U x = z for the upper-triangular U in A's upper triangle (x overwrites z); self-contained. */
+export function solveUpper(A: Float64Array, z: Float64Array, d: number): Float64Array {
+  for (let i = d - 1; i >= 0; i--) {
+    let s = z[i];
+    for (let p = i + 1; p < d; p++) s -= A[i * d + p] * z[p];
+    z[i] = s / A[i * d + i];
+  }
+  return z;
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell 64e62b9c (#110)
+/** Solves A x = b for a symmetric positive-definite A given by its upper triangle (row-major d×d): A = Uᵀ U, then Uᵀ z = b and U x = z; x overwrites b, U overwrites A. */
+export function choleskySolveInPlace(A: Float64Array, b: Float64Array, d: number): void {
+  choleskyUpperInPlace(A, d);
+  solveUpper(A, solveUpperTransposed(A, b, d), d);
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#113)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:
@@ -317,7 +338,7 @@ export function alsHalfSweep(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-solver (#110)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-solver (#116)
 /** How an ALS fit solves its half-sweeps: side 0 the users (items fixed), side 1 the items. */
 export interface AlsSolver {
   /** What solves ("cholesky, 1 thread", "cg, 2 threads"…). */
@@ -346,7 +367,7 @@ export function choleskyAlsSolver(train: Ratings, model: FactorModel, s: AlsSolv
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#148)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#154)
 /**
  * The pairs op's forward loop as a WebAssembly function with 128-bit SIMD, four factors per instruction:
  * `dots(u, i, uEnd, P, Q, kb, k4b, out)` sets `out[t] = P[users[t]] · Q[items[t]]` for the 32-bit user indices from
@@ -379,7 +400,7 @@ export function pairsDotsFunction(): WasmFunction {
   return { name: "dots", params: new Array(8).fill(OP.I32), results: [], locals: [OP.I32, OP.I32, OP.I32, OP.V128, OP.F32], body };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#150)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#156)
 /**
  * The backward loop: `scatter(u, i, uEnd, P, Q, kb, k4b, g, dP, dQ)` adds `g[t]·Q[items[t]]` to `dP[users[t]]` and
  * `g[t]·P[users[t]]` to `dQ[items[t]]`, four factors per instruction (arguments as `dots`'s).
@@ -413,7 +434,7 @@ export function pairsWasmModule(): WasmModule | null {
   return compileWasm(assembleWasm([pairsDotsFunction(), pairsScatterFunction()], { shared: false }));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#153)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#159)
 /** Where `PairKernels` puts T pairs and the factor tables in its memory (byte offsets, 16-aligned), and the bytes it needs. */
 export function pairsLayout(T: number, nUsers: number, nItems: number, k: number) {
   const align = (x: number) => (x + 15) & ~15;
@@ -426,7 +447,7 @@ export function pairsLayout(T: number, nUsers: number, nItems: number, k: number
   return { at, bytes: at.dQ + align(4 * nItems * k) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#155)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#161)
 /** The pairs op's loops in WebAssembly SIMD, the pairs copied into the module's memory once (the plain loops without SIMD or with `wasm: false`). */
 export class PairKernels implements PairLoops {
   /** The compiled module, shared by every instance (null: no WebAssembly SIMD here). */
@@ -484,7 +505,7 @@ export class PairKernels implements PairLoops {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#158)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#164)
 /**
  * Splits rows 0..n-1 into `groups` contiguous ranges of about equal rating counts. Contiguous, so that threads
  * writing the biases of different groups never share a cache line (false sharing halves the speed otherwise).
@@ -501,7 +522,7 @@ export function balancedGroups(counts: ArrayLike<number>, groups: number): Int32
   return group;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#161)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#167)
 /**
  * Stratified SGD layout (Gemulla et al.'s DSGD): users and items fall into T groups each, the ratings are sorted
  * into T×T blocks (each block in random order), and `schedule[s][t]` is the block thread t runs in sub-epoch s.
@@ -556,7 +577,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule, tileStart: keyStart };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#164)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#170)
 /** The body of an SGD worker thread: on each message it runs `sgdRange` over the slice it is given (the pool passes `sgdRange` in by its source). */
 export function sgdWorkerMain(sgd: typeof sgdRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -568,7 +589,7 @@ export function sgdWorkerMain(sgd: typeof sgdRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#165)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#171)
 /** Worker threads that run SGD over slices of shared rating triples, updating one shared model in place. */
 export class SgdThreads {
   private pool: ThreadPool;
@@ -593,7 +614,7 @@ export class SgdThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#166)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#172)
 /** JavaScript SGD on threads: the shuffled ratings sorted into stratified blocks, one block per thread in each sub-epoch. */
 export function threadedSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSettings): SgdRunner {
   const shuffled = shuffledTriples(train.users, train.items, train.values, seededRandom(s.seed + 1));

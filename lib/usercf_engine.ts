@@ -448,7 +448,3 @@ export function predictKernel(job: PredictJob, helpers: typeof PREDICT_HELPERS):
     }
   }
 }
-
-// %% notebooks/02_user_cf.ipynb cell usercf-compat (#214)
-// Chapter 8 (lib/ranking) and the benchmarks imported these from here before lib/threads existed.
-export { runKernel, defaultThreads, toShared, sharedArray } from "./threads";
