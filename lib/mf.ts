@@ -6,7 +6,7 @@ import * as path from "path";
 import { Ratings } from "./ratings";
 import { rmse } from "./metrics";
 import { seededRandom, splitByMask, randomSplit, shuffledOrder } from "./splits";
-import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState } from "./model";
+import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState, type ParamDef } from "./model";
 import { tf } from "./_optional";
 import "./usercf";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, plainPairLoops, initFactorModel, plainSgdRunner, choleskyAlsSolver, fillNormal, choleskySolveInPlace, PairKernels, threadedSgdRunner, choleskyUpperInPlace, solveUpper, type FactorModel, type PairLoops, type SgdRunnerFactory, type SgdRunSettings, type AlsSolverFactory, type AlsSolveSettings } from "./mf_engine";
@@ -395,7 +395,17 @@ export function holdOutForStopping(model: Recommender, train: Ratings, options: 
   return { train: split.train, options: { ...options, validation: split.test } };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-params (#91)
+// %% notebooks/03_matrix_factorization.ipynb cell 52fbb3dc (#92)
+/** The registry's rows for early stopping (`patience`, `stopSlice`, `stopFrom`), with a model's defaults. */
+export function stoppingParamDefs(defaults: StoppingParams & { patience: number }): Record<"patience" | "stopSlice" | "stopFrom", ParamDef> {
+  return {
+    patience: { type: "int", min: 0, default: defaults.patience, description: "epochs without a validation improvement before stopping" },
+    stopSlice: { type: "float", min: 0, max: 0.5, default: defaults.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
+    stopFrom: { type: "int", min: 0, default: defaults.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
+  };
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-params (#94)
 /** Hyper-parameters of biased SGD; k, epochs and learning rate default to values chosen from the data's size. */
 export interface SgdParams extends StoppingParams {
   k: number; // latent factors (0: from the data's size, `sgdSettingsFor`)
@@ -416,7 +426,7 @@ export const SGD_DEFAULTS: SgdParams = {
   k: 0, epochs: 0, learningRate: 0, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
   threads: 0, kernel: "wasm", patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#92)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#95)
 /**
  * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
  * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), 20 epochs (from 1 M ratings early stopping may end them sooner). On the
@@ -435,11 +445,11 @@ export function sgdSettingsFor<T extends { k: number; learningRate: number; epoc
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-fast-registry (#97)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-fast-registry (#100)
 /** The fast SGD runners, once "Making it fast" has registered them: WebAssembly SIMD, and JavaScript on threads. */
 export const fastSgd: { wasm?: SgdRunnerFactory; threads?: SgdRunnerFactory } = {};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#98)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#101)
 /** Biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as Surprise's SVD). */
 export class SgdMF extends FactorRecommender {
   /** The parameters asked for; `params` holds those of the last fit, with the ones chosen from the data filled in. */
@@ -481,11 +491,11 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-fast-registry (#118)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-fast-registry (#121)
 /** The fast ALS solver, once "Making it fast" has registered it: conjugate gradient on every core. */
 export const fastAls: { cg?: AlsSolverFactory } = {};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-params (#119)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-params (#122)
 /** Hyper-parameters of ALS. */
 export interface AlsParams extends StoppingParams {
   k: number; // latent factors
@@ -504,7 +514,7 @@ export const ALS_DEFAULTS: AlsParams = {
   k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
   threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#120)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#123)
 /** Biased matrix factorisation by alternating least squares: each half-sweep solves one side, by a few warm-started CG steps or exactly. */
 export class AlsMF extends FactorRecommender {
   declare readonly params: AlsParams;
@@ -542,7 +552,7 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#132)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#135)
 /** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
 export interface SvdppParams extends StoppingParams {
   k: number; // latent factors
@@ -560,7 +570,7 @@ export interface SvdppParams extends StoppingParams {
 export const SVDPP_DEFAULTS: SvdppParams = {
   k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#133)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#136)
 /**
  * SVD++ (Koren 2008): biased MF whose user vector adds |N(u)|^-½ Σ_{j∈N(u)} y_j over the items the user rated —
  * who rated what, beside how. Trained user by user (`svdppEpoch`); after each epoch the implicit part is
@@ -601,7 +611,7 @@ export class SvdPlusPlus extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#137)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#140)
 // The chapter's models in the registry: `litrec evaluate --model mf-sgd --param lr=0.02` builds them from here.
 registerModel({
   name: "mf-sgd", description: "biased matrix factorisation by SGD, stratified over all cores (Funk SVD)",
@@ -616,15 +626,13 @@ registerModel({
     biased: { type: "bool", default: SGD_DEFAULTS.biased, description: "learn user and item biases" },
     threads: { type: "int", min: 1, max: 64, default: SGD_DEFAULTS.threads, description: "worker threads (1 = the calling thread; by default chosen from the data's size)" },
     kernel: { type: "enum", choices: ["wasm", "js"], default: SGD_DEFAULTS.kernel, description: "the update loop: WebAssembly SIMD (when the platform has it) or JavaScript" },
-    patience: { type: "int", min: 0, default: SGD_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
-    stopSlice: { type: "float", min: 0, max: 0.5, default: SGD_DEFAULTS.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
-    stopFrom: { type: "int", min: 0, default: SGD_DEFAULTS.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
+    ...stoppingParamDefs(SGD_DEFAULTS),
     seed: { type: "int", default: SGD_DEFAULTS.seed, description: "initialisation and shuffling" },
   },
   create: (p) => new SgdMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#138)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#141)
 registerModel({
   name: "mf-als", description: "biased matrix factorisation by alternating least squares, weighted-λ",
   params: {
@@ -636,15 +644,13 @@ registerModel({
     solver: { type: "enum", choices: ["cg", "cholesky"], default: ALS_DEFAULTS.solver, description: "each row by a few warm-started conjugate-gradient steps, or exactly" },
     cgSteps: { type: "int", min: 1, default: ALS_DEFAULTS.cgSteps, description: "conjugate-gradient steps per row and half-sweep" },
     threads: { type: "int", min: 1, max: 64, default: ALS_DEFAULTS.threads, description: "worker threads for the CG solver (1 = the calling thread)" },
-    patience: { type: "int", min: 0, default: ALS_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
-    stopSlice: { type: "float", min: 0, max: 0.5, default: ALS_DEFAULTS.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
-    stopFrom: { type: "int", min: 0, default: ALS_DEFAULTS.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
+    ...stoppingParamDefs(ALS_DEFAULTS),
     seed: { type: "int", default: ALS_DEFAULTS.seed, description: "initialisation" },
   },
   create: (p) => new AlsMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#139)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#142)
 registerModel({
   name: "mf-gd", description: "full-batch gradient descent with tfjs autodiff and Adam(W), the original's method",
   params: {
@@ -666,7 +672,7 @@ registerModel({
   create: (p) => new GradientDescentMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#140)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#143)
 // SVD++ in the registry: `litrec evaluate --model svdpp --param k=64`.
 registerModel({
   name: "svdpp", description: "SVD++ (Koren 2008): biased MF plus the implicit feedback of which items each user rated",
@@ -679,15 +685,13 @@ registerModel({
     regImplicit: { type: "float", min: 0, default: SVDPP_DEFAULTS.regImplicit, description: "L2 weight on the implicit vectors y_j" },
     regBias: { type: "float", min: 0, default: SVDPP_DEFAULTS.regBias, description: "L2 weight on the biases" },
     initStd: { type: "float", min: 0, default: SVDPP_DEFAULTS.initStd, description: "p, q, y start as N(0, initStd²)" },
-    patience: { type: "int", min: 0, default: SVDPP_DEFAULTS.patience, description: "epochs without a validation improvement before stopping" },
-    stopSlice: { type: "float", min: 0, max: 0.5, default: SVDPP_DEFAULTS.stopSlice, description: "fraction of the training ratings held out to stop on when fit gets no validation set (0 = off)" },
-    stopFrom: { type: "int", min: 0, default: SVDPP_DEFAULTS.stopFrom, description: "stop on that slice only from this many training ratings (0 = at any size)" },
+    ...stoppingParamDefs(SVDPP_DEFAULTS),
     seed: { type: "int", default: SVDPP_DEFAULTS.seed, description: "initialisation and shuffling" },
   },
   create: (p) => new SvdPlusPlus(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#143)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#146)
  // registers the neighbourhood models the blend may use
 
 /** Hyper-parameters of the blend. */
@@ -700,7 +704,7 @@ export interface BlendParams {
 
 export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp", holdout: 0.1, ridge: 1e-4, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#145)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#148)
 /** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
 export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
   const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
@@ -718,7 +722,7 @@ export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<
   return Array.from(b);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#147)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#150)
 /**
  * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
  * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
@@ -775,7 +779,7 @@ export class BlendModel extends Recommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#148)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#151)
 registerModel({
   name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
   params: {
@@ -787,13 +791,13 @@ registerModel({
   create: (p) => new BlendModel(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#197)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#200)
 fastPairLoops.make = (users, items, nUsers, nItems, k) => new PairKernels(users, items, nUsers, nItems, k);
 fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
 fastAls.cg = cgAlsSolver;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#221)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#224)
 /** Hyper-parameters of Bayesian MF by Gibbs sampling. */
 export interface BmfParams {
   k: number; // latent factors D
@@ -809,7 +813,7 @@ export interface BmfParams {
 
 export const BMF_DEFAULTS: BmfParams = { k: 16, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#223)
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#226)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -826,7 +830,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#226)
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#229)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -876,7 +880,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#228)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#231)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -894,7 +898,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#230)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#233)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -911,7 +915,7 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#232)
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#235)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * α⁻¹), rows of U and V Gaussian with Normal–Wishart hyper-priors, α Gamma. Each sweep draws both sides' priors,
@@ -967,7 +971,7 @@ export class BayesianMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#234)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#237)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {

@@ -206,7 +206,7 @@ export function sgdRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-runner (#95)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-runner (#98)
 /** How an SGD fit runs its epochs: the laid-out ratings' slices per sub-epoch (one per thread), and who runs them. */
 export interface SgdRunner {
   /** What runs the epochs ("js, 1 thread", "wasm, 2 threads"…). */
@@ -241,7 +241,7 @@ export function plainSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSett
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cholesky (#104)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cholesky (#107)
 /**
  * The Cholesky factor of a symmetric positive-definite d×d matrix given by its upper triangle (row-major), in place:
  * A = Uᵀ U with U upper-triangular, written over A's upper triangle (a pivot below 1e-12 is taken as 1e-12). Self-contained,
@@ -261,7 +261,7 @@ export function choleskyUpperInPlace(A: Float64Array, d: number): void {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 22c40fbb (#107)
+// %% notebooks/03_matrix_factorization.ipynb cell 22c40fbb (#110)
 /** Solves Uᵀ z = b for the upper-triangular U in A's upper triangle (z overwrites b); self-contained. */
 export function solveUpperTransposed(A: Float64Array, b: Float64Array, d: number): Float64Array {
   for (let i = 0; i < d; i++) {
@@ -272,7 +272,7 @@ export function solveUpperTransposed(A: Float64Array, b: Float64Array, d: number
   return b;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 948b0249 (#108)
+// %% notebooks/03_matrix_factorization.ipynb cell 948b0249 (#111)
 /** Solves U x = z for the upper-triangular U in A's upper triangle (x overwrites z); self-contained. */
 export function solveUpper(A: Float64Array, z: Float64Array, d: number): Float64Array {
   for (let i = d - 1; i >= 0; i--) {
@@ -283,14 +283,14 @@ export function solveUpper(A: Float64Array, z: Float64Array, d: number): Float64
   return z;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 64e62b9c (#110)
+// %% notebooks/03_matrix_factorization.ipynb cell 64e62b9c (#113)
 /** Solves A x = b for a symmetric positive-definite A given by its upper triangle (row-major d×d): A = Uᵀ U, then Uᵀ z = b and U x = z; x overwrites b, U overwrites A. */
 export function choleskySolveInPlace(A: Float64Array, b: Float64Array, d: number): void {
   choleskyUpperInPlace(A, d);
   solveUpper(A, solveUpperTransposed(A, b, d), d);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#113)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#116)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:
@@ -338,7 +338,7 @@ export function alsHalfSweep(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-solver (#116)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-solver (#119)
 /** How an ALS fit solves its half-sweeps: side 0 the users (items fixed), side 1 the items. */
 export interface AlsSolver {
   /** What solves ("cholesky, 1 thread", "cg, 2 threads"…). */
@@ -367,7 +367,7 @@ export function choleskyAlsSolver(train: Ratings, model: FactorModel, s: AlsSolv
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#154)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#157)
 /**
  * The pairs op's forward loop as a WebAssembly function with 128-bit SIMD, four factors per instruction:
  * `dots(u, i, uEnd, P, Q, kb, k4b, out)` sets `out[t] = P[users[t]] · Q[items[t]]` for the 32-bit user indices from
@@ -400,7 +400,7 @@ export function pairsDotsFunction(): WasmFunction {
   return { name: "dots", params: new Array(8).fill(OP.I32), results: [], locals: [OP.I32, OP.I32, OP.I32, OP.V128, OP.F32], body };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#156)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#159)
 /**
  * The backward loop: `scatter(u, i, uEnd, P, Q, kb, k4b, g, dP, dQ)` adds `g[t]·Q[items[t]]` to `dP[users[t]]` and
  * `g[t]·P[users[t]]` to `dQ[items[t]]`, four factors per instruction (arguments as `dots`'s).
@@ -434,7 +434,7 @@ export function pairsWasmModule(): WasmModule | null {
   return compileWasm(assembleWasm([pairsDotsFunction(), pairsScatterFunction()], { shared: false }));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#159)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#162)
 /** Where `PairKernels` puts T pairs and the factor tables in its memory (byte offsets, 16-aligned), and the bytes it needs. */
 export function pairsLayout(T: number, nUsers: number, nItems: number, k: number) {
   const align = (x: number) => (x + 15) & ~15;
@@ -447,7 +447,7 @@ export function pairsLayout(T: number, nUsers: number, nItems: number, k: number
   return { at, bytes: at.dQ + align(4 * nItems * k) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#161)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#164)
 /** The pairs op's loops in WebAssembly SIMD, the pairs copied into the module's memory once (the plain loops without SIMD or with `wasm: false`). */
 export class PairKernels implements PairLoops {
   /** The compiled module, shared by every instance (null: no WebAssembly SIMD here). */
@@ -505,7 +505,7 @@ export class PairKernels implements PairLoops {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#164)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#167)
 /**
  * Splits rows 0..n-1 into `groups` contiguous ranges of about equal rating counts. Contiguous, so that threads
  * writing the biases of different groups never share a cache line (false sharing halves the speed otherwise).
@@ -522,7 +522,7 @@ export function balancedGroups(counts: ArrayLike<number>, groups: number): Int32
   return group;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#167)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#170)
 /**
  * Stratified SGD layout (Gemulla et al.'s DSGD): users and items fall into T groups each, the ratings are sorted
  * into T×T blocks (each block in random order), and `schedule[s][t]` is the block thread t runs in sub-epoch s.
@@ -577,7 +577,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule, tileStart: keyStart };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#170)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#173)
 /** The body of an SGD worker thread: on each message it runs `sgdRange` over the slice it is given (the pool passes `sgdRange` in by its source). */
 export function sgdWorkerMain(sgd: typeof sgdRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -589,7 +589,7 @@ export function sgdWorkerMain(sgd: typeof sgdRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#171)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#174)
 /** Worker threads that run SGD over slices of shared rating triples, updating one shared model in place. */
 export class SgdThreads {
   private pool: ThreadPool;
@@ -614,7 +614,7 @@ export class SgdThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#172)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#175)
 /** JavaScript SGD on threads: the shuffled ratings sorted into stratified blocks, one block per thread in each sub-epoch. */
 export function threadedSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSettings): SgdRunner {
   const shuffled = shuffledTriples(train.users, train.items, train.values, seededRandom(s.seed + 1));
