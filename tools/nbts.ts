@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `nbts`: the literate toolchain — export, check, run, test, clean, kernel, render, start. */
+/** `nbts`: the literate toolchain — export, check, run, test, lint, clean, kernel, render, start. */
 import * as fs from "fs";
 import * as path from "path";
 import { exportProject, writeExport, currentLibFiles } from "./export";
@@ -18,6 +18,8 @@ usage:
                               execute notebooks and write their outputs back (exports first when lib/ is stale)
   nbts test [nb…] [--jobs N] [--timeout S]
                               execute notebooks without writing (skips //| slow cells; stops when lib/ is stale)
+  nbts lint [nb…]             fail when a cell breaks the reader's rules: over 60 lines, two values in one exported
+                              cell, no prose before an exported cell, no asserting example after it
   nbts clean [nb…]            normalise metadata, ids and execution counts
   nbts kernel                 register the TypeScript kernel "nbts" with Jupyter
   nbts render [--engine quarto] [--to html|pdf]
@@ -170,6 +172,20 @@ async function cmdRun(root: string, args: string[], write: boolean): Promise<num
   return failed.length ? 1 : 0;
 }
 
+async function cmdLint(root: string, args: string[]): Promise<number> {
+  const { files } = parseFlags(args);
+  const { cellBreaches } = await import("./lint");
+  let found = 0;
+  for (const f of notebooksFrom(root, files)) {
+    for (const b of cellBreaches(readNotebook(f).cells)) {
+      console.log(`${path.relative(root, f)}: ${b}`);
+      found++;
+    }
+  }
+  console.log(found ? `${found} breach(es)` : "every cell keeps the rules");
+  return found ? 1 : 0;
+}
+
 function cmdClean(root: string, args: string[]): number {
   const { files } = parseFlags(args);
   let changed = 0;
@@ -198,6 +214,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdRun(root, rest, true);
     case "test":
       return cmdRun(root, rest, false);
+    case "lint":
+      return cmdLint(root, rest);
     case "clean":
       return cmdClean(root, rest);
     case "kernel": {
