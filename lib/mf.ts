@@ -791,13 +791,13 @@ registerModel({
   create: (p) => new BlendModel(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#200)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#230)
 fastPairLoops.make = (users, items, nUsers, nItems, k) => new PairKernels(users, items, nUsers, nItems, k);
 fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
 fastAls.cg = cgAlsSolver;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#224)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#254)
 /** Hyper-parameters of Bayesian MF by Gibbs sampling. */
 export interface BmfParams {
   k: number; // latent factors D
@@ -813,7 +813,7 @@ export interface BmfParams {
 
 export const BMF_DEFAULTS: BmfParams = { k: 16, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#226)
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#256)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -830,7 +830,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#229)
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#259)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -880,7 +880,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#231)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#261)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -898,7 +898,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#233)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#263)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -915,7 +915,7 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#235)
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#265)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * α⁻¹), rows of U and V Gaussian with Normal–Wishart hyper-priors, α Gamma. Each sweep draws both sides' priors,
@@ -971,7 +971,7 @@ export class BayesianMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#237)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#267)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {

@@ -400,7 +400,7 @@ export function pairsDotsFunction(): WasmFunction {
   return { name: "dots", params: new Array(8).fill(OP.I32), results: [], locals: [OP.I32, OP.I32, OP.I32, OP.V128, OP.F32], body };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#159)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#160)
 /**
  * The backward loop: `scatter(u, i, uEnd, P, Q, kb, k4b, g, dP, dQ)` adds `g[t]·Q[items[t]]` to `dP[users[t]]` and
  * `g[t]·P[users[t]]` to `dQ[items[t]]`, four factors per instruction (arguments as `dots`'s).
@@ -429,12 +429,13 @@ export function pairsScatterFunction(): WasmFunction {
   return { name: "scatter", params: new Array(10).fill(OP.I32), results: [], locals: [...new Array(7).fill(OP.I32), OP.V128, OP.F32], body };
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-module (#163)
 /** The pairs module (`dots` and `scatter` over an imported memory `e.m`); null when the platform has no WebAssembly SIMD. */
 export function pairsWasmModule(): WasmModule | null {
   return compileWasm(assembleWasm([pairsDotsFunction(), pairsScatterFunction()], { shared: false }));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#162)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#166)
 /** Where `PairKernels` puts T pairs and the factor tables in its memory (byte offsets, 16-aligned), and the bytes it needs. */
 export function pairsLayout(T: number, nUsers: number, nItems: number, k: number) {
   const align = (x: number) => (x + 15) & ~15;
@@ -447,7 +448,7 @@ export function pairsLayout(T: number, nUsers: number, nItems: number, k: number
   return { at, bytes: at.dQ + align(4 * nItems * k) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#164)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#169)
 /** The pairs op's loops in WebAssembly SIMD, the pairs copied into the module's memory once (the plain loops without SIMD or with `wasm: false`). */
 export class PairKernels implements PairLoops {
   /** The compiled module, shared by every instance (null: no WebAssembly SIMD here). */
@@ -505,10 +506,10 @@ export class PairKernels implements PairLoops {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#167)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#173)
 /**
  * Splits rows 0..n-1 into `groups` contiguous ranges of about equal rating counts. Contiguous, so that threads
- * writing the biases of different groups never share a cache line (false sharing halves the speed otherwise).
+ * writing the biases of different groups never share a cache line (false sharing would pass it between the cores).
  */
 export function balancedGroups(counts: ArrayLike<number>, groups: number): Int32Array {
   let total = 0;
@@ -522,7 +523,7 @@ export function balancedGroups(counts: ArrayLike<number>, groups: number): Int32
   return group;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#170)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#176)
 /**
  * Stratified SGD layout (Gemulla et al.'s DSGD): users and items fall into T groups each, the ratings are sorted
  * into T×T blocks (each block in random order), and `schedule[s][t]` is the block thread t runs in sub-epoch s.
@@ -577,7 +578,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule, tileStart: keyStart };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#173)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#179)
 /** The body of an SGD worker thread: on each message it runs `sgdRange` over the slice it is given (the pool passes `sgdRange` in by its source). */
 export function sgdWorkerMain(sgd: typeof sgdRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -589,7 +590,7 @@ export function sgdWorkerMain(sgd: typeof sgdRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#174)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#182)
 /** Worker threads that run SGD over slices of shared rating triples, updating one shared model in place. */
 export class SgdThreads {
   private pool: ThreadPool;
@@ -614,7 +615,7 @@ export class SgdThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#175)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#185)
 /** JavaScript SGD on threads: the shuffled ratings sorted into stratified blocks, one block per thread in each sub-epoch. */
 export function threadedSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSettings): SgdRunner {
   const shuffled = shuffledTriples(train.users, train.items, train.values, seededRandom(s.seed + 1));
