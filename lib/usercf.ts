@@ -378,7 +378,7 @@ registerModel({
   create: (p) => new BaselineModel(p),
 });
 
-// %% notebooks/02_user_cf.ipynb cell usercf-packed-codes (#210)
+// %% notebooks/02_user_cf.ipynb cell usercf-packed-codes (#219)
 /** The values packed with their rows as `row << 4 | code`, code = 2·value, when every value is a half-star 0..7.5 (and rows < 2^27); else empty. */
 export function packedCodes(m: RowMatrix, csc: Float32Array): { colCodes: Int32Array; codeValues: Float32Array } {
   const codeValues = new Float32Array(16).map((_, c) => c / 2);
@@ -393,7 +393,7 @@ export function packedCodes(m: RowMatrix, csc: Float32Array): { colCodes: Int32A
   return { colCodes, codeValues };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-value-levels-type (#212)
+// %% notebooks/02_user_cf.ipynb cell usercf-value-levels-type (#222)
 /**
  * The values as a few exact levels, when every value is a half-star 0..7.5: code = 2·value, one level per
  * code that occurs (Netflix: 5 levels, MovieLens: 10). Both kernels then work on small integers:
@@ -413,7 +413,7 @@ export interface ValueLevels {
   levelRows: Int32Array | Uint16Array; // 16-bit when rows ≤ 65536
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-no-levels (#214)
+// %% notebooks/02_user_cf.ipynb cell usercf-no-levels (#224)
 /** No levels: the kernels take their general paths. */
 export function noValueLevels(): ValueLevels {
   return {
@@ -422,7 +422,7 @@ export function noValueLevels(): ValueLevels {
   };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-value-levels (#216)
+// %% notebooks/02_user_cf.ipynb cell usercf-value-levels (#227)
 /** The values as levels (see `ValueLevels`) when every value is a half-star 0..7.5 and the accumulator fits `maxAccBytes`; else `noValueLevels()`. */
 export function valueLevels(m: RowMatrix, vals: { csr: Float32Array; csc: Float32Array }, maxAccBytes = 64e6): ValueLevels {
   const none = noValueLevels();
@@ -466,7 +466,7 @@ export function valueLevels(m: RowMatrix, vals: { csr: Float32Array; csc: Float3
   };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-rowsim (#220)
+// %% notebooks/02_user_cf.ipynb cell usercf-rowsim (#231)
 /**
  * Cosine similarity of the rows of `m` with row values `csr`/`csc` (zeros = missing), optionally shrunk
  * by `count/(count+shrink)` where count is the number of co-rated columns. Uses `threads` threads.
@@ -524,7 +524,7 @@ export function rowSimilarity(
   return { n, dense, S, nbrIdx, nbrSim, keep, nonNegative, memory: memory && wasmModule ? memory : null, wasmModule: memory ? wasmModule : null };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-028 (#240)
+// %% notebooks/02_user_cf.ipynb cell usercf-028 (#260)
 /** Pairs grouped by row with a counting sort: `pairPtr` per row, the column and the original index of each. */
 export function groupPairs(nRows: number, rows: Int32Array, cols: Int32Array) {
   const pairPtr = sharedArray(Int32Array, nRows + 1);
@@ -541,7 +541,7 @@ export function groupPairs(nRows: number, rows: Int32Array, cols: Int32Array) {
   return { pairPtr, pairCols, pairIndex };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout-type (#244)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout-type (#264)
 /**
  * How the prediction kernel reads the prediction values fast: as levels (`ValueLevels`; none when k > 0), or
  * else packed with their rows (`packedCodes`), and the byte offset of the level rows in the similarity's
@@ -553,7 +553,7 @@ export interface PredictionLayout {
   rowsOffset: number;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout (#246)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout (#266)
 /**
  * The prediction's layout (see `PredictionLayout`), after the similarity: levels for the all-neighbours
  * prediction (the similarity's own when the values are the same), else packed codes; with the similarity's
@@ -575,7 +575,7 @@ export function predictionLayout(m: RowMatrix, values: { csr: Float32Array; csc:
   return { levels, codes, rowsOffset };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-pairs (#248)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-pairs (#269)
 /**
  * Predictions at (row, column) pairs into `result`, `offset` added, NaN where no neighbour is usable: the
  * pairs grouped by row (`groupPairs`), then `predictKernel` on `threads` threads (one below 20,000 pairs).
