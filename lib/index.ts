@@ -2,7 +2,7 @@
 
 export { chartToSvg, displayBundle, showChart, asTable, tableHtml, showTable } from "./charts";
 export type { VegaLiteSpec } from "./charts";
-export { equalByValue, shown, testEq, testClose, testFail } from "./check";
+export { testEq, testClose, testFail } from "./check";
 export { storedModelSize, projectedSizes, barSpec, ACTIVITY_EDGES, rmseByActivity, bucketSpec, withFewRatings, explainFactorPrediction } from "./compare";
 export type { ModelSize, Measurement, MeasureJob, BucketError, FactorExplanation } from "./compare";
 export { DataError, MISSING_DAY, RatingColumns, parseRatingFile } from "./data_parse";
