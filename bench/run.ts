@@ -4,12 +4,13 @@ import * as fs from "fs";
 import * as path from "path";
 
 const only = process.argv.slice(2);
-const benches = fs
-  .readdirSync(__dirname)
-  .filter((f) => f.endsWith(".bench.ts") && (!only.length || only.some((o) => f.includes(o))))
-  .sort();
+const all = fs.readdirSync(__dirname).filter((f) => f.endsWith(".bench.ts"));
+// A name that is a whole benchmark's name picks just that one (`gd` is gd.bench.ts, not sgd.bench.ts too);
+// any other name picks every benchmark whose file name contains it.
+const picks = (f: string, o: string) => (all.includes(`${o}.bench.ts`) ? f === `${o}.bench.ts` : f.includes(o));
+const benches = all.filter((f) => !only.length || only.some((o) => picks(f, o))).sort();
 if (!benches.length) {
-  console.error(`no benchmark matches ${only.join(", ")}; have: ${fs.readdirSync(__dirname).filter((f) => f.endsWith(".bench.ts")).join(", ")}`);
+  console.error(`no benchmark matches ${only.join(", ")}; have: ${all.join(", ")}`);
   process.exit(1);
 }
 let failed = 0;

@@ -2,7 +2,7 @@
 
 import type * as tfjs from "@tensorflow/tfjs";
 
-// %% notebooks/01_data.ipynb cell optional-package (#262)
+// %% notebooks/01_data.ipynb cell optional-package (#302)
 /**
  * A package some uses of the library need (tfjs, vega), loaded the first time one of its members is read.
  * Without it installed, that read throws an error naming the package and what needed it.
@@ -26,7 +26,7 @@ export function optionalPackage<T extends object>(name: string, neededFor: strin
   return new Proxy({} as T, { get: (_, key) => Reflect.get(load(), key), has: (_, key) => Reflect.has(load(), key) });
 }
 
-// %% notebooks/01_data.ipynb cell optional-packages (#265)
+// %% notebooks/01_data.ipynb cell optional-packages (#305)
 /** TensorFlow.js, loaded by the first tfjs model that runs. */
 export const tf = optionalPackage<typeof tfjs>("@tensorflow/tfjs", "a tfjs model (mf-gd, dot-bias, ncf or nonlinear-mf)", (t) => t.env().set("PROD", true));
 /** The tfjs types the chapters use, under the same name. */
@@ -40,8 +40,15 @@ export namespace tf {
   export type NamedTensorInfoMap = tfjs.NamedTensorInfoMap;
   export type NamedAttrMap = tfjs.NamedAttrMap;
 }
-/** arquero, a dependency loaded by the first table shown (it takes 0.4 s to load). */
+
+// %% notebooks/01_data.ipynb cell optional-aq (#308)
+/** arquero, a dependency loaded by the first table shown. */
 export const aq = optionalPackage<typeof import("arquero")>("arquero", "showing a table");
-/** vega and vega-lite, loaded by the first chart drawn in Node. */
+
+// %% notebooks/01_data.ipynb cell optional-vega (#311)
+/** vega, loaded by the first chart drawn in Node. */
 export const vega = optionalPackage<typeof import("vega")>("vega", "drawing a chart");
+
+// %% notebooks/01_data.ipynb cell optional-vega-lite (#314)
+/** vega-lite, loaded by the first chart drawn in Node. */
 export const vegaLite = optionalPackage<typeof import("vega-lite")>("vega-lite", "drawing a chart");

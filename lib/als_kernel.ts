@@ -5,7 +5,7 @@ import { seededRandom } from "./splits";
 import { Ratings } from "./ratings";
 import { choleskyUpperInPlace, solveUpperTransposed, solveUpper, type FactorModel, type AlsSolveSettings, type AlsSolver } from "./mf_engine";
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#215)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#282)
 /**
  * One ALS half-sweep by conjugate gradient: for each row r in [rowStart, rowEnd) of a CSR, `steps` CG steps on the system
  * `alsHalfSweep` solves exactly, from the row's current x_r, with A·p = Σ_j y_j (y_j·p) + λ n_r p in one pass over the
@@ -63,7 +63,7 @@ export function alsCgRange(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-worker (#218)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-worker (#285)
 /** The body of an ALS worker thread: on each message it runs `alsCgRange` over its rows of one side. */
 export function alsWorkerMain(cg: typeof alsCgRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -76,7 +76,7 @@ export function alsWorkerMain(cg: typeof alsCgRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cuts (#221)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cuts (#288)
 /** Rows 0..n-1 of a CSR cut into `parts` contiguous ranges of about equal entry counts: the cut points (parts + 1). */
 export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   const n = ptr.length - 1, total = ptr[n], cuts = [0];
@@ -88,7 +88,7 @@ export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   return cuts;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#224)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#291)
 /**
  * ALS by conjugate gradient on worker threads: the ratings (both CSR sides) and the model on SharedArrayBuffers,
  * each half-sweep's rows cut into one range per thread by rating count (rows of one side are independent).
@@ -116,7 +116,7 @@ export class AlsThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cg-solver (#227)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cg-solver (#294)
 /** ALS by conjugate gradient (`alsCgRange`): on `threads` worker threads over shared memory, or on the calling thread. */
 export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSettings): AlsSolver {
   if (s.threads > 1) {
@@ -135,7 +135,7 @@ export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSetti
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-engine (#246)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-engine (#313)
 /**
  * Row r's conditional precision and right-hand side, for BPMF's draw (Salakhutdinov & Mnih 2008): in A's upper
  * triangle Λ*_r = Λ + α Σ_j y_j y_jᵀ, in b the vector Λμ + α Σ_j (v_rj − m) y_j, over the row's ratings in a CSR
@@ -159,11 +159,11 @@ export function bmfRowSystem(ptr: Int32Array, cols: Int32Array, vals: Float32Arr
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell afa36d20 (#249)
+// %% notebooks/03_matrix_factorization.ipynb cell afa36d20 (#316)
 /** The functions `bmfSampleRange` calls, handed to it (and to worker threads, as source) explicitly. */
 export const BMF_ROW_HELPERS = Object.freeze({ bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom });
 
-// %% notebooks/03_matrix_factorization.ipynb cell 0006ecea (#250)
+// %% notebooks/03_matrix_factorization.ipynb cell 0006ecea (#317)
 /**
  * One BPMF half-sweep: draws x_r for each row r in [rowStart, rowEnd) from its conditional given the other side
  * Y, the noise precision α and the prior N(μ, Λ⁻¹) (`bmfRowSystem`, then with Λ*_r = Uᵀ U: Uᵀ w = b, x = U⁻¹ (w + z), whose covariance is Λ*_r⁻¹). Each row's z ~ N(0, I) comes
@@ -203,7 +203,7 @@ export function bmfSampleRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2b77beda (#252)
+// %% notebooks/03_matrix_factorization.ipynb cell 2b77beda (#319)
 /** The body of a BPMF worker thread: on each message it samples its rows of one side with `bmfSampleRange`. */
 export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unknown, choleskyUpperInPlace: unknown, solveUpperTransposed: unknown, solveUpper: unknown, seededRandom: unknown): void {
   const helpers = { bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom } as typeof BMF_ROW_HELPERS;
@@ -218,7 +218,7 @@ export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unkno
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell f452189f (#253)
+// %% notebooks/03_matrix_factorization.ipynb cell f452189f (#320)
 /**
  * BPMF's row draws on worker threads: both CSR sides, the factors U, V and each side's prior (Λ, Λμ) on
  * SharedArrayBuffers (the caller writes the priors before each half-sweep); rows cut by rating count.

@@ -3,7 +3,7 @@
 import { createHash } from "crypto";
 import { vega, vegaLite, aq } from "./_optional";
 
-// %% notebooks/01_data.ipynb cell data-061 (#268)
+// %% notebooks/01_data.ipynb cell data-061 (#317)
 /** A vega-lite specification (plain JSON). */
 export type VegaLiteSpec = Record<string, any>;
 
@@ -18,13 +18,14 @@ export async function chartToSvg(spec: VegaLiteSpec): Promise<string> {
   }
 }
 
-// %% notebooks/01_data.ipynb cell 2c2a1249 (#271)
+// %% notebooks/01_data.ipynb cell 2c2a1249 (#320)
 /** The id of a chart's element on the page: the same on every run of a notebook (no process id in the outputs). */
 export const _nextChartId = (() => {
   let n = 0;
   return (spec: VegaLiteSpec): string => `litrec-chart-${createHash("sha1").update(JSON.stringify(spec)).digest("hex").slice(0, 10)}-${++n}`;
 })();
 
+// %% notebooks/01_data.ipynb cell charts-html (#323)
 /**
  * The interactive HTML of a chart: the SVG as an image (what an untrusted notebook and nbconvert's HTML show),
  * replaced by a live vega-embed view where scripts run and vega-embed is on the page. Nothing is inlined or fetched
@@ -39,7 +40,7 @@ export function chartHtml(spec: VegaLiteSpec, svg: string, title: string): strin
     ` if (window.vegaEmbed) draw(); else (window.litrecCharts = window.litrecCharts || []).push(draw); })();</script>`;
 }
 
-// %% notebooks/01_data.ipynb cell 692cea4b (#274)
+// %% notebooks/01_data.ipynb cell 692cea4b (#326)
 /** The display bundle of a chart: vega-lite spec, interactive HTML over the static SVG, and a text line. */
 export async function chartBundle(spec: VegaLiteSpec): Promise<Record<string, unknown>> {
   const title = typeof spec.title === "string" ? spec.title : spec.title?.text ?? spec.description ?? "chart";
@@ -51,7 +52,7 @@ export async function chartBundle(spec: VegaLiteSpec): Promise<Record<string, un
   };
 }
 
-// %% notebooks/01_data.ipynb cell 5df06b17 (#277)
+// %% notebooks/01_data.ipynb cell 5df06b17 (#329)
 /** Sends a display bundle to the notebook front end (the nbts kernel, through tslab's display hook), or prints its text outside a notebook. */
 export function displayBundle(data: Record<string, unknown>): void {
   let jupyter: any = null;
@@ -65,25 +66,28 @@ export function displayBundle(data: Record<string, unknown>): void {
   console.log(String(data["text/plain"] ?? ""));
 }
 
+// %% notebooks/01_data.ipynb cell charts-show (#332)
 /** Shows a vega-lite chart in the notebook as one display: vega-lite, HTML (with the SVG) and text. */
-export async function showChart(spec: VegaLiteSpec): Promise<void> {
-  displayBundle(await chartBundle(spec));
+export async function showChart(spec: VegaLiteSpec, display: (data: Record<string, unknown>) => void = displayBundle): Promise<void> {
+  display(await chartBundle(spec));
 }
 
-// %% notebooks/01_data.ipynb cell data-063 (#280)
+// %% notebooks/01_data.ipynb cell data-063 (#335)
 /** An arquero table from an arquero table or an array of row objects. */
 export function asTable(rows: any): any {
   return Array.isArray(rows) ? aq.from(rows) : rows;
 }
 
+// %% notebooks/01_data.ipynb cell charts-table-html (#338)
 /** The HTML of a table (at most `limit` rows). */
 export function tableHtml(rows: any, limit = 20): string {
   return asTable(rows).toHTML({ limit });
 }
 
+// %% notebooks/01_data.ipynb cell charts-show-table (#341)
 /** Shows a table in the notebook as HTML (with a Markdown text form). */
-export function showTable(rows: any, limit = 20): void {
+export function showTable(rows: any, limit = 20, display: (data: Record<string, unknown>) => void = displayBundle): void {
   const t = asTable(rows);
   const more = t.numRows() > limit ? `\n\n(${t.numRows()} rows, first ${limit} shown)` : "";
-  displayBundle({ "text/html": t.toHTML({ limit }) + (more ? `<p><small>${more.trim()}</small></p>` : ""), "text/plain": t.toMarkdown({ limit }) + more });
+  display({ "text/html": t.toHTML({ limit }) + (more ? `<p><small>${more.trim()}</small></p>` : ""), "text/plain": t.toMarkdown({ limit }) + more });
 }

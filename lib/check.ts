@@ -2,34 +2,32 @@
 
 import * as util from "util";
 
-// %% notebooks/00_index.ipynb cell check-eq (#11)
-/** Whether two values are equal by value: NaN equals NaN; arrays and typed arrays element by element; plain objects key by key. */
-export function equalByValue(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b) || (typeof a === "number" && typeof b === "number" && a === b)) return true;
-  const listA = Array.isArray(a) || ArrayBuffer.isView(a), listB = Array.isArray(b) || ArrayBuffer.isView(b);
-  if (listA || listB) {
-    if (!(listA && listB)) return false;
-    const x = a as ArrayLike<unknown>, y = b as ArrayLike<unknown>;
-    if (x.length !== y.length) return false;
-    for (let k = 0; k < x.length; k++) if (!equalByValue(x[k], y[k])) return false;
-    return true;
-  }
-  if (a && b && typeof a === "object" && typeof b === "object") {
-    const ka = Object.keys(a).sort(), kb = Object.keys(b).sort();
-    return equalByValue(ka, kb) && ka.every((k) => equalByValue((a as any)[k], (b as any)[k]));
-  }
-  return false;
-}
-
-/** A value as a failure message shows it: short, on one line. */
-export const shown = (v: unknown) => util.inspect(v, { breakLength: Infinity, maxArrayLength: 20, depth: 3 });
-
+// %% notebooks/00_index.ipynb cell check-eq (#12)
 /** Fails (throws) unless `actual` equals `expected` by value: the examples' check, as nbdev's `test_eq`. */
 export function testEq<T>(actual: T, expected: T, what = "value"): void {
-  if (!equalByValue(actual, expected)) throw new Error(`testEq: ${what} is ${shown(actual)}, expected ${shown(expected)}`);
+  // Equal by value: NaN equals NaN; arrays and typed arrays element by element; plain objects key by key.
+  const equal = (a: unknown, b: unknown): boolean => {
+    if (Object.is(a, b) || (typeof a === "number" && typeof b === "number" && a === b)) return true;
+    const listA = Array.isArray(a) || ArrayBuffer.isView(a), listB = Array.isArray(b) || ArrayBuffer.isView(b);
+    if (listA || listB) {
+      if (!(listA && listB)) return false;
+      const x = a as ArrayLike<unknown>, y = b as ArrayLike<unknown>;
+      if (x.length !== y.length) return false;
+      for (let k = 0; k < x.length; k++) if (!equal(x[k], y[k])) return false;
+      return true;
+    }
+    if (a && b && typeof a === "object" && typeof b === "object") {
+      const ka = Object.keys(a).sort(), kb = Object.keys(b).sort();
+      return equal(ka, kb) && ka.every((k) => equal((a as any)[k], (b as any)[k]));
+    }
+    return false;
+  };
+  // A value as the failure message shows it: short, on one line.
+  const shown = (v: unknown) => util.inspect(v, { breakLength: Infinity, maxArrayLength: 20, depth: 3 });
+  if (!equal(actual, expected)) throw new Error(`testEq: ${what} is ${shown(actual)}, expected ${shown(expected)}`);
 }
 
-// %% notebooks/00_index.ipynb cell check-close (#14)
+// %% notebooks/00_index.ipynb cell check-close (#15)
 /** Fails unless every number of `actual` is within `eps` of `expected` (one number or two lists), as nbdev's `test_close`. */
 export function testClose(actual: number | ArrayLike<number>, expected: number | ArrayLike<number>, eps = 1e-6, what = "value"): void {
   const a = typeof actual === "number" ? [actual] : actual, e = typeof expected === "number" ? [expected] : expected;
@@ -38,7 +36,7 @@ export function testClose(actual: number | ArrayLike<number>, expected: number |
     if (!(Math.abs(a[k] - e[k]) <= eps)) throw new Error(`testClose: ${what}${a.length > 1 ? `[${k}]` : ""} is ${a[k]}, expected ${e[k]} ± ${eps}`);
 }
 
-// %% notebooks/00_index.ipynb cell check-fail (#17)
+// %% notebooks/00_index.ipynb cell check-fail (#18)
 /** Fails unless `f` throws an error whose message matches `pattern`, as nbdev's `test_fail`. */
 export function testFail(f: () => unknown, pattern: RegExp | string, what = "the call"): void {
   let message: string | null = null;

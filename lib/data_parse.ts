@@ -2,14 +2,14 @@
 
 import * as fs from "fs";
 
-// %% notebooks/01_data.ipynb cell data-005 (#34)
+// %% notebooks/01_data.ipynb cell data-005 (#35)
 /** Control characters (C0, DEL and C1, where terminal escape sequences live) as `\t`, `\r`, `\n` or `\xNN`. */
 export function escapeControls(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
     c === "\t" ? "\\t" : c === "\r" ? "\\r" : c === "\n" ? "\\n" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
-// %% notebooks/01_data.ipynb cell parse-data-error (#37)
+// %% notebooks/01_data.ipynb cell parse-data-error (#38)
 /** An input problem: the message starts with `file:line:` so an editor can jump to it; it is one line, without control characters. */
 export class DataError extends Error {
   constructor(
@@ -22,29 +22,31 @@ export class DataError extends Error {
   }
 }
 
-// %% notebooks/01_data.ipynb cell parse-quote (#40)
+// %% notebooks/01_data.ipynb cell parse-quote-limit (#41)
 /** How much of an input line an error message quotes. */
 export const MAX_QUOTED = 200;
 
-/** Bytes [start, end) of a line, quoted for an error message: at most 200 of them, then how long the whole was. */
+// %% notebooks/01_data.ipynb cell parse-quote (#44)
+/** Bytes [start, end) of a line, quoted for an error message: at most MAX_QUOTED of them, then how long the whole was. */
 export function quoteBytes(buf: Uint8Array, start: number, end: number): string {
   const shown = Buffer.from(buf.buffer, buf.byteOffset + start, Math.max(0, Math.min(end - start, MAX_QUOTED))).toString("latin1");
   return end - start > MAX_QUOTED ? `${shown}… (${(end - start).toLocaleString("en-US")} bytes)` : shown;
 }
 
+// %% notebooks/01_data.ipynb cell parse-quote-text (#47)
 /** A piece of decoded text, quoted the same way. */
 export function quoteText(text: string): string {
   return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length.toLocaleString("en-US")} characters)` : text;
 }
 
-// %% notebooks/01_data.ipynb cell parse-file-problem (#43)
+// %% notebooks/01_data.ipynb cell parse-file-problem (#50)
 /** Why a file could not be opened or read, in words. */
 export function fileProblem(e: any): string {
   const words: Record<string, string> = { ENOENT: "no such file", EISDIR: "is a folder, not a file", EACCES: "permission denied" };
   return words[e?.code] ?? String(e?.message ?? e);
 }
 
-// %% notebooks/01_data.ipynb cell parse-text-bytes (#46)
+// %% notebooks/01_data.ipynb cell parse-text-bytes (#53)
 /**
  * Refuses bytes that are not 8-bit text before any line is read: UTF-16 (a byte-order mark, or a NUL in
  * every other byte) would otherwise be reported as a bad user id, and a binary file as garbage.
@@ -63,7 +65,7 @@ export function checkTextBytes(file: string, head: Uint8Array): void {
   throw new DataError(file, line, "contains a NUL byte: this is not a text file");
 }
 
-// %% notebooks/01_data.ipynb cell data-008 (#49)
+// %% notebooks/01_data.ipynb cell data-008 (#56)
 /** Days since 1970-01-01 of a proleptic Gregorian date (month 1–12). */
 export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -74,23 +76,24 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146097 + doe - 719468;
 }
 
-// %% notebooks/01_data.ipynb cell parse-days-in-month (#51)
+// %% notebooks/01_data.ipynb cell parse-days-in-month (#59)
 /** The number of days in a month of a year. */
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-// %% notebooks/01_data.ipynb cell parse-day-to-iso (#54)
+// %% notebooks/01_data.ipynb cell parse-day-to-iso (#62)
 /** A day number back to `YYYY-MM-DD`. */
 export function dayToIsoDate(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
-// %% notebooks/01_data.ipynb cell data-011 (#57)
+// %% notebooks/01_data.ipynb cell parse-missing-day (#65)
 /** The day number stored for a rating without a date. */
 export const MISSING_DAY = -2147483648;
 
+// %% notebooks/01_data.ipynb cell data-011 (#68)
 /** Parsed ratings as parallel typed columns; only the first `size` entries are valid. */
 export class RatingColumns {
   size = 0;
@@ -147,11 +150,11 @@ export class RatingColumns {
   }
 }
 
-// %% notebooks/01_data.ipynb cell data-013 (#60)
+// %% notebooks/01_data.ipynb cell data-013 (#71)
 /** How the fields of a line are separated. */
 export type FieldSeparator = "whitespace" | "comma" | "double-colon";
 
-// %% notebooks/01_data.ipynb cell parse-id-bytes (#62)
+// %% notebooks/01_data.ipynb cell parse-id-bytes (#73)
 /** A non-negative integer id in [start, end), or NaN. */
 export function parseIdBytes(buf: Uint8Array, start: number, end: number): number {
   if (end <= start || end - start > 10) return NaN;
@@ -164,7 +167,7 @@ export function parseIdBytes(buf: Uint8Array, start: number, end: number): numbe
   return x > 2147483647 ? NaN : x;
 }
 
-// %% notebooks/01_data.ipynb cell parse-decimal-bytes (#65)
+// %% notebooks/01_data.ipynb cell parse-decimal-bytes (#76)
 /** A decimal number (`4`, `3.5`, `-1`, `.5`) in [start, end), or NaN. No exponents. */
 export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): number {
   let p = start;
@@ -195,12 +198,15 @@ export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): 
   return p === end && digits > 0 ? sign * x : NaN;
 }
 
-// %% notebooks/01_data.ipynb cell parse-day-bytes (#68)
+// %% notebooks/01_data.ipynb cell parse-ms-timestamps (#79)
 /** Unix timestamps from this value on count milliseconds (as seconds they would be past the year 5138). */
 export const MILLISECOND_TIMESTAMPS = 1e11;
+
+// %% notebooks/01_data.ipynb cell parse-max-timestamp (#82)
 /** Timestamps from this value on are no date at all (as milliseconds, past the year 5138). */
 export const MAX_TIMESTAMP = 1e14;
 
+// %% notebooks/01_data.ipynb cell parse-day-bytes (#85)
 /** A date `YYYY-MM-DD` (optionally followed by a time) or a Unix timestamp (seconds, or milliseconds from 10¹¹), as a day number; NaN if neither. */
 export function parseDayBytes(buf: Uint8Array, start: number, end: number): number {
   if (end - start >= 10 && buf[start + 4] === 45 && buf[start + 7] === 45) {
@@ -222,7 +228,7 @@ export function parseDayBytes(buf: Uint8Array, start: number, end: number): numb
   return Math.floor((seconds >= MILLISECOND_TIMESTAMPS ? seconds / 1000 : seconds) / 86400);
 }
 
-// %% notebooks/01_data.ipynb cell data-016 (#71)
+// %% notebooks/01_data.ipynb cell data-016 (#88)
 /** What the parser must know about a file's lines. */
 export interface LineFormat {
   separator: FieldSeparator;
@@ -241,7 +247,7 @@ export interface ParsedRatingFile {
   datedRatings: number; // ratings that carried a date or timestamp
 }
 
-// %% notebooks/01_data.ipynb cell parse-state (#73)
+// %% notebooks/01_data.ipynb cell parse-state (#90)
 /** Bytes read at a time; also the longest line accepted. */
 export const CHUNK_BYTES = 8 << 20;
 
@@ -256,22 +262,21 @@ export interface ParseState {
   fields: number; // fields per line a reordering header announced
 }
 
-// %% notebooks/01_data.ipynb cell parse-header (#75)
-/** The names a header may give each column (case-insensitive): user, item, rating, date. */
-export const HEADER_COLUMNS: Record<string, number> = {
-  userid: 0, user: 0, user_id: 0, movieid: 1, itemid: 1, item: 1, movie: 1, movie_id: 1, item_id: 1,
-  rating: 2, timestamp: 3, date: 3, time: 3,
-};
-
+// %% notebooks/01_data.ipynb cell parse-header (#93)
 /**
  * Reads a header's column names into the field positions of user, item, rating and date (`movieId,userId,…`
  * works); null when they are in the usual order. An unknown, repeated or missing column is an error.
  */
 export function headerOrder(file: string, names: string[]): Int32Array | null {
+  // The names a header may give each column (case-insensitive): user, item, rating, date.
+  const columns: Record<string, number> = {
+    userid: 0, user: 0, user_id: 0, movieid: 1, itemid: 1, item: 1, movie: 1, movie_id: 1, item_id: 1,
+    rating: 2, timestamp: 3, date: 3, time: 3,
+  };
   const order = new Int32Array([-1, -1, -1, -1]);
   names.forEach((raw, physical) => {
     const name = raw.trim().replace(/^"(.*)"$/, "$1");
-    const logical = HEADER_COLUMNS[name.toLowerCase()];
+    const logical = Object.prototype.hasOwnProperty.call(columns, name.toLowerCase()) ? columns[name.toLowerCase()] : undefined;
     if (logical === undefined)
       throw new DataError(file, 1, `header column '${quoteText(name)}' is not one of userId, movieId (or itemId), rating, timestamp`);
     if (order[logical] >= 0) throw new DataError(file, 1, `header names the ${["user", "item", "rating", "date"][logical]} column twice`);
@@ -282,7 +287,7 @@ export function headerOrder(file: string, names: string[]): Int32Array | null {
   return order.every((physical, logical) => physical === logical || (logical === 3 && physical < 0)) ? null : order;
 }
 
-// %% notebooks/01_data.ipynb cell parse-split-fields (#78)
+// %% notebooks/01_data.ipynb cell parse-split-fields (#96)
 /** Cuts the line buf[pos, lineEnd) into fields by separator kind (0 whitespace, 1 comma, 2 `::`); bounds gets the first five (start, end) pairs. Returns the field count (0: a blank line). */
 export function splitFields(buf: Uint8Array, pos: number, lineEnd: number, sepKind: number, bounds: Int32Array): number {
   let nFields = 0;
@@ -320,7 +325,7 @@ export function splitFields(buf: Uint8Array, pos: number, lineEnd: number, sepKi
   return nFields;
 }
 
-// %% notebooks/01_data.ipynb cell parse-header-line (#81)
+// %% notebooks/01_data.ipynb cell parse-header-line (#99)
 /** Takes the line's fields as the file's header: records it and the column order it gives. */
 export function readHeaderLine(file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineEnd: number, state: ParseState): void {
   state.header = quoteBytes(buf, bounds[0], lineEnd);
@@ -331,7 +336,7 @@ export function readHeaderLine(file: string, lineNo: number, buf: Buffer, bounds
   state.fields = nFields;
 }
 
-// %% notebooks/01_data.ipynb cell parse-reorder (#83)
+// %% notebooks/01_data.ipynb cell parse-reorder (#102)
 /** Moves a line's field bounds into the header's order (user, item, rating, date); returns the number of logical fields. */
 export function reorderFields(file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineEnd: number, state: ParseState): number {
   if (nFields !== state.fields)
@@ -346,7 +351,7 @@ export function reorderFields(file: string, lineNo: number, buf: Buffer, bounds:
   return order[3] < 0 ? 3 : 4;
 }
 
-// %% notebooks/01_data.ipynb cell parse-store-line (#86)
+// %% notebooks/01_data.ipynb cell parse-store-line (#105)
 /** Checks the fields of one line (user, item, rating[, date], already in that order) and stores the rating; throws DataError naming the line. */
 export function storeFields(
   file: string, lineNo: number, buf: Buffer, bounds: Int32Array, nFields: number, lineStart: number, lineEnd: number,
@@ -376,7 +381,121 @@ export function storeFields(
   out.push(user, item, rating, day, lineNo);
 }
 
-// %% notebooks/01_data.ipynb cell parse-month-start (#89)
+// %% notebooks/01_data.ipynb cell parse-fast-slot (#108)
+/** A one-pass parser of plain lines: stores the rating and returns where the next line begins, or -1 to leave the line to the general path. */
+export type FastLineParser = (
+  buf: Uint8Array, pos: number, end: number, sepKind: number, minRating: number, maxRating: number,
+  out: RatingColumns, state: { line: number; datedRatings: number },
+) => number;
+
+/** The fast path `parseLines` tries first (null: every line takes the general path); "Making it fast" installs `parseSimpleLine`. */
+export const fastPath: { line: FastLineParser | null } = { line: null };
+
+// %% notebooks/01_data.ipynb cell parse-lines (#111)
+/** Parses the complete lines in buf[start, end) (and the unfinished last one at EOF); returns where the unparsed rest begins. */
+export function parseLines(file: string, buf: Buffer, start: number, end: number, atEof: boolean, format: LineFormat, out: RatingColumns, state: ParseState): number {
+  const sepKind = format.separator === "whitespace" ? 0 : format.separator === "comma" ? 1 : 2;
+  const bounds = new Int32Array(10); // start/end of up to 5 fields
+  const fast = fastPath.line;
+  let pos = start;
+  while (pos < end) {
+    if (fast && !state.first && state.order === null) {
+      const next = fast(buf, pos, end, sepKind, format.minRating, format.maxRating, out, state);
+      if (next >= 0) {
+        pos = next;
+        continue;
+      }
+    }
+    let eol = buf.indexOf(10, pos);
+    if (eol < 0 || eol >= end) {
+      if (!atEof) return pos;
+      eol = end;
+    }
+    state.line++;
+    let lineEnd = eol;
+    if (lineEnd > pos && buf[lineEnd - 1] === 13) lineEnd--; // \r\n
+    let nFields = splitFields(buf, pos, lineEnd, sepKind, bounds);
+    const lineNo = state.line, lineStart = pos, isFirst = state.first;
+    state.first = false;
+    pos = eol + 1;
+    if (nFields === 0) state.blankLines++;
+    else if (isFirst && format.allowHeader && Number.isNaN(parseIdBytes(buf, bounds[0], bounds[1])))
+      readHeaderLine(file, lineNo, buf, bounds, nFields, lineEnd, state);
+    else {
+      if (state.order) nFields = reorderFields(file, lineNo, buf, bounds, nFields, lineEnd, state);
+      storeFields(file, lineNo, buf, bounds, nFields, lineStart, lineEnd, format, out, state);
+    }
+  }
+  return pos;
+}
+
+// %% notebooks/01_data.ipynb cell parse-size-columns (#114)
+/** Empty columns for a file, sized from the average line length of four 64 KB samples spread over it (+3%); checks the first sample is text. */
+export function columnsFor(file: string, fd: number, totalBytes: number): RatingColumns {
+  const head = Buffer.allocUnsafe(Math.min(totalBytes, 65536));
+  let sampledBytes = 0, sampledLines = 0;
+  for (const at of totalBytes > 4 * head.length ? [0, 0.25, 0.5, 0.75] : [0]) {
+    const got = fs.readSync(fd, head, 0, head.length, Math.floor(at * totalBytes));
+    if (at === 0) checkTextBytes(file, head.subarray(0, got));
+    sampledBytes += got;
+    for (let p = 0; p < got; p++) if (head[p] === 10) sampledLines++;
+  }
+  return new RatingColumns(Math.ceil((totalBytes / Math.max(1, sampledBytes)) * Math.max(1, sampledLines) * 1.03) + 64);
+}
+
+// %% notebooks/01_data.ipynb cell parse-dates-all-or-none (#117)
+/** A file is dated on every line or on none: one undated line would silently take every date away. Throws at the first line that differs. */
+export function checkDatesAllOrNone(file: string, columns: RatingColumns, datedRatings: number): void {
+  if (datedRatings === 0 || datedRatings === columns.size) return;
+  const firstDated = columns.days[0] !== MISSING_DAY;
+  let k = 0;
+  while ((columns.days[k] !== MISSING_DAY) === firstDated) k++;
+  throw new DataError(file, columns.lines[k], `${firstDated ? "no date on this line, but there is one on line" : "a date on this line, but none on line"} ${columns.lines[0]}: a file gives a date on every line or on none`);
+}
+
+// %% notebooks/01_data.ipynb cell parse-file (#120)
+/** Parses a whole rating file into typed columns; throws DataError at the first bad line. */
+export function parseRatingFile(file: string, format: LineFormat, onProgress?: (bytesRead: number, totalBytes: number) => void): ParsedRatingFile {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (e: any) {
+    throw new DataError(file, null, fileProblem(e));
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new DataError(file, null, "is a folder, not a file");
+    const totalBytes = stat.size;
+    if (totalBytes === 0) throw new DataError(file, null, "the file is empty");
+    const columns = columnsFor(file, fd, totalBytes);
+    const state: ParseState = { line: 0, blankLines: 0, header: null, datedRatings: 0, first: true, order: null, fields: 0 };
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let carry = 0; // bytes of an unfinished line at the front of buf
+    let bytesRead = 0;
+    for (;;) {
+      if (carry === buf.length) // one line fills the whole buffer: memory stays bounded, the parse stops
+        throw new DataError(file, state.line + 1, `line longer than ${CHUNK_BYTES >> 20} MB (it starts '${quoteBytes(buf, 0, 40)}…'): not a rating file?`);
+      const n = fs.readSync(fd, buf, carry, buf.length - carry, null);
+      bytesRead += n;
+      const end = carry + n;
+      const atEof = n === 0;
+      const start = state.first && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // BOM
+      const consumed = parseLines(file, buf, start, end, atEof, format, columns, state);
+      if (atEof) break;
+      buf.copy(buf, 0, consumed, end);
+      carry = end - consumed;
+      onProgress?.(bytesRead, totalBytes);
+    }
+    columns.trim();
+    if (columns.size === 0) throw new DataError(file, null, `no ratings in ${state.line} line(s)`);
+    checkDatesAllOrNone(file, columns, state.datedRatings);
+    return { file, columns, lines: state.line, blankLines: state.blankLines, header: state.header, datedRatings: state.datedRatings };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// %% notebooks/01_data.ipynb cell parse-month-start (#468)
 /** Day numbers of the first of each month, 1900–2099: a date then costs one table lookup. */
 export const MONTH_START_DAYS = (() => {
   const t = new Int32Array(200 * 12);
@@ -384,7 +503,7 @@ export const MONTH_START_DAYS = (() => {
   return t;
 })();
 
-// %% notebooks/01_data.ipynb cell parse-separator (#91)
+// %% notebooks/01_data.ipynb cell parse-separator (#471)
 /** Skips one separator at p — a run of spaces or tabs, a comma, or `::` (sepKind 0, 1, 2) — and returns where the next field starts, or -1. */
 export function skipSeparator(buf: Uint8Array, p: number, end: number, sepKind: number): number {
   if (sepKind === 0) {
@@ -396,7 +515,7 @@ export function skipSeparator(buf: Uint8Array, p: number, end: number, sepKind: 
   return p + 1 < end && buf[p] === 58 && buf[p + 1] === 58 ? p + 2 : -1;
 }
 
-// %% notebooks/01_data.ipynb cell parse-iso-day (#93)
+// %% notebooks/01_data.ipynb cell parse-iso-day (#474)
 /** The day number of the `YYYY-MM-DD` at buf[p, p+10) (the caller checked the dashes), through MONTH_START_DAYS; NaN if it is no valid date. */
 export function isoDayAt(buf: Uint8Array, p: number): number {
   let y = 0, c = 0;
@@ -411,7 +530,7 @@ export function isoDayAt(buf: Uint8Array, p: number): number {
   return y >= 1900 && y < 2100 ? MONTH_START_DAYS[(y - 1900) * 12 + month - 1] + d - 1 : daysFromCivil(y, month, d);
 }
 
-// %% notebooks/01_data.ipynb cell parse-simple-line (#96)
+// %% notebooks/01_data.ipynb cell parse-simple-line (#477)
 /**
  * The fast path for one well-formed line — `user SEP item SEP rating [SEP date]` ending in `\n` or `\r\n`,
  * plain digits for the ids, `digits[.digits]` for the rating (in range), `YYYY-MM-DD` or a timestamp in seconds —
@@ -461,105 +580,5 @@ export function parseSimpleLine(
   return p + 1;
 }
 
-// %% notebooks/01_data.ipynb cell parse-lines (#99)
-/** Parses the complete lines in buf[start, end) (and the unfinished last one at EOF); returns where the unparsed rest begins. */
-export function parseLines(file: string, buf: Buffer, start: number, end: number, atEof: boolean, format: LineFormat, out: RatingColumns, state: ParseState): number {
-  const sepKind = format.separator === "whitespace" ? 0 : format.separator === "comma" ? 1 : 2;
-  const bounds = new Int32Array(10); // start/end of up to 5 fields
-  let pos = start;
-  while (pos < end) {
-    if (!state.first && state.order === null) {
-      const next = parseSimpleLine(buf, pos, end, sepKind, format.minRating, format.maxRating, out, state);
-      if (next >= 0) {
-        pos = next;
-        continue;
-      }
-    }
-    let eol = buf.indexOf(10, pos);
-    if (eol < 0 || eol >= end) {
-      if (!atEof) return pos;
-      eol = end;
-    }
-    state.line++;
-    let lineEnd = eol;
-    if (lineEnd > pos && buf[lineEnd - 1] === 13) lineEnd--; // \r\n
-    let nFields = splitFields(buf, pos, lineEnd, sepKind, bounds);
-    const lineNo = state.line, lineStart = pos, isFirst = state.first;
-    state.first = false;
-    pos = eol + 1;
-    if (nFields === 0) state.blankLines++;
-    else if (isFirst && format.allowHeader && Number.isNaN(parseIdBytes(buf, bounds[0], bounds[1])))
-      readHeaderLine(file, lineNo, buf, bounds, nFields, lineEnd, state);
-    else {
-      if (state.order) nFields = reorderFields(file, lineNo, buf, bounds, nFields, lineEnd, state);
-      storeFields(file, lineNo, buf, bounds, nFields, lineStart, lineEnd, format, out, state);
-    }
-  }
-  return pos;
-}
-
-// %% notebooks/01_data.ipynb cell parse-size-columns (#102)
-/** Empty columns for a file, sized from the average line length of four 64 KB samples spread over it (+3%); checks the first sample is text. */
-export function columnsFor(file: string, fd: number, totalBytes: number): RatingColumns {
-  const head = Buffer.allocUnsafe(Math.min(totalBytes, 65536));
-  let sampledBytes = 0, sampledLines = 0;
-  for (const at of totalBytes > 4 * head.length ? [0, 0.25, 0.5, 0.75] : [0]) {
-    const got = fs.readSync(fd, head, 0, head.length, Math.floor(at * totalBytes));
-    if (at === 0) checkTextBytes(file, head.subarray(0, got));
-    sampledBytes += got;
-    for (let p = 0; p < got; p++) if (head[p] === 10) sampledLines++;
-  }
-  return new RatingColumns(Math.ceil((totalBytes / Math.max(1, sampledBytes)) * Math.max(1, sampledLines) * 1.03) + 64);
-}
-
-// %% notebooks/01_data.ipynb cell parse-dates-all-or-none (#104)
-/** A file is dated on every line or on none: one undated line would silently take every date away. Throws at the first line that differs. */
-export function checkDatesAllOrNone(file: string, columns: RatingColumns, datedRatings: number): void {
-  if (datedRatings === 0 || datedRatings === columns.size) return;
-  const firstDated = columns.days[0] !== MISSING_DAY;
-  let k = 0;
-  while ((columns.days[k] !== MISSING_DAY) === firstDated) k++;
-  throw new DataError(file, columns.lines[k], `${firstDated ? "no date on this line, but there is one on line" : "a date on this line, but none on line"} ${columns.lines[0]}: a file gives a date on every line or on none`);
-}
-
-// %% notebooks/01_data.ipynb cell parse-file (#106)
-/** Parses a whole rating file into typed columns; throws DataError at the first bad line. */
-export function parseRatingFile(file: string, format: LineFormat, onProgress?: (bytesRead: number, totalBytes: number) => void): ParsedRatingFile {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "r");
-  } catch (e: any) {
-    throw new DataError(file, null, fileProblem(e));
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw new DataError(file, null, "is a folder, not a file");
-    const totalBytes = stat.size;
-    if (totalBytes === 0) throw new DataError(file, null, "the file is empty");
-    const columns = columnsFor(file, fd, totalBytes);
-    const state: ParseState = { line: 0, blankLines: 0, header: null, datedRatings: 0, first: true, order: null, fields: 0 };
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-    let carry = 0; // bytes of an unfinished line at the front of buf
-    let bytesRead = 0;
-    for (;;) {
-      if (carry === buf.length) // one line fills the whole buffer: memory stays bounded, the parse stops
-        throw new DataError(file, state.line + 1, `line longer than ${CHUNK_BYTES >> 20} MB (it starts '${quoteBytes(buf, 0, 40)}…'): not a rating file?`);
-      const n = fs.readSync(fd, buf, carry, buf.length - carry, null);
-      bytesRead += n;
-      const end = carry + n;
-      const atEof = n === 0;
-      const start = state.first && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // BOM
-      const consumed = parseLines(file, buf, start, end, atEof, format, columns, state);
-      if (atEof) break;
-      buf.copy(buf, 0, consumed, end);
-      carry = end - consumed;
-      onProgress?.(bytesRead, totalBytes);
-    }
-    columns.trim();
-    if (columns.size === 0) throw new DataError(file, null, `no ratings in ${state.line} line(s)`);
-    checkDatesAllOrNone(file, columns, state.datedRatings);
-    return { file, columns, lines: state.line, blankLines: state.blankLines, header: state.header, datedRatings: state.datedRatings };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+// %% notebooks/01_data.ipynb cell parse-fast-install (#480)
+fastPath.line = parseSimpleLine;

@@ -8,7 +8,7 @@ import * as http from "http";
 import * as https from "https";
 import * as yauzl from "yauzl";
 
-// %% notebooks/01_data.ipynb cell datasets-002 (#312)
+// %% notebooks/01_data.ipynb cell datasets-002 (#376)
 /** A rating set `litrec fetch` can download. */
 export interface BuiltinDataset {
   name: string;
@@ -21,18 +21,25 @@ export interface BuiltinDataset {
   describe: string;
 }
 
+/** GroupLens' terms for the MovieLens sets, printed on the first download of one. */
 export const GROUPLENS_TERMS =
   "MovieLens data, GroupLens Research (University of Minnesota). Research use only, on GroupLens' conditions: do not redistribute " +
   "it without their permission, do not use it commercially without their permission, do not imply their endorsement, and cite " +
   "F. M. Harper and J. A. Konstan (2015), The MovieLens Datasets: History and Context, ACM TiiS 5(4). The full terms are in the README of the unpacked folder.";
+
+// %% notebooks/01_data.ipynb cell datasets-netflix-terms (#379)
+/** The terms of the THU Netflix subset, printed on its first download. */
 export const NETFLIX_TERMS =
   "The THU subset of the Netflix Prize data. The Prize data were released for the competition only and may not be redistributed; " +
   "use these files on the terms of the course that gave you the links.";
 
+// %% notebooks/01_data.ipynb cell datasets-grouplens (#382)
+/** A catalogue entry for a GroupLens archive: its URL from the name, GroupLens' terms. */
 export const grouplens = (name: string, md5: string | null, size: string, marker: string, describe: string, bytes: number | null = null): BuiltinDataset => ({
   name, url: `https://files.grouplens.org/datasets/movielens/${name}.zip`, md5, bytes, size, marker, licence: GROUPLENS_TERMS, describe,
 });
 
+// %% notebooks/01_data.ipynb cell datasets-catalogue (#385)
 /** The catalogue: name → where the archive is and how to check it. */
 export const DATASETS: Record<string, BuiltinDataset> = {
   "ml-latest-small": grouplens("ml-latest-small", null, "1 MB", "ratings.csv", "100,836 ratings, 610 users, 9,742 movies (0.5–5 stars); changes with each release"),
@@ -48,7 +55,7 @@ export const DATASETS: Record<string, BuiltinDataset> = {
   },
 };
 
-// %% notebooks/01_data.ipynb cell datasets-home (#314)
+// %% notebooks/01_data.ipynb cell datasets-home (#388)
 /** The cache folder: `dir` when given, else $LITREC_HOME/datasets, else ~/.litrec/datasets. */
 export function datasetHome(dir?: string): string {
   if (dir) return path.resolve(dir);
@@ -56,13 +63,13 @@ export function datasetHome(dir?: string): string {
   return home ? path.join(path.resolve(home), "datasets") : path.join(os.homedir(), ".litrec", "datasets");
 }
 
-// %% notebooks/01_data.ipynb cell datasets-is-builtin (#317)
+// %% notebooks/01_data.ipynb cell datasets-is-builtin (#391)
 /** True for a catalogue name that is not also a folder here (a local folder of that name wins). */
 export function isBuiltinName(source: string): boolean {
   return Object.prototype.hasOwnProperty.call(DATASETS, source) && !fs.existsSync(source);
 }
 
-// %% notebooks/01_data.ipynb cell datasets-005 (#321)
+// %% notebooks/01_data.ipynb cell datasets-005 (#395)
 /** Why a fetch failed. */
 export type FetchFailure = "unknown-name" | "missing" | "network" | "http" | "truncated" | "corrupt" | "checksum" | "disk" | "unwritable" | "layout" | "busy";
 
@@ -74,17 +81,18 @@ export class FetchError extends Error {
   }
 }
 
-// %% notebooks/01_data.ipynb cell datasets-disk-error (#323)
+// %% notebooks/01_data.ipynb cell datasets-megabytes (#398)
 /** Megabytes with one decimal, for messages. */
 export const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
+// %% notebooks/01_data.ipynb cell datasets-disk-error (#401)
 /** The error for a failed write: a full disk says so and how much was kept. */
 export function diskError(dataset: string, file: string, e: NodeJS.ErrnoException, kept: string): FetchError {
   const what = e.code === "ENOSPC" ? "no space left on the device" : e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS" ? "permission denied" : e.message;
   return new FetchError(dataset, "disk", `cannot write ${file} (${e.code ?? "error"}: ${what}); ${kept}`);
 }
 
-// %% notebooks/01_data.ipynb cell datasets-writable (#325)
+// %% notebooks/01_data.ipynb cell datasets-writable (#404)
 /** Makes sure the cache folder exists and takes files; otherwise says which folder and how to choose another. */
 export function ensureWritable(dataset: string, home: string): void {
   try {
@@ -97,7 +105,7 @@ export function ensureWritable(dataset: string, home: string): void {
   }
 }
 
-// %% notebooks/01_data.ipynb cell datasets-008 (#328)
+// %% notebooks/01_data.ipynb cell datasets-008 (#407)
 /** Where a download is. */
 export interface DownloadProgress {
   file: string; // the file's name
@@ -124,7 +132,7 @@ export interface DownloadResult {
   seconds: number;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-progress (#330)
+// %% notebooks/01_data.ipynb cell datasets-progress (#409)
 /** Draws download progress on stderr: a bar on a terminal, a line per 10% elsewhere. */
 export function progressPrinter(label: string, stream: NodeJS.WriteStream = process.stderr): (p: DownloadProgress) => void {
   let lastDraw = 0;
@@ -150,7 +158,7 @@ export function progressPrinter(label: string, stream: NodeJS.WriteStream = proc
   };
 }
 
-// %% notebooks/01_data.ipynb cell datasets-network-error (#332)
+// %% notebooks/01_data.ipynb cell datasets-network-error (#412)
 /** A failure to reach a server, in words. */
 export function networkError(dataset: string, u: URL, e: NodeJS.ErrnoException): FetchError {
   const why =
@@ -161,7 +169,7 @@ export function networkError(dataset: string, u: URL, e: NodeJS.ErrnoException):
   return new FetchError(dataset, "network", `${why}; check the network and run the same command again`);
 }
 
-// %% notebooks/01_data.ipynb cell datasets-009 (#334)
+// %% notebooks/01_data.ipynb cell datasets-009 (#415)
 /** One HTTP(S) GET, following up to 5 redirects; resolves with the response (any status). */
 export function httpGet(url: string, headers: Record<string, string>, timeoutMs: number, dataset: string, redirects = 5): Promise<{ res: http.IncomingMessage; url: string; timedOut: () => boolean }> {
   return new Promise((resolve, reject) => {
@@ -190,14 +198,14 @@ export function httpGet(url: string, headers: Record<string, string>, timeoutMs:
   });
 }
 
-// %% notebooks/01_data.ipynb cell datasets-md5 (#336)
+// %% notebooks/01_data.ipynb cell datasets-md5 (#418)
 /** The MD5 of a file's first `bytes` bytes, streamed (for a resumed download). */
 export async function md5OfFile(file: string, hash = crypto.createHash("md5")): Promise<crypto.Hash> {
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
   return hash;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-receive (#339)
+// %% notebooks/01_data.ipynb cell datasets-receive (#421)
 /** Appends the body of `res` to the part file (which holds `have` bytes), feeding `hash`; resolves with the bytes it then holds. A short body, a dropped connection or a write error rejects and keeps the part. */
 export function receiveBody(
   res: http.IncomingMessage, part: string, have: number, total: number | null, hash: crypto.Hash,
@@ -246,7 +254,7 @@ export function receiveBody(
   });
 }
 
-// %% notebooks/01_data.ipynb cell datasets-010 (#341)
+// %% notebooks/01_data.ipynb cell datasets-010 (#424)
 /** Downloads `url` to `file` through `file.part`, resuming a part left by an earlier call. */
 export async function downloadFile(url: string, file: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const dataset = options.dataset ?? path.basename(file);
@@ -298,7 +306,7 @@ export async function downloadFile(url: string, file: string, options: DownloadO
   return { file, bytes: have, announced: total, md5: hash.digest("hex"), resumedFrom, seconds: (performance.now() - t0) / 1000 };
 }
 
-// %% notebooks/01_data.ipynb cell datasets-012 (#343)
+// %% notebooks/01_data.ipynb cell datasets-012 (#427)
 /** Unpacks a zip archive into `dir`; returns the number of files. Corrupt archives and write errors throw FetchError. */
 export function unzipInto(archive: string, dir: string, dataset: string, writeFault?: DownloadOptions["writeFault"]): Promise<number> {
   const corrupt = (e: Error) => new FetchError(dataset, "corrupt", `${archive} is not a valid zip archive (${e.message}); it was deleted: run the same command again to download it afresh`);
@@ -353,7 +361,7 @@ export function unzipInto(archive: string, dir: string, dataset: string, writeFa
   });
 }
 
-// %% notebooks/01_data.ipynb cell datasets-find-marker (#345)
+// %% notebooks/01_data.ipynb cell datasets-find-marker (#430)
 /** The folder under `root` (itself, or up to two levels down) that holds `marker`, or null. */
 export function findMarker(root: string, marker: string, depth = 2): string | null {
   if (fs.existsSync(path.join(root, marker))) return root;
@@ -366,7 +374,7 @@ export function findMarker(root: string, marker: string, depth = 2): string | nu
   return null;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-014 (#348)
+// %% notebooks/01_data.ipynb cell datasets-014 (#433)
 /** Options of `fetchDataset` (and `litrec fetch`). */
 export interface FetchOptions extends Omit<DownloadOptions, "dataset"> {
   dir?: string; // the cache folder (default: datasetHome())
@@ -387,16 +395,18 @@ export interface FetchResult {
   verified: string; // "md5 …" or "size …"
 }
 
-// %% notebooks/01_data.ipynb cell datasets-remove-empty (#350)
+// %% notebooks/01_data.ipynb cell datasets-note (#435)
+/** The note `fetchDataset` leaves in an installed dataset's folder: where it came from and how it was checked. */
 export const NOTE = ".litrec-fetch.json";
 
+// %% notebooks/01_data.ipynb cell datasets-remove-empty (#438)
 /** Removes `dir` and then its parent when they are empty (the staging folders of a download). */
 export function removeEmpty(dir: string): void {
   for (const d of [dir, path.dirname(dir)])
     if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
 }
 
-// %% notebooks/01_data.ipynb cell datasets-lock (#353)
+// %% notebooks/01_data.ipynb cell datasets-lock (#441)
 /** Takes the cache's lock on one dataset (a file holding this process's id); a lock left by a process that is gone is taken over. */
 export function lockDataset(name: string, home: string): () => void {
   const lock = path.join(home, `.lock-${name}`);
@@ -422,7 +432,7 @@ export function lockDataset(name: string, home: string): () => void {
   throw new FetchError(name, "busy", `cannot take the lock ${lock}`);
 }
 
-// %% notebooks/01_data.ipynb cell datasets-file-name (#356)
+// %% notebooks/01_data.ipynb cell datasets-file-name (#444)
 /** The file name a URL gives (its last path segment), as the original's download named its files. */
 export function fileNameOf(url: string, dataset: string): string {
   let name = "";
@@ -433,7 +443,7 @@ export function fileNameOf(url: string, dataset: string): string {
   return name;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-015 (#358)
+// %% notebooks/01_data.ipynb cell datasets-015 (#447)
 /** Step 1 of fetchDataset: downloads each file not already there into `downloads` and verifies its MD5 or size; a bad file is deleted. */
 export async function downloadVerified(
   name: string, entry: BuiltinDataset, urls: string[], downloads: string, options: FetchOptions,
@@ -465,7 +475,7 @@ export async function downloadVerified(
   return { files, bytes, resumedFrom, verified };
 }
 
-// %% notebooks/01_data.ipynb cell datasets-install (#360)
+// %% notebooks/01_data.ipynb cell datasets-install (#450)
 /** Step 2 of fetchDataset: unpacks or copies `files` into a temporary folder, checks the layout and renames it to `target`. */
 export async function installFiles(name: string, entry: BuiltinDataset, files: string[], home: string, target: string, note: object, options: FetchOptions): Promise<void> {
   const temp = fs.mkdtempSync(path.join(home, `.tmp-${name}-`));
@@ -497,7 +507,7 @@ export async function installFiles(name: string, entry: BuiltinDataset, files: s
   }
 }
 
-// %% notebooks/01_data.ipynb cell datasets-fetch (#362)
+// %% notebooks/01_data.ipynb cell datasets-fetch (#453)
 /** Downloads, verifies, unpacks and installs a catalogue dataset into the cache (a cache hit does nothing). */
 export async function fetchDataset(name: string, options: FetchOptions = {}): Promise<FetchResult> {
   const entry = DATASETS[name];
@@ -532,7 +542,7 @@ export async function fetchDataset(name: string, options: FetchOptions = {}): Pr
   }
 }
 
-// %% notebooks/01_data.ipynb cell datasets-019 (#366)
+// %% notebooks/01_data.ipynb cell datasets-019 (#457)
 /** Options `loadDataset` takes for a built-in name. */
 export interface BuiltinLoadOptions {
   download?: boolean; // fetch it first when it is not in the cache (then loadDataset returns a promise)
@@ -541,7 +551,7 @@ export interface BuiltinLoadOptions {
   quiet?: boolean; // no licence or progress output while fetching
 }
 
-// %% notebooks/01_data.ipynb cell datasets-fold-files (#368)
+// %% notebooks/01_data.ipynb cell datasets-fold-files (#459)
 /** The train/test files of canonical fold `fold` (1–5) of an ml-100k folder. */
 export function foldFiles(dir: string, fold: number): { train: string; test: string } {
   if (!Number.isInteger(fold) || fold < 1 || fold > 5) throw new Error(`fold: ml-100k has folds 1 to 5, got ${fold}`);
@@ -550,7 +560,7 @@ export function foldFiles(dir: string, fold: number): { train: string; test: str
   return files;
 }
 
-// %% notebooks/01_data.ipynb cell datasets-builtin-source (#371)
+// %% notebooks/01_data.ipynb cell datasets-builtin-source (#462)
 /** Where a built-in dataset is in the cache, as a folder or (with `fold`) a train/test pair; throws when it is not fetched. */
 export function builtinSource(name: string, options: BuiltinLoadOptions = {}): string | { train: string; test: string } {
   const dir = path.join(datasetHome(options.dir), name);
@@ -559,7 +569,7 @@ export function builtinSource(name: string, options: BuiltinLoadOptions = {}): s
   return options.fold === undefined ? dir : foldFiles(dir, options.fold);
 }
 
-// %% notebooks/01_data.ipynb cell datasets-load-builtin (#373)
+// %% notebooks/01_data.ipynb cell datasets-load-builtin (#465)
 /** `loadDataset` for a built-in name: `load` (loadDataset itself) on the cached copy, fetching it first when asked. */
 export function loadBuiltin<D, O extends object>(name: string, options: O & BuiltinLoadOptions, load: (source: string | { train: string; test: string }, options: O) => D): D | Promise<D> {
   const { download, fold, dir, quiet, ...rest } = options;

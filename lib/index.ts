@@ -2,7 +2,7 @@
 
 export { chartToSvg, displayBundle, showChart, asTable, tableHtml, showTable } from "./charts";
 export type { VegaLiteSpec } from "./charts";
-export { equalByValue, shown, testEq, testClose, testFail } from "./check";
+export { testEq, testClose, testFail } from "./check";
 export { storedModelSize, projectedSizes, barSpec, ACTIVITY_EDGES, rmseByActivity, bucketSpec, withFewRatings, explainFactorPrediction } from "./compare";
 export type { ModelSize, Measurement, MeasureJob, BucketError, FactorExplanation } from "./compare";
 export { DataError, MISSING_DAY, RatingColumns, parseRatingFile } from "./data_parse";
@@ -30,7 +30,7 @@ export { shapiroWilkCoefficients, shapiroWilkPValue, shapiroWilk, anovaOneWay, k
 export type { HypothesisTest, SampleGroups, DunnComparison, DunnResult } from "./stats";
 export { ratingHistogram, datasetSummary, ratingDistributionSpec, rankFrequency, longTailSpec, activityHistogramSpec, densitySpec } from "./summary";
 export { BACKEND_PREFERENCE, tfBackend, chooseTfBackend } from "./tf_backend";
-export { detectEncoding, CP1252_HIGH, decodeWindows1252, decodeText, parseTitleLine, splitCsvLine, titleWithYear, readTitles } from "./titles";
+export { detectEncoding, decodeWindows1252, decodeText, parseTitleLine, splitCsvLine, titleWithYear, readTitles } from "./titles";
 export type { Title, TitleFormat } from "./titles";
 export { gridValues, gridPoints, describeDistribution, describeSpace, sampleValue, randomPoint, strategyCandidates, rungEpochs, survivesRung } from "./tuning";
 export type { ParamValue, TrialParams, ParamDistribution, ParamSpec, SearchSpace, SpaceRow, SearchStrategy } from "./tuning";

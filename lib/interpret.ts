@@ -12,7 +12,7 @@ import { chooseTfBackend } from "./tf_backend";
 // %% notebooks/06_interpretation.ipynb cell d2017218 (#5)
 
 
-// %% notebooks/06_interpretation.ipynb cell efe1b783 (#6)
+// %% notebooks/06_interpretation.ipynb cell efe1b783 (#7)
 /**
  * A model made of tfjs variables: `forward` maps a batch of (user, item) index tensors to predicted ratings.
  * `decayed` are the variables weight decay applies to (embeddings and weights; not the biases of dense layers).
@@ -23,7 +23,7 @@ export interface EmbeddingModule {
   forward(users: tf.Tensor1D, items: tf.Tensor1D, training: boolean): tf.Tensor1D;
 }
 
-// %% notebooks/06_interpretation.ipynb cell bb0ba2fa (#8)
+// %% notebooks/06_interpretation.ipynb cell bb0ba2fa (#9)
 /** How to train an embedding model by mini-batches. */
 export interface TrainOptions {
   epochs: number; // passes over the training ratings
@@ -41,7 +41,7 @@ export const TRAIN_DEFAULTS: TrainOptions = {
   oneCycle: true, seed: 1,
 };
 
-// %% notebooks/06_interpretation.ipynb cell 2787e553 (#11)
+// %% notebooks/06_interpretation.ipynb cell 2787e553 (#13)
 /** The one-cycle learning rate at `step` of `total`: cosine warm-up from lr/25 to lr over 25% of the steps, then cosine down to lr/1e5. */
 export function oneCycleRate(step: number, total: number, lr: number): number {
   const warm = Math.max(1, Math.round(0.25 * total));
@@ -49,7 +49,7 @@ export function oneCycleRate(step: number, total: number, lr: number): number {
   return step < warm ? cos(lr / 25, lr, step / warm) : cos(lr, lr / 1e5, (step - warm) / Math.max(1, total - warm));
 }
 
-// %% notebooks/06_interpretation.ipynb cell e5234815 (#15)
+// %% notebooks/06_interpretation.ipynb cell e5234815 (#17)
 /** The optimizer for a training setting; `setRate` changes its step size between steps. */
 export function makeOptimizer(o: TrainOptions): { optimizer: tf.Optimizer; setRate(lr: number): void } {
   if (o.optimizer === "sgd-momentum") {
@@ -60,7 +60,7 @@ export function makeOptimizer(o: TrainOptions): { optimizer: tf.Optimizer; setRa
   return { optimizer: opt, setRate: (lr) => void ((opt as any).learningRate = lr) };
 }
 
-// %% notebooks/06_interpretation.ipynb cell 7e5f261f (#18)
+// %% notebooks/06_interpretation.ipynb cell 7e5f261f (#20)
 /** Predictions of a module for many pairs, in chunks (no gradients, dropout off). */
 export function predictModule(module: EmbeddingModule, users: Int32Array, items: Int32Array, chunk = 65536): Float32Array {
   const out = new Float32Array(users.length);
@@ -73,7 +73,7 @@ export function predictModule(module: EmbeddingModule, users: Int32Array, items:
   return out;
 }
 
-// %% notebooks/06_interpretation.ipynb cell 868bbb5a (#22)
+// %% notebooks/06_interpretation.ipynb cell 868bbb5a (#24)
 /**
  * Trains a module by mini-batch gradient descent on the mean squared error, with weight decay and a
  * one-cycle schedule; reports train and (with `validation`) held-out RMSE after each epoch.
@@ -126,7 +126,7 @@ export async function trainModule(module: EmbeddingModule, train: Ratings, optio
   return history;
 }
 
-// %% notebooks/06_interpretation.ipynb cell 373df210 (#26)
+// %% notebooks/06_interpretation.ipynb cell dotbias-params (#28)
 /** Settings of the course's dot-product model: factors, output range, and how it is trained. */
 export interface DotBiasParams extends TrainOptions {
   k: number; // latent factors
@@ -136,6 +136,7 @@ export interface DotBiasParams extends TrainOptions {
 
 export const DOT_BIAS_DEFAULTS: DotBiasParams = { ...TRAIN_DEFAULTS, k: 50, yRange: [0, 5.5], initStd: 0.01 };
 
+// %% notebooks/06_interpretation.ipynb cell 373df210 (#31)
 /**
  * The course's `EmbeddingDotBias`: r̂ = sigmoid_range(p_u·q_i + b_u + b_i, 0, 5.5), trained by mini-batches
  * with weight decay. After `fit` its tables are plain typed arrays (a `FactorModel` with μ = 0), so it predicts
@@ -177,7 +178,7 @@ export class EmbeddingDotBias extends FactorRecommender {
   }
 }
 
-// %% notebooks/06_interpretation.ipynb cell dotbias-registry (#30)
+// %% notebooks/06_interpretation.ipynb cell dotbias-registry (#35)
 /** The typed parameters every mini-batch embedding model shares (its training settings), with its defaults. */
 export function trainParamDefs(d: TrainOptions): Record<string, ParamDef> {
   return {
@@ -203,7 +204,7 @@ registerModel({
   create: (p) => new EmbeddingDotBias(p),
 });
 
-// %% notebooks/06_interpretation.ipynb cell c5adf064 (#35)
+// %% notebooks/06_interpretation.ipynb cell c5adf064 (#40)
 /** The mean training rating of an item (NaN when it has none). */
 export function itemMean(train: Ratings, item: number): number {
   let s = 0;
@@ -211,7 +212,7 @@ export function itemMean(train: Ratings, item: number): number {
   return s / (train.itemPtr[item + 1] - train.itemPtr[item]);
 }
 
-// %% notebooks/06_interpretation.ipynb cell 3e469015 (#38)
+// %% notebooks/06_interpretation.ipynb cell 3e469015 (#43)
 /** The items with the lowest (`order = "lowest"`) or highest learned bias among those with ≥ `minRatings` training ratings. */
 export function itemsByBias(model: FactorRecommender, train: Ratings, ds: Dataset, n = 5, order: "lowest" | "highest" = "lowest", minRatings = 1) {
   const bias = model.model!.itemBias;
@@ -223,7 +224,7 @@ export function itemsByBias(model: FactorRecommender, train: Ratings, ds: Datase
   }));
 }
 
-// %% notebooks/06_interpretation.ipynb cell 94a3d153 (#42)
+// %% notebooks/06_interpretation.ipynb cell 94a3d153 (#47)
 /** The `n` items with the most training ratings, most rated first. */
 export function mostRatedItems(train: Ratings, n: number): Int32Array {
   const items = Array.from({ length: train.nItems }, (_, i) => i);
@@ -231,7 +232,7 @@ export function mostRatedItems(train: Ratings, n: number): Int32Array {
   return Int32Array.from(items.slice(0, n));
 }
 
-// %% notebooks/06_interpretation.ipynb cell ba96a131 (#44)
+// %% notebooks/06_interpretation.ipynb cell ba96a131 (#50)
 /** A principal component analysis: the components (unit vectors, rows), their variances, and the projected rows. */
 export interface Pca {
   components: Float64Array[]; // each of length d
@@ -282,7 +283,7 @@ export function pca(matrix: Float32Array, d: number, rows: Int32Array, component
   return out;
 }
 
-// %% notebooks/06_interpretation.ipynb cell ccd18612 (#49)
+// %% notebooks/06_interpretation.ipynb cell ccd18612 (#55)
 /** Vega-lite spec: items placed by two principal components, a sample of them labelled with their titles. */
 export function pcaScatterSpec(points: { title: string; x: number; y: number; labelled: boolean }[], xTitle = "PC 1", yTitle = "PC 2", title = "Item factors, first two principal components") {
   return {
@@ -299,7 +300,7 @@ export function pcaScatterSpec(points: { title: string; x: number; y: number; la
   };
 }
 
-// %% notebooks/06_interpretation.ipynb cell dfc9cbfd (#54)
+// %% notebooks/06_interpretation.ipynb cell dfc9cbfd (#60)
 /** The `n` items nearest to `item` by cosine similarity of their factor vectors (among `candidates`, default all). */
 export function nearestItems(factors: Float32Array, k: number, item: number, n = 5, candidates?: Int32Array): { item: number; similarity: number }[] {
   const norm = (i: number) => { let s = 0; for (let f = 0; f < k; f++) s += factors[i * k + f] ** 2; return Math.sqrt(s); };

@@ -7,7 +7,7 @@ import { DataError, fileProblem, RatingColumns, checkTextBytes, quoteText, parse
 import * as fs from "fs";
 import { userItemOrder, ratingsFromSorted, makeRatings, csrFind, subsetRatings, coldStartCounts, type ColdStartCounts, type Ratings } from "./ratings";
 
-// %% notebooks/01_data.ipynb cell data-038 (#131)
+// %% notebooks/01_data.ipynb cell data-038 (#145)
 /** The dataset layouts litrec reads. */
 export type DataFormat = "thu-netflix" | "movielens-csv" | "movielens-100k" | "movielens-1m" | "rating-files";
 
@@ -60,7 +60,7 @@ export function detectFormat(dir: string): DatasetFiles {
   throw new DataError(dir, null, `no known dataset layout (expected netflix_train.txt, ratings.csv, u.data or ratings.dat); found: ${names.slice(0, 12).join(", ") || "nothing"}`);
 }
 
-// %% notebooks/01_data.ipynb cell loading-sniff (#133)
+// %% notebooks/01_data.ipynb cell loading-sniff (#148)
 /** Guesses the separator of a loose rating file from its first non-blank line. */
 export function sniffLineFormat(file: string): LineFormat {
   let head: Buffer;
@@ -78,7 +78,7 @@ export function sniffLineFormat(file: string): LineFormat {
   return { separator, minRating: 0.5, maxRating: 5, allowHeader: true };
 }
 
-// %% notebooks/01_data.ipynb cell data-041 (#137)
+// %% notebooks/01_data.ipynb cell data-041 (#151)
 /** What loading found and which policies it applied; every number here was counted, nothing was dropped silently. */
 export interface DataReport {
   files: { role: "train" | "test" | "titles" | "users"; file: string; lines: number; ratings?: number; blankLines?: number; header?: string | null; encoding?: string }[];
@@ -124,7 +124,7 @@ export interface Dataset {
   report: DataReport;
 }
 
-// %% notebooks/01_data.ipynb cell data-043 (#139)
+// %% notebooks/01_data.ipynb cell data-043 (#153)
 /** Sorted distinct ids and a fast id → index function (through `lookup` when the ids are small enough). */
 export interface IdLookup {
   ids: Int32Array;
@@ -153,7 +153,7 @@ export function buildIdIndex(idLists: Int32Array[], extra?: Int32Array): IdLooku
   return { ids, indexOf: (id) => map.get(id) ?? -1, lookup: null };
 }
 
-// %% notebooks/01_data.ipynb cell loading-map-ids (#142)
+// %% notebooks/01_data.ipynb cell loading-map-ids (#156)
 /** Maps raw ids to indices through the index (a lookup array when there is one). */
 export function mapIds(raw: Int32Array, size: number, index: IdLookup, out: Int32Array): void {
   const lookup = index.lookup;
@@ -161,7 +161,7 @@ export function mapIds(raw: Int32Array, size: number, index: IdLookup, out: Int3
   else for (let k = 0; k < size; k++) out[k] = index.indexOf(raw[k]);
 }
 
-// %% notebooks/01_data.ipynb cell loading-duplicates (#145)
+// %% notebooks/01_data.ipynb cell loading-duplicates (#159)
 /**
  * Resolves repeated (user, item) pairs of one file by policy; returns kept positions (in (user, item) order)
  * and resolved values. `keep` is null when the file is already in strict (user, item) order — the usual case
@@ -210,7 +210,7 @@ export function resolveDuplicates(
   return { keep, values, removed, example };
 }
 
-// %% notebooks/01_data.ipynb cell loading-user-list (#148)
+// %% notebooks/01_data.ipynb cell loading-user-list (#162)
 /** Reads a THU users.txt: one integer id a line. */
 export function readUserList(file: string): { ids: Int32Array; lines: number } {
   let text: string;
@@ -234,7 +234,7 @@ export function readUserList(file: string): { ids: Int32Array; lines: number } {
   return { ids: Int32Array.from(ids), lines: lines.length };
 }
 
-// %% notebooks/01_data.ipynb cell data-046 (#151)
+// %% notebooks/01_data.ipynb cell data-046 (#165)
 /** Are two paths the same file (also through a link)? */
 export function sameFile(a: string, b: string): boolean {
   try {
@@ -245,7 +245,7 @@ export function sameFile(a: string, b: string): boolean {
   }
 }
 
-// %% notebooks/01_data.ipynb cell loading-parse (#154)
+// %% notebooks/01_data.ipynb cell loading-parse (#168)
 /** Step 1 of loadDataset: parses the train (and test) file and records each in the report. */
 export function parseDatasetFiles(
   source: DatasetSource, files: DatasetFiles, report: DataReport, onProgress?: LoadOptions["onProgress"],
@@ -267,7 +267,7 @@ export function parseDatasetFiles(
   return { train, test };
 }
 
-// %% notebooks/01_data.ipynb cell loading-drop-rows (#156)
+// %% notebooks/01_data.ipynb cell loading-drop-rows (#171)
 /** Removes the rows of parsed columns where `drop(k)` holds (in place). */
 export function dropRows(cols: RatingColumns, drop: (k: number) => boolean): void {
   let j = 0;
@@ -283,7 +283,7 @@ export function dropRows(cols: RatingColumns, drop: (k: number) => boolean): voi
   cols.size = j;
 }
 
-// %% notebooks/01_data.ipynb cell loading-users (#159)
+// %% notebooks/01_data.ipynb cell loading-users (#174)
 /** Step 2 of loadDataset: the user index — THU's users.txt under the unknown-user policy, or the users that occur. */
 export function indexUsers(files: DatasetFiles, parsed: ParsedRatingFile[], policy: UnknownUserPolicy, report: DataReport): IdLookup {
   if (!files.users) return buildIdIndex(parsed.map((p) => p.columns.users));
@@ -312,7 +312,7 @@ export function indexUsers(files: DatasetFiles, parsed: ParsedRatingFile[], poli
   return buildIdIndex([listed.ids], Int32Array.from(unknownIds));
 }
 
-// %% notebooks/01_data.ipynb cell loading-ratings (#161)
+// %% notebooks/01_data.ipynb cell loading-ratings (#177)
 /** Step 3 of loadDataset: one parsed file as Ratings on the shared index, duplicates resolved by policy (and counted in the report). */
 export function indexedRatings(
   p: ParsedRatingFile, role: "train" | "test", userIdx: IdLookup, itemIdx: IdLookup, policy: DuplicatePolicy, report: DataReport,
@@ -345,7 +345,7 @@ export function indexedRatings(
   return { ratings: makeRatings(nUsers, nItems, keptUsers, keptItems, keptValues, keptDays), dated };
 }
 
-// %% notebooks/01_data.ipynb cell loading-overlap (#163)
+// %% notebooks/01_data.ipynb cell loading-overlap (#180)
 /** Removes from train every (user, item) pair that test also rates; returns the remaining train and how many were removed. */
 export function removeTestPairs(train: Ratings, test: Ratings): { train: Ratings; removed: number } {
   const keep = new Uint8Array(train.size).fill(1);
@@ -360,7 +360,7 @@ export function removeTestPairs(train: Ratings, test: Ratings): { train: Ratings
   return removed ? { train: subsetRatings(train, keep), removed } : { train, removed };
 }
 
-// %% notebooks/01_data.ipynb cell loading-titles (#166)
+// %% notebooks/01_data.ipynb cell loading-titles (#183)
 /** Step 4 of loadDataset: the titles file, when there is one (and options.titles is not false), with the rated items it does not name counted. */
 export function readDatasetTitles(files: DatasetFiles, itemIds: Int32Array, report: DataReport): Map<number, Title> | null {
   if (!files.titles || !files.titleFormat) return null;
@@ -373,7 +373,7 @@ export function readDatasetTitles(files: DatasetFiles, itemIds: Int32Array, repo
   return t.titles;
 }
 
-// %% notebooks/01_data.ipynb cell loading-load (#168)
+// %% notebooks/01_data.ipynb cell loading-load (#186)
 /** Loads a dataset folder (format detected), a built-in dataset by name, or explicit rating files into train/test Ratings on one index. */
 export function loadDataset(source: DatasetSource, options: LoadOptions & builtin.BuiltinLoadOptions & { download: true }): Promise<Dataset>;
 export function loadDataset(source: DatasetSource, options?: LoadOptions & builtin.BuiltinLoadOptions): Dataset;
@@ -420,7 +420,7 @@ export function loadDataset(source: DatasetSource, options: LoadOptions & builti
   };
 }
 
-// %% notebooks/01_data.ipynb cell loading-item-label (#171)
+// %% notebooks/01_data.ipynb cell loading-item-label (#189)
 /** The title of a column (item index) of a dataset, with its year; falls back to the item id. */
 export function itemLabel(ds: Dataset, item: number): string {
   const id = ds.itemIds[item];

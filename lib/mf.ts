@@ -17,7 +17,7 @@ import { cgAlsSolver, BmfThreads, bmfSampleRange, BMF_ROW_HELPERS } from "./als_
 // %% notebooks/03_matrix_factorization.ipynb cell mf-005 (#5)
 
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-013 (#25)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-013 (#29)
 /** Early stopping on a validation set: remembers the best epoch's model and says when to stop. */
 export class EarlyStopping {
   best = Infinity;
@@ -41,7 +41,7 @@ export class EarlyStopping {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-014 (#27)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-014 (#32)
 /**
  * A fitted factor model as a recommender: estimates μ + b_u + b_i + p_u·q_i (through `sigmoid_range` when
  * `yRange` is set); the contract clips them to the training ratings' range. Subclasses write `fitModel`.
@@ -98,7 +98,7 @@ export class FactorRecommender extends Recommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-018 (#32)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-018 (#37)
 /** Loss and RMSE per epoch on two y-axes (loss left, RMSE right), as the original's dual-axis figure. */
 export function lossAndRmseSpec(history: EpochReport[], title = "Loss and RMSE per epoch", testLabel = "test RMSE") {
   const rmseRows = history.flatMap((h) => [
@@ -132,7 +132,7 @@ export function lossAndRmseSpec(history: EpochReport[], title = "Loss and RMSE p
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-rmse-time (#34)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-rmse-time (#40)
 /** Held-out RMSE against wall-clock seconds, one line per engine. */
 export function rmseVsTimeSpec(runs: { engine: string; history: EpochReport[] }[], title = "Held-out RMSE against wall time") {
   const values = runs.flatMap((r) => r.history.filter((h) => h.validRmse !== undefined).map((h) => ({ engine: r.engine, seconds: h.seconds, rmse: h.validRmse })));
@@ -148,14 +148,14 @@ export function rmseVsTimeSpec(runs: { engine: string; history: EpochReport[] }[
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-025 (#51)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-025 (#74)
 
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-engines (#53)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-engines (#76)
 /** The fast pairs loops, once "Making it fast" has registered them; until then the pairs op runs the plain ones. */
 export const fastPairLoops: { make?: (users: Int32Array, items: Int32Array, nUsers: number, nItems: number, k: number) => PairLoops } = {};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-026 (#54)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-026 (#79)
 /** Hyper-parameters of full-batch gradient descent with tfjs autodiff (the original's method and its repairs). */
 export interface GdParams {
   k: number; // latent factors
@@ -175,29 +175,31 @@ export interface GdParams {
   seed: number;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-settings (#56)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-settings (#81)
 /** The original's settings: N(0,1) init, AdamW lr 5e-3, λ = 0.01, no biases, stop at |Δloss| < 1e-6 (a validation set is only watched). */
 export const GD_ORIGINAL: Partial<GdParams> = {
   k: 50, learningRate: 5e-3, weightDecay: 0.01, l2: 0, biased: false, initStd: 1, maxEpochs: 20000, tolerance: 1e-6,
   yRange: null, patience: Infinity, restoreBest: false,
 };
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-defaults (#84)
 /** Defaults that reach the chapter's accuracy target in a few hundred epochs: biases, small init, L2. */
 export const GD_DEFAULTS: GdParams = {
   k: 32, learningRate: 0.02, weightDecay: 0, l2: 0.05, biased: true, initStd: 0.1, maxEpochs: 400, tolerance: 1e-7,
   patience: 20, validateEvery: 1, restoreBest: true, form: "auto", yRange: null, seed: 1,
 };
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-dense-limit (#87)
 /** Above this many cells (m·n) the dense form needs too much memory (several m×n float tensors). */
 export const DENSE_LIMIT = 1.2e8;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sigmoid (#58)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sigmoid (#90)
 /** `sigmoid_range`: squashes x into (lo, hi). */
 export function sigmoidRange(x: tf.Tensor, lo: number, hi: number): tf.Tensor {
   return tf.add(tf.mul(tf.sigmoid(x), hi - lo), lo);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-op (#61)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-op (#93)
 /**
  * The fused prediction op of the "pairs" form, with its gradient written by hand: for the observed pairs,
  * r̂_t = b_u + b_i + p_u·q_i (u = users[t], i = items[t]), and for an upstream gradient g_t,
@@ -230,7 +232,7 @@ export function pairPredictionOp(users: Int32Array, items: Int32Array, loops: Pa
   }) as any) as (U: tf.Tensor, V: tf.Tensor, bu: tf.Tensor, bi: tf.Tensor) => tf.Tensor;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-tensors (#64)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-tensors (#96)
 /** The training ratings as tensors, once: the dense form's m×n ratings and mask, else the observed pairs; and each row's rating count. */
 export function gdTensors(train: Ratings, dense: boolean) {
   const { nUsers: m, nItems: n } = train;
@@ -250,7 +252,7 @@ export function gdTensors(train: Ratings, dense: boolean) {
 /** What `gdTensors` returns. */
 export type GdTensors = ReturnType<typeof gdTensors>;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-objective (#67)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-objective (#99)
 /** The factors and biases a fit trains, as tfjs variables (U: m×k, V: n×k, bu: m×1, bi: n×1). */
 export interface GdWeights { U: tf.Variable; V: tf.Variable; bu: tf.Variable; bi: tf.Variable }
 
@@ -287,7 +289,7 @@ export function gdObjective(p: GdParams, form: string, w: GdWeights, data: GdTen
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-step (#70)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-step (#102)
 /** One AdamW step on the objective (decoupled decay, then Adam); resolves to the loss and mean squared error before the step. */
 export async function gdStep(p: GdParams, trainable: tf.Variable[], optimizer: tf.Optimizer, objective: () => { loss: tf.Scalar; mse: tf.Scalar }) {
   let mseTensor: tf.Scalar | null = null;
@@ -305,6 +307,7 @@ export async function gdStep(p: GdParams, trainable: tf.Variable[], optimizer: t
   return { loss, mse };
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-snapshot (#105)
 /** The variables' current numbers, copied into a factor model. */
 export function gdSnapshot(w: GdWeights, k: number, mu: number): FactorModel {
   return {
@@ -314,7 +317,7 @@ export function gdSnapshot(w: GdWeights, k: number, mu: number): FactorModel {
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-class (#73)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-class (#108)
 /** Matrix factorisation by full-batch gradient descent: U, V are tfjs variables and tfjs derives the gradients. */
 export class GradientDescentMF extends FactorRecommender {
   declare readonly params: GdParams;
@@ -371,7 +374,7 @@ export class GradientDescentMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-stop-slice (#90)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-stop-slice (#126)
 /** Early stopping inside `fit` on a slice of the training ratings (see `holdOutForStopping`). */
 export interface StoppingParams {
   stopSlice: number; // fraction of the training ratings held out to stop on when no validation set is given (0: off)
@@ -380,6 +383,7 @@ export interface StoppingParams {
 
 export const STOPPING_DEFAULTS: StoppingParams = { stopSlice: 0.02, stopFrom: 1_000_000 };
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-holdout (#129)
 /**
  * When `fit` got no validation set and the training set has at least `stopFrom` ratings, holds out a random
  * `stopSlice` of them (seeded) and passes it on as the validation set: the model trains on the rest, reports
@@ -395,7 +399,7 @@ export function holdOutForStopping(model: Recommender, train: Ratings, options: 
   return { train: split.train, options: { ...options, validation: split.test } };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 52fbb3dc (#92)
+// %% notebooks/03_matrix_factorization.ipynb cell 52fbb3dc (#132)
 /** The registry's rows for early stopping (`patience`, `stopSlice`, `stopFrom`), with a model's defaults. */
 export function stoppingParamDefs(defaults: StoppingParams & { patience: number }): Record<"patience" | "stopSlice" | "stopFrom", ParamDef> {
   return {
@@ -405,7 +409,7 @@ export function stoppingParamDefs(defaults: StoppingParams & { patience: number 
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-params (#94)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-params (#135)
 /** Hyper-parameters of biased SGD; k, epochs and learning rate default to values chosen from the data's size. */
 export interface SgdParams extends StoppingParams {
   k: number; // latent factors (0: from the data's size, `sgdSettingsFor`)
@@ -426,7 +430,7 @@ export const SGD_DEFAULTS: SgdParams = {
   k: 0, epochs: 0, learningRate: 0, decay: 0.92, regFactor: 0.03, regBias: 0.01, initStd: 0.1, biased: true,
   threads: 0, kernel: "wasm", patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#95)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-auto (#138)
 /**
  * Fills the SGD parameters left at 0 from the number of training ratings n, scale s = n / 100,000: k = 16·s^0.27
  * (a multiple of 4, 16..128), learning rate 0.01·s^(1/6) (0.01..0.02), 20 epochs (from 1 M ratings early stopping may end them sooner). On the
@@ -445,11 +449,11 @@ export function sgdSettingsFor<T extends { k: number; learningRate: number; epoc
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-fast-registry (#100)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-fast-registry (#144)
 /** The fast SGD runners, once "Making it fast" has registered them: WebAssembly SIMD, and JavaScript on threads. */
 export const fastSgd: { wasm?: SgdRunnerFactory; threads?: SgdRunnerFactory } = {};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#101)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-042 (#147)
 /** Biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as Surprise's SVD). */
 export class SgdMF extends FactorRecommender {
   /** The parameters asked for; `params` holds those of the last fit, with the ones chosen from the data filled in. */
@@ -491,11 +495,11 @@ export class SgdMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-fast-registry (#121)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-fast-registry (#171)
 /** The fast ALS solver, once "Making it fast" has registered it: conjugate gradient on every core. */
 export const fastAls: { cg?: AlsSolverFactory } = {};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-params (#122)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-params (#174)
 /** Hyper-parameters of ALS. */
 export interface AlsParams extends StoppingParams {
   k: number; // latent factors
@@ -514,7 +518,7 @@ export const ALS_DEFAULTS: AlsParams = {
   k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
   threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#123)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#177)
 /** Biased matrix factorisation by alternating least squares: each half-sweep solves one side, by a few warm-started CG steps or exactly. */
 export class AlsMF extends FactorRecommender {
   declare readonly params: AlsParams;
@@ -552,7 +556,7 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#135)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#192)
 /** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
 export interface SvdppParams extends StoppingParams {
   k: number; // latent factors
@@ -570,7 +574,7 @@ export interface SvdppParams extends StoppingParams {
 export const SVDPP_DEFAULTS: SvdppParams = {
   k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#136)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#195)
 /**
  * SVD++ (Koren 2008): biased MF whose user vector adds |N(u)|^-½ Σ_{j∈N(u)} y_j over the items the user rated —
  * who rated what, beside how. Trained user by user (`svdppEpoch`); after each epoch the implicit part is
@@ -611,7 +615,7 @@ export class SvdPlusPlus extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#140)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#200)
 // The chapter's models in the registry: `litrec evaluate --model mf-sgd --param lr=0.02` builds them from here.
 registerModel({
   name: "mf-sgd", description: "biased matrix factorisation by SGD, stratified over all cores (Funk SVD)",
@@ -632,7 +636,7 @@ registerModel({
   create: (p) => new SgdMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#141)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#202)
 registerModel({
   name: "mf-als", description: "biased matrix factorisation by alternating least squares, weighted-λ",
   params: {
@@ -650,7 +654,7 @@ registerModel({
   create: (p) => new AlsMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#142)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#204)
 registerModel({
   name: "mf-gd", description: "full-batch gradient descent with tfjs autodiff and Adam(W), the original's method",
   params: {
@@ -672,7 +676,7 @@ registerModel({
   create: (p) => new GradientDescentMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#143)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#206)
 // SVD++ in the registry: `litrec evaluate --model svdpp --param k=64`.
 registerModel({
   name: "svdpp", description: "SVD++ (Koren 2008): biased MF plus the implicit feedback of which items each user rated",
@@ -691,7 +695,7 @@ registerModel({
   create: (p) => new SvdPlusPlus(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#146)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#209)
  // registers the neighbourhood models the blend may use
 
 /** Hyper-parameters of the blend. */
@@ -704,7 +708,7 @@ export interface BlendParams {
 
 export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp", holdout: 0.1, ridge: 1e-4, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#148)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#212)
 /** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
 export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
   const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
@@ -722,7 +726,7 @@ export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<
   return Array.from(b);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#150)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#215)
 /**
  * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
  * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
@@ -779,7 +783,7 @@ export class BlendModel extends Recommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#151)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#218)
 registerModel({
   name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
   params: {
@@ -791,13 +795,13 @@ registerModel({
   create: (p) => new BlendModel(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#230)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#297)
 fastPairLoops.make = (users, items, nUsers, nItems, k) => new PairKernels(users, items, nUsers, nItems, k);
 fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
 fastAls.cg = cgAlsSolver;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#254)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#321)
 /** Hyper-parameters of Bayesian MF by Gibbs sampling. */
 export interface BmfParams {
   k: number; // latent factors D
@@ -813,7 +817,7 @@ export interface BmfParams {
 
 export const BMF_DEFAULTS: BmfParams = { k: 16, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#256)
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#323)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -830,7 +834,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#259)
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#326)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -880,7 +884,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#261)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#328)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -898,7 +902,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#263)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#330)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -915,7 +919,7 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#265)
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#332)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * α⁻¹), rows of U and V Gaussian with Normal–Wishart hyper-priors, α Gamma. Each sweep draws both sides' priors,
@@ -971,7 +975,7 @@ export class BayesianMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#267)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#334)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {

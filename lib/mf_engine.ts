@@ -36,7 +36,7 @@ export function shuffledTriples(users: Int32Array, items: Int32Array, values: Fl
   return out;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-009 (#13)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-009 (#14)
 /** The parameters of a biased factor model: r̂ = μ + b_u + b_i + p_u·q_i (factors row-major, k per row). */
 export interface FactorModel {
   k: number;
@@ -61,12 +61,13 @@ export function initFactorModel(nUsers: number, nItems: number, k: number, globa
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-copy (#16)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-copy (#17)
 /** A deep copy of a model (for keeping the best epoch under early stopping). */
 export function copyFactorModel(m: FactorModel): FactorModel {
   return { ...m, userBias: m.userBias.slice(), itemBias: m.itemBias.slice(), userFactors: m.userFactors.slice(), itemFactors: m.itemFactors.slice() };
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-assign (#20)
 /** Copies `from`'s numbers into `into` (same shapes). */
 export function assignFactorModel(into: FactorModel, from: FactorModel): void {
   into.userBias.set(from.userBias);
@@ -75,7 +76,7 @@ export function assignFactorModel(into: FactorModel, from: FactorModel): void {
   into.itemFactors.set(from.itemFactors);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-010 (#19)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-010 (#23)
 /** Predicts each (user, item) pair into `out`, clipped to [lo, hi]; indices outside the model get the known part only. */
 export function predictPairsInto(m: FactorModel, users: Int32Array, items: Int32Array, out: Float32Array, lo = -Infinity, hi = Infinity): Float32Array {
   const { k, globalMean, userBias, itemBias } = m;
@@ -103,7 +104,7 @@ export function predictPairsInto(m: FactorModel, users: Int32Array, items: Int32
   return out;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-rmse (#22)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-rmse (#26)
 /** Root mean squared error of the model on rating triples (predictions clipped to [lo, hi]). */
 export function rmseOnTriples(m: FactorModel, users: Int32Array, items: Int32Array, values: Float32Array, lo = -Infinity, hi = Infinity): number {
   const { k, globalMean, userBias, itemBias } = m;
@@ -124,7 +125,7 @@ export function rmseOnTriples(m: FactorModel, users: Int32Array, items: Int32Arr
   return Math.sqrt(sse / Math.max(1, users.length));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-plain (#44)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-plain (#65)
 /** out[t] = P[users[t]] · Q[items[t]] for each pair t (rows of k floats): the pairs op's forward loop. */
 export function pairDots(users: Int32Array, items: Int32Array, P: Float32Array, Q: Float32Array, k: number, out: Float32Array = new Float32Array(users.length)): Float32Array {
   for (let t = 0; t < users.length; t++) {
@@ -137,7 +138,7 @@ export function pairDots(users: Int32Array, items: Int32Array, P: Float32Array, 
   return out;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter (#46)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter (#68)
 /** dP[u] = Σ_t g_t Q[items[t]] over the pairs with users[t] = u, and dQ[i] = Σ_t g_t P[users[t]] likewise: the backward loop. */
 export function pairScatter(users: Int32Array, items: Int32Array, P: Float32Array, Q: Float32Array, g: Float32Array, dP: Float32Array, dQ: Float32Array, k: number): void {
   dP.fill(0);
@@ -153,7 +154,7 @@ export function pairScatter(users: Int32Array, items: Int32Array, P: Float32Arra
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-loops (#49)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-loops (#71)
 /** The pairs op's two loops over a fixed list of pairs (`wasm`: whether they run as WebAssembly). */
 export interface PairLoops {
   readonly wasm: boolean;
@@ -170,7 +171,7 @@ export function plainPairLoops(users: Int32Array, items: Int32Array, k: number):
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-036 (#86)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-036 (#122)
 /**
  * One SGD pass over the ratings start..end (in their stored order: shuffle them once beforehand) (Funk / Surprise SVD update); returns the sum of squared errors
  * seen before each update. Self-contained (no closures), so that worker threads can run its source.
@@ -206,7 +207,7 @@ export function sgdRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-runner (#98)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-runner (#141)
 /** How an SGD fit runs its epochs: the laid-out ratings' slices per sub-epoch (one per thread), and who runs them. */
 export interface SgdRunner {
   /** What runs the epochs ("js, 1 thread", "wasm, 2 threads"…). */
@@ -241,7 +242,7 @@ export function plainSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSett
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cholesky (#107)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cholesky (#153)
 /**
  * The Cholesky factor of a symmetric positive-definite d×d matrix given by its upper triangle (row-major), in place:
  * A = Uᵀ U with U upper-triangular, written over A's upper triangle (a pivot below 1e-12 is taken as 1e-12). Self-contained,
@@ -261,7 +262,7 @@ export function choleskyUpperInPlace(A: Float64Array, d: number): void {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 22c40fbb (#110)
+// %% notebooks/03_matrix_factorization.ipynb cell 22c40fbb (#156)
 /** Solves Uᵀ z = b for the upper-triangular U in A's upper triangle (z overwrites b); self-contained. */
 export function solveUpperTransposed(A: Float64Array, b: Float64Array, d: number): Float64Array {
   for (let i = 0; i < d; i++) {
@@ -272,7 +273,7 @@ export function solveUpperTransposed(A: Float64Array, b: Float64Array, d: number
   return b;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 948b0249 (#111)
+// %% notebooks/03_matrix_factorization.ipynb cell 948b0249 (#159)
 /** Solves U x = z for the upper-triangular U in A's upper triangle (x overwrites z); self-contained. */
 export function solveUpper(A: Float64Array, z: Float64Array, d: number): Float64Array {
   for (let i = d - 1; i >= 0; i--) {
@@ -283,14 +284,14 @@ export function solveUpper(A: Float64Array, z: Float64Array, d: number): Float64
   return z;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 64e62b9c (#113)
+// %% notebooks/03_matrix_factorization.ipynb cell 64e62b9c (#162)
 /** Solves A x = b for a symmetric positive-definite A given by its upper triangle (row-major d×d): A = Uᵀ U, then Uᵀ z = b and U x = z; x overwrites b, U overwrites A. */
 export function choleskySolveInPlace(A: Float64Array, b: Float64Array, d: number): void {
   choleskyUpperInPlace(A, d);
   solveUpper(A, solveUpperTransposed(A, b, d), d);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#116)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-045 (#165)
 /**
  * One ALS half-sweep: for each row r in [rowStart, rowEnd) of a CSR (ptr, cols, vals), solves the regularised
  * least squares for its factors (and bias when biased) with the other side held fixed:
@@ -338,7 +339,7 @@ export function alsHalfSweep(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-solver (#119)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-solver (#168)
 /** How an ALS fit solves its half-sweeps: side 0 the users (items fixed), side 1 the items. */
 export interface AlsSolver {
   /** What solves ("cholesky, 1 thread", "cg, 2 threads"…). */
@@ -367,7 +368,7 @@ export function choleskyAlsSolver(train: Ratings, model: FactorModel, s: AlsSolv
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#157)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#224)
 /**
  * The pairs op's forward loop as a WebAssembly function with 128-bit SIMD, four factors per instruction:
  * `dots(u, i, uEnd, P, Q, kb, k4b, out)` sets `out[t] = P[users[t]] · Q[items[t]]` for the 32-bit user indices from
@@ -400,7 +401,7 @@ export function pairsDotsFunction(): WasmFunction {
   return { name: "dots", params: new Array(8).fill(OP.I32), results: [], locals: [OP.I32, OP.I32, OP.I32, OP.V128, OP.F32], body };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#160)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#227)
 /**
  * The backward loop: `scatter(u, i, uEnd, P, Q, kb, k4b, g, dP, dQ)` adds `g[t]·Q[items[t]]` to `dP[users[t]]` and
  * `g[t]·P[users[t]]` to `dQ[items[t]]`, four factors per instruction (arguments as `dots`'s).
@@ -429,13 +430,13 @@ export function pairsScatterFunction(): WasmFunction {
   return { name: "scatter", params: new Array(10).fill(OP.I32), results: [], locals: [...new Array(7).fill(OP.I32), OP.V128, OP.F32], body };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-module (#163)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-module (#230)
 /** The pairs module (`dots` and `scatter` over an imported memory `e.m`); null when the platform has no WebAssembly SIMD. */
 export function pairsWasmModule(): WasmModule | null {
   return compileWasm(assembleWasm([pairsDotsFunction(), pairsScatterFunction()], { shared: false }));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#166)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#233)
 /** Where `PairKernels` puts T pairs and the factor tables in its memory (byte offsets, 16-aligned), and the bytes it needs. */
 export function pairsLayout(T: number, nUsers: number, nItems: number, k: number) {
   const align = (x: number) => (x + 15) & ~15;
@@ -448,7 +449,7 @@ export function pairsLayout(T: number, nUsers: number, nItems: number, k: number
   return { at, bytes: at.dQ + align(4 * nItems * k) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#169)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#236)
 /** The pairs op's loops in WebAssembly SIMD, the pairs copied into the module's memory once (the plain loops without SIMD or with `wasm: false`). */
 export class PairKernels implements PairLoops {
   /** The compiled module, shared by every instance (null: no WebAssembly SIMD here). */
@@ -506,7 +507,7 @@ export class PairKernels implements PairLoops {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#173)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#240)
 /**
  * Splits rows 0..n-1 into `groups` contiguous ranges of about equal rating counts. Contiguous, so that threads
  * writing the biases of different groups never share a cache line (false sharing would pass it between the cores).
@@ -523,7 +524,7 @@ export function balancedGroups(counts: ArrayLike<number>, groups: number): Int32
   return group;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#176)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#243)
 /**
  * Stratified SGD layout (Gemulla et al.'s DSGD): users and items fall into T groups each, the ratings are sorted
  * into T×T blocks (each block in random order), and `schedule[s][t]` is the block thread t runs in sub-epoch s.
@@ -578,7 +579,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule, tileStart: keyStart };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#179)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#246)
 /** The body of an SGD worker thread: on each message it runs `sgdRange` over the slice it is given (the pool passes `sgdRange` in by its source). */
 export function sgdWorkerMain(sgd: typeof sgdRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -590,7 +591,7 @@ export function sgdWorkerMain(sgd: typeof sgdRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#182)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#249)
 /** Worker threads that run SGD over slices of shared rating triples, updating one shared model in place. */
 export class SgdThreads {
   private pool: ThreadPool;
@@ -615,7 +616,7 @@ export class SgdThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#185)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#252)
 /** JavaScript SGD on threads: the shuffled ratings sorted into stratified blocks, one block per thread in each sub-epoch. */
 export function threadedSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSettings): SgdRunner {
   const shuffled = shuffledTriples(train.users, train.items, train.values, seededRandom(s.seed + 1));

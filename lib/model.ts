@@ -7,13 +7,13 @@ import { coldStartCounts, type Ratings, type ColdStartCounts } from "./ratings";
 import { rmse, mae } from "./metrics";
 import { kFold } from "./splits";
 
-// %% notebooks/01_data.ipynb cell model-describe-params (#208)
+// %% notebooks/01_data.ipynb cell model-describe-params (#227)
 /** `k=16, lr=0.01` from a parameter object (arrays as `lo,hi`). */
 export function describeParams(params: object): string {
   return Object.entries(params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(", ") || "defaults";
 }
 
-// %% notebooks/01_data.ipynb cell model-fiterror (#209)
+// %% notebooks/01_data.ipynb cell model-fiterror (#230)
 /** A fit that produced non-finite numbers (a learning rate too large, say): names the model and its parameters. */
 export class FitError extends Error {
   constructor(readonly model: string, readonly params: object, what: string) {
@@ -22,7 +22,7 @@ export class FitError extends Error {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-observed-range (#212)
+// %% notebooks/01_data.ipynb cell model-observed-range (#233)
 /** The lowest and highest rating of a set: the range predictions are clipped to (unbounded for an empty set). */
 export function observedRange(r: Ratings): [number, number] {
   let lo = Infinity, hi = -Infinity;
@@ -34,7 +34,7 @@ export function observedRange(r: Ratings): [number, number] {
   return r.size ? [lo, hi] : [-Infinity, Infinity];
 }
 
-// %% notebooks/01_data.ipynb cell data-058 (#215)
+// %% notebooks/01_data.ipynb cell data-058 (#236)
 /** What a model reports after each epoch (or step): RMSEs, the loss when there is one, seconds since the fit began. */
 export interface EpochReport {
   epoch: number;
@@ -61,7 +61,7 @@ export interface IdIndex {
   itemIds: ArrayLike<number>;
 }
 
-// %% notebooks/01_data.ipynb cell model-result-types (#218)
+// %% notebooks/01_data.ipynb cell model-result-types (#239)
 /** Predicted ratings, one per pair, with how many of them came from the fallback instead of the model. */
 export type Predictions = Float32Array & { fallbacks: number };
 
@@ -78,7 +78,7 @@ export interface ModelState {
 }
 export type SavedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
 
-// %% notebooks/01_data.ipynb cell model-contract (#220)
+// %% notebooks/01_data.ipynb cell model-contract (#241)
 /** What every model knows and must write (the first layer of the contract), and the guards around predicting. */
 export abstract class ModelCore {
   abstract readonly name: string; // the registry name (`mf-sgd`)
@@ -130,7 +130,7 @@ export abstract class ModelCore {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-fit (#222)
+// %% notebooks/01_data.ipynb cell model-fit (#244)
 /** Fitting (the second layer): `fit` resolves to the model; until then, predicting throws "not fitted". */
 export abstract class FittingModel extends ModelCore {
   /** Learns from `train`; resolves to the model itself. Until it has resolved, predicting throws "not fitted". */
@@ -182,7 +182,7 @@ export abstract class FittingModel extends ModelCore {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-predict (#225)
+// %% notebooks/01_data.ipynb cell model-predict (#247)
 /** Predicting (the third layer): by index or by id, with the fallback and the clipping done here, once. */
 export abstract class PredictingModel extends FittingModel {
   /** Predicted ratings for the pairs (users[k], items[k]) by index: finite, clipped to the training range. */
@@ -239,7 +239,7 @@ export abstract class PredictingModel extends FittingModel {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-rank (#228)
+// %% notebooks/01_data.ipynb cell model-rank (#250)
 /** Recommending (the fourth layer): ranking scores and top-N lists, by index or by id. */
 export abstract class RecommendingModel extends PredictingModel {
   /** Ranking scores for the pairs (higher = recommend first); models whose clipping ties the top override it. */
@@ -277,7 +277,7 @@ export abstract class RecommendingModel extends PredictingModel {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-recommender (#231)
+// %% notebooks/01_data.ipynb cell model-recommender (#253)
 /**
  * The contract every litrec model follows (Surprise's `AlgoBase`): a model writes `fitModel` and `estimate`;
  * `fit`, `predict`, `predictIds`, `score`, `recommend`, the epoch history, clipping to the rating range,
@@ -317,7 +317,7 @@ export abstract class Recommender extends RecommendingModel {
   }
 }
 
-// %% notebooks/01_data.ipynb cell model-globalmean (#233)
+// %% notebooks/01_data.ipynb cell model-globalmean (#256)
 /** Predicts the training mean for every pair: the baseline every model must beat, and the smallest model of the contract. */
 export class GlobalMeanRecommender extends Recommender {
   readonly name = "global-mean";
@@ -332,7 +332,7 @@ export class GlobalMeanRecommender extends Recommender {
   protected restore(): void {}
 }
 
-// %% notebooks/01_data.ipynb cell model-evaluate (#236)
+// %% notebooks/01_data.ipynb cell model-evaluate (#259)
 /** What evaluating a model on a split measured. */
 export interface Evaluation {
   rmse: number;
@@ -364,7 +364,7 @@ export async function evaluate(model: Recommender, train: Ratings | null, test: 
   };
 }
 
-// %% notebooks/01_data.ipynb cell model-crossvalidate (#239)
+// %% notebooks/01_data.ipynb cell model-crossvalidate (#262)
 /** Cross-validation's figures: the mean over folds, and each fold's evaluation (without its predictions). */
 export interface CrossValidation {
   rmse: number; // mean of the folds' RMSEs
@@ -391,7 +391,7 @@ export async function crossValidate(make: () => Recommender, ratings: Ratings, o
   };
 }
 
-// %% notebooks/01_data.ipynb cell model-registry (#242)
+// %% notebooks/01_data.ipynb cell model-registry (#265)
 /** A value a model parameter takes: a number, a string, a flag, or a `[lo, hi]` range (null: none). */
 export type ModelParamValue = number | string | boolean | [number, number] | null;
 
@@ -416,11 +416,11 @@ export interface ModelSpec {
   create(params: Record<string, any>): Recommender;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-store (#243)
+// %% notebooks/01_data.ipynb cell model-registry-store (#267)
 /** The registered models by name (see `registerModel`); internal, so that only the functions below change it. */
 export const modelRegistry = new Map<string, ModelSpec>();
 
-// %% notebooks/01_data.ipynb cell model-parse-value (#244)
+// %% notebooks/01_data.ipynb cell model-parse-value (#270)
 /** Checks one raw value (a command-line string, or a typed value) against its definition. */
 export function parseParamValue(model: string, key: string, def: ParamDef, raw: unknown): ModelParamValue {
   const fail = (expected: string): never => {
@@ -456,26 +456,13 @@ export function parseParamValue(model: string, key: string, def: ParamDef, raw: 
   return x;
 }
 
-// %% notebooks/01_data.ipynb cell model-registry-functions (#245)
+// %% notebooks/01_data.ipynb cell model-registry-functions (#273)
 /** Adds (or, re-run in a notebook, replaces) a model of the registry. */
 export function registerModel(spec: ModelSpec): void {
   modelRegistry.set(spec.name, spec);
 }
 
-/** Every registered model, in the order they were registered. */
-export function registeredModels(): ModelSpec[] {
-  return [...modelRegistry.values()];
-}
-
-/** The registered model called `name`; an unknown name is an error listing the known ones. */
-export function modelSpec(name: string): ModelSpec {
-  const spec = modelRegistry.get(name);
-  if (!spec) throw new Error(`unknown model '${name}' (known: ${[...modelRegistry.keys()].join(", ")})`);
-  return spec;
-}
-
-// %% notebooks/01_data.ipynb cell model-registry-globalmean (#246)
-// The first entry: chapter 1's model. Every later chapter registers its own next to its definition.
+// %% notebooks/01_data.ipynb cell model-registry-globalmean (#276)
 registerModel({
   name: "global-mean",
   description: "predicts the training mean for every pair (the baseline; no parameters)",
@@ -483,7 +470,21 @@ registerModel({
   create: () => new GlobalMeanRecommender(),
 });
 
-// %% notebooks/01_data.ipynb cell model-parse-params (#249)
+// %% notebooks/01_data.ipynb cell model-registered-models (#278)
+/** Every registered model, in the order they were registered. */
+export function registeredModels(): ModelSpec[] {
+  return [...modelRegistry.values()];
+}
+
+// %% notebooks/01_data.ipynb cell model-spec (#281)
+/** The registered model called `name`; an unknown name is an error listing the known ones. */
+export function modelSpec(name: string): ModelSpec {
+  const spec = modelRegistry.get(name);
+  if (!spec) throw new Error(`unknown model '${name}' (known: ${[...modelRegistry.keys()].join(", ")})`);
+  return spec;
+}
+
+// %% notebooks/01_data.ipynb cell model-parse-params (#284)
 /**
  * The one parameter parser: `raw` (`--param` strings or typed values, by name or alias) checked against the
  * model's definitions and completed with the defaults. Unknown names, wrong types, values out of range and
@@ -504,20 +505,21 @@ export function parseModelParams(name: string, raw: Record<string, unknown> = {}
   return out;
 }
 
-// %% notebooks/01_data.ipynb cell model-create (#252)
+// %% notebooks/01_data.ipynb cell model-create (#287)
 /** Builds the registered model `name` from raw parameters (see `parseModelParams`). */
 export function createModel(name: string, raw: Record<string, unknown> = {}): Recommender {
   return modelSpec(name).create(parseModelParams(name, raw));
 }
 
-// %% notebooks/01_data.ipynb cell model-array-types (#255)
+// %% notebooks/01_data.ipynb cell model-array-types (#290)
 /** The typed arrays a saved model may hold, by the type name written in `model.json`. */
 export const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array } as const;
 
-// %% notebooks/01_data.ipynb cell model-persist (#256)
+// %% notebooks/01_data.ipynb cell model-format (#293)
 /** The format name and version `saveModel` writes into `model.json`; `loadModel` refuses others. */
 export const MODEL_FORMAT = { name: "litrec-model", version: 1 } as const;
 
+// %% notebooks/01_data.ipynb cell model-persist (#296)
 /**
  * Writes a fitted model to the folder `dir`: `model.json` (format, version, model name, parameters, the
  * contract's fields and the model's own metadata) and one little-endian binary file per typed array.
@@ -536,7 +538,7 @@ export function saveModel(model: Recommender, dir: string): void {
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ format: MODEL_FORMAT.name, version: MODEL_FORMAT.version, ...meta, arrays: files }, null, 1) + "\n");
 }
 
-// %% notebooks/01_data.ipynb cell model-load (#259)
+// %% notebooks/01_data.ipynb cell model-load (#299)
 /** Reads a model written by `saveModel`: built from the registry with its saved parameters, it predicts what the saved one did. */
 export function loadModel(dir: string): Recommender {
   const file = path.join(dir, "model.json");

@@ -6,10 +6,10 @@ import { Recommender, registerModel, type FitOptions, type ModelState, type Para
 import { sigmoidRange } from "./mf";
 import { TRAIN_DEFAULTS, trainModule, predictModule, trainParamDefs, type EmbeddingModule, type TrainOptions } from "./interpret";
 
-// %% notebooks/07_neural_cf.ipynb cell 3eb45d9d (#4)
+// %% notebooks/07_neural_cf.ipynb cell 3eb45d9d (#5)
 
 
-// %% notebooks/07_neural_cf.ipynb cell 0bfeb775 (#6)
+// %% notebooks/07_neural_cf.ipynb cell 0bfeb775 (#7)
 /** Settings of the neural models: embedding sizes, hidden layer, dropout, output range, and training. */
 export interface NeuralParams extends TrainOptions {
   architecture: "mlp" | "nonlinear-mf"; // concatenated embeddings → MLP, or biased dot product plus an MLP term
@@ -25,7 +25,7 @@ export const NEURAL_DEFAULTS: NeuralParams = {
   ...TRAIN_DEFAULTS, architecture: "mlp", userDim: 50, itemDim: 50, hidden: 10, dropout: 0.5, yRange: [0, 5.5], initStd: 0.01,
 };
 
-// %% notebooks/07_neural_cf.ipynb cell 893eca52 (#10)
+// %% notebooks/07_neural_cf.ipynb cell 893eca52 (#11)
 /** A dense layer's variables, He-initialised from a seed. */
 export function denseLayer(inputs: number, outputs: number, seed: number): { w: tf.Variable; b: tf.Variable } {
   return {
@@ -34,7 +34,7 @@ export function denseLayer(inputs: number, outputs: number, seed: number): { w: 
   };
 }
 
-// %% notebooks/07_neural_cf.ipynb cell fcf2bc7c (#13)
+// %% notebooks/07_neural_cf.ipynb cell fcf2bc7c (#14)
 /**
  * The course's embedding network: r̂ = sigmoid_range(W₂·dropout(relu(W₁·[p_u; q_i] + c₁)) + c₂).
  * Concatenating instead of multiplying lets the MLP learn any interaction — or fail to.
@@ -57,7 +57,7 @@ export function embeddingNN(nUsers: number, nItems: number, p: NeuralParams): Em
   };
 }
 
-// %% notebooks/07_neural_cf.ipynb cell f468619a (#17)
+// %% notebooks/07_neural_cf.ipynb cell f468619a (#20)
 /**
  * A non-linear matrix factorisation: the biased dot product plus an MLP term on the concatenated factors,
  * r̂ = sigmoid_range(p_u·q_i + b_u + b_i + MLP([p_u; q_i])). With the MLP's output at zero it is exactly the
@@ -86,7 +86,7 @@ export function nonlinearMF(nUsers: number, nItems: number, p: NeuralParams): Em
   };
 }
 
-// %% notebooks/07_neural_cf.ipynb cell c5c40436 (#21)
+// %% notebooks/07_neural_cf.ipynb cell c5c40436 (#26)
 /** A neural model as a recommender: builds the chosen network, trains it with `trainModule`, predicts through it. */
 export class NeuralRecommender extends Recommender {
   readonly name: string;
@@ -136,7 +136,7 @@ export class NeuralRecommender extends Recommender {
   }
 }
 
-// %% notebooks/07_neural_cf.ipynb cell bb85692f (#24)
+// %% notebooks/07_neural_cf.ipynb cell bb85692f (#32)
 /** The typed parameters of the neural models: the training settings of chapter 6 and the network's sizes. */
 export function neuralParamDefs(d: NeuralParams): Record<string, ParamDef> {
   return {

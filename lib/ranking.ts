@@ -10,10 +10,10 @@ import { initFactorModel } from "./mf_engine";
 import { runKernel, defaultThreads, toShared, sharedArray } from "./threads";
 import { topKKernel, invertSpdInPlace, RANKING_TOP_K_HELPERS, gramMatrix, gramPlusRidge, ialsCgSweep, bprKernel } from "./ranking_engine";
 
-// %% notebooks/08_top_n.ipynb cell topn-005 (#5)
+// %% notebooks/08_top_n.ipynb cell topn-005 (#6)
  // defined in "Making it fast", at the end of this chapter
 
-// %% notebooks/08_top_n.ipynb cell topn-007 (#7)
+// %% notebooks/08_top_n.ipynb cell topn-007 (#8)
 /** Per-user random holdout: each user's round(f·n_u) ratings, drawn by a seeded shuffle, form the test set; at least one stays in train. */
 export function userRandomSplit(r: Ratings, testFraction = 0.25, seed = 0): Split {
   if (!(testFraction > 0 && testFraction < 1)) throw new Error(`userRandomSplit: testFraction must be in (0, 1), got ${testFraction}`);
@@ -33,7 +33,7 @@ export function userRandomSplit(r: Ratings, testFraction = 0.25, seed = 0): Spli
   return splitByMask(r, isTest);
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-loo (#11)
+// %% notebooks/08_top_n.ipynb cell topn-loo (#12)
 /** Leave-one-out: one rating per user with at least two goes to test, the latest (`time`, by day then item) or a random one. */
 export function leaveOneOut(r: Ratings, order: "time" | "random" = "time", seed = 0): Split {
   if (order === "time" && !r.days) throw new Error("leaveOneOut: these ratings carry no dates; use order 'random'");
@@ -52,7 +52,7 @@ export function leaveOneOut(r: Ratings, order: "time" | "random" = "time", seed 
   return splitByMask(r, isTest);
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-010 (#14)
+// %% notebooks/08_top_n.ipynb cell topn-010 (#15)
 /**
  * A split spec for ranking: `user:F` (per-user random, F of each user's ratings), `user-temporal:F` (each user's
  * latest F), `loo` / `loo-random` (leave one out, latest or random), or anything `splitDataset` accepts.
@@ -67,7 +67,7 @@ export function rankingSplit(ds: Dataset, spec: string | undefined, seed = 0): S
   return { spec: spec!, ...leaveOneOut(all, m[1] === "loo" ? "time" : "random", seed) };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-topk (#17)
+// %% notebooks/08_top_n.ipynb cell topn-topk (#18)
 /**
  * The k best items of one user, best first: the items with a score above -Infinity (so not NaN) that are not in
  * `exclude`, by decreasing score, ties to the lower index; fewer than k when fewer are left. The plain definition
@@ -80,7 +80,7 @@ export function topK(scores: ArrayLike<number>, k: number, exclude: ArrayLike<nu
   return candidates.sort((a, b) => scores[b] - scores[a] || a - b).slice(0, k);
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-toplists (#21)
+// %% notebooks/08_top_n.ipynb cell topn-toplists (#22)
 /** Top-k lists of every user: `items[u·k + r]` is user u's item at rank r+1 (-1 when fewer than k candidates). */
 export interface TopLists {
   nUsers: number;
@@ -89,7 +89,7 @@ export interface TopLists {
   scores: Float32Array;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-016 (#23)
+// %% notebooks/08_top_n.ipynb cell topn-016 (#24)
 /** Each user's relevant held-out items with their gains (CSR by user): a test rating ≥ `threshold` is relevant; gain 1 (`binary`) or the rating. */
 export interface Relevance {
   nUsers: number;
@@ -98,7 +98,7 @@ export interface Relevance {
   gains: Float32Array;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-relevance (#24)
+// %% notebooks/08_top_n.ipynb cell topn-relevance (#26)
 /** The relevant items of every user of `test`: ratings ≥ `threshold` (all by default), gain 1 or the rating (`gain: "rating"`). */
 export function relevance(test: Ratings, options: { threshold?: number; gain?: "binary" | "rating" } = {}): Relevance {
   const t = options.threshold ?? -Infinity;
@@ -119,7 +119,7 @@ export function relevance(test: Ratings, options: { threshold?: number; gain?: "
   return { nUsers: test.nUsers, ptr, items, gains };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-usermetrics (#28)
+// %% notebooks/08_top_n.ipynb cell topn-usermetrics (#30)
 /**
  * The ranking metrics of one user's list at cut-off k (`list[r]` is the item at rank r+1, -1 for an empty place)
  * against the user's relevant items and their gains (item → gain); all NaN when the user has no relevant item.
@@ -141,7 +141,7 @@ export function userMetrics(list: ArrayLike<number>, gains: Map<number, number>,
   return { precision: hits / k, recall: hits / nRel, ndcg: dcg / idcg, ap: apSum / Math.min(k, nRel), rr, hit: hits > 0 ? 1 : 0 };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-liststats (#34)
+// %% notebooks/08_top_n.ipynb cell topn-liststats (#36)
 /**
  * What lists recommend, over every filled place of their first k: catalogue coverage (distinct items / all items),
  * novelty (mean −log2((pop_i + 1)/(nUsers + 1)), in bits) and popularity (mean share of the training users who rated
@@ -163,7 +163,7 @@ export function listStatistics(lists: TopLists, train: Ratings, k = lists.k): { 
   return { coverage: distinct / train.nItems, novelty: places ? info / places : NaN, popularity: places ? pop / places : NaN };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-022 (#38)
+// %% notebooks/08_top_n.ipynb cell topn-022 (#40)
 /** The metrics of one model's lists at one cut-off: means over the users with at least one relevant item. */
 export interface RankingMetrics {
   k: number;
@@ -175,7 +175,7 @@ export interface RankingMetrics {
   perUser: { precision: Float64Array; recall: Float64Array; ndcg: Float64Array; ap: Float64Array; rr: Float64Array; hit: Float64Array };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-rankingmetrics (#39)
+// %% notebooks/08_top_n.ipynb cell topn-rankingmetrics (#42)
 /** Scores top lists against held-out relevance at cut-off k (k ≤ lists.k); `train` gives the popularity for novelty. */
 export function rankingMetrics(lists: TopLists, rel: Relevance, train: Ratings, k = lists.k): RankingMetrics {
   if (!(k >= 1 && k <= lists.k)) throw new Error(`rankingMetrics: k must be in 1..${lists.k} (the lists' length), got ${k}`);
@@ -200,13 +200,13 @@ export function rankingMetrics(lists: TopLists, rel: Relevance, train: Ratings, 
   };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-024 (#43)
+// %% notebooks/08_top_n.ipynb cell topn-024 (#46)
 /** A model that can rank: it scores every item for a user (higher = recommend first). Training items need no special value. */
 export interface ItemScorer {
   scoreItems(user: number, out: Float32Array): Float32Array;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-rankingmodel (#45)
+// %% notebooks/08_top_n.ipynb cell topn-rankingmodel (#48)
 /** The shared part of the ranking models, on the one contract: each writes `fitModel` and `scoreItems` (and `state`/`restore`). */
 export abstract class RankingModel extends Recommender implements ItemScorer {
   readonly kind = "ranking";
@@ -233,7 +233,7 @@ export abstract class RankingModel extends Recommender implements ItemScorer {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-popularity (#47)
+// %% notebooks/08_top_n.ipynb cell topn-popularity (#52)
 /** Popularity: an item's score is the number of training users who rated it (ties by index). */
 export class PopularityRanker extends RankingModel {
   counts: Float32Array = new Float32Array(0);
@@ -256,7 +256,7 @@ export class PopularityRanker extends RankingModel {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-025 (#53)
+// %% notebooks/08_top_n.ipynb cell topn-025 (#58)
 export interface ItemKnnParams {
   k: number; // neighbours kept per item
   shrink: number; // cosine × co-raters/(co-raters + shrink)
@@ -264,7 +264,7 @@ export interface ItemKnnParams {
 }
 export const ITEM_KNN_DEFAULTS: ItemKnnParams = { k: 100, shrink: 0, threads: 0 };
 
-// %% notebooks/08_top_n.ipynb cell topn-knn (#55)
+// %% notebooks/08_top_n.ipynb cell topn-knn (#61)
 /** Item-based top-N (Deshpande & Karypis): cosine on the 0/1 matrix, k neighbours per item, score_j = Σ_{i rated by u} s_ij. */
 export class ItemKnnRanker extends RankingModel {
   declare readonly params: ItemKnnParams;
@@ -308,7 +308,7 @@ export class ItemKnnRanker extends RankingModel {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-invert (#62)
+// %% notebooks/08_top_n.ipynb cell topn-invert (#68)
 /** The inverse of a symmetric positive-definite n×n matrix (row-major, float64) by Cholesky: A = LLᵀ, M = L⁻¹, A⁻¹ = MᵀM. */
 export function invertSpd(A: Float64Array, n: number): Float64Array {
   const L = new Float64Array(n * n);
@@ -336,14 +336,14 @@ export function invertSpd(A: Float64Array, n: number): Float64Array {
   return inverse;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-029 (#65)
+// %% notebooks/08_top_n.ipynb cell topn-029 (#71)
 export interface EaseParams {
   lambda: number; // L2 penalty on B (Steck's λ)
   minRatings: number; // items with fewer training ratings are left out of B (never recommended)
 }
 export const EASE_DEFAULTS: EaseParams = { lambda: 250, minRatings: 10 };
 
-// %% notebooks/08_top_n.ipynb cell topn-ease (#67)
+// %% notebooks/08_top_n.ipynb cell topn-ease (#74)
 /** EASE (Steck 2019): B = I − P·diagMat(1/diag(P)), P = (XᵀX + λI)⁻¹, zero diagonal; score_j = Σ_{i rated by u} B_ij. */
 export class EaseRanker extends RankingModel {
   declare readonly params: EaseParams;
@@ -395,7 +395,7 @@ export class EaseRanker extends RankingModel {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-032 (#77)
+// %% notebooks/08_top_n.ipynb cell topn-032 (#85)
 export interface IalsParams {
   k: number; // factors
   epochs: number; // sweeps over users and items
@@ -407,7 +407,7 @@ export interface IalsParams {
 }
 export const IALS_DEFAULTS: IalsParams = { k: 32, epochs: 8, alpha: 6, lambda: 40, cgSteps: 3, initStd: 0.01, seed: 1 };
 
-// %% notebooks/08_top_n.ipynb cell topn-factor-ranker (#79)
+// %% notebooks/08_top_n.ipynb cell topn-factor-ranker (#88)
 /** A factor model for ranking whose fit is one of this chapter's; `scoreItems` is itemBias + p_u·q_i. */
 export abstract class FactorRanker extends FactorRecommender implements ItemScorer {
   readonly kind = "ranking";
@@ -424,7 +424,7 @@ export abstract class FactorRanker extends FactorRecommender implements ItemScor
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-ials (#81)
+// %% notebooks/08_top_n.ipynb cell topn-ials (#92)
 /** Implicit ALS: minimises Σ_{u,i} c_ui (p_ui − x_u·y_i)² + λ(‖X‖² + ‖Y‖²) with p = 1 on observed pairs (any rating), 0 elsewhere. */
 export class IalsRanker extends FactorRanker {
   declare readonly params: IalsParams;
@@ -449,7 +449,7 @@ export class IalsRanker extends FactorRanker {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-035 (#88)
+// %% notebooks/08_top_n.ipynb cell topn-035 (#99)
 export interface BprParams {
   k: number; // factors
   epochs: number; // passes of nnz sampled triples (shared among the threads)
@@ -462,7 +462,7 @@ export interface BprParams {
 }
 export const BPR_DEFAULTS: BprParams = { k: 64, epochs: 60, lr: 0.1, reg: 0.01, regBias: 0, initStd: 0.1, threads: 0, seed: 1 };
 
-// %% notebooks/08_top_n.ipynb cell topn-bpr (#90)
+// %% notebooks/08_top_n.ipynb cell topn-bpr (#102)
 /** BPR matrix factorisation: learns to order each user's rated items above the unrated ones. */
 export class BprRanker extends FactorRanker {
   declare readonly params: BprParams;
@@ -485,7 +485,7 @@ export class BprRanker extends FactorRanker {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-037 (#93)
+// %% notebooks/08_top_n.ipynb cell topn-037 (#105)
 /**
  * The top-k items of each user among all items they did not rate in `train`. Factor models are scored by the
  * threaded kernel; a model with `scoreItems` is asked user by user; any other model predicts every pair of a block
@@ -525,7 +525,7 @@ export function rankAll(model: Recommender | ItemScorer, train: Ratings, options
   return lists;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-038 (#97)
+// %% notebooks/08_top_n.ipynb cell topn-038 (#109)
 /** What `evaluateRanking` measured: metrics at each cut-off, and the seconds to fit and to rank. */
 export interface RankingEvaluation {
   metrics: RankingMetrics[]; // one per cut-off, ascending
@@ -533,7 +533,7 @@ export interface RankingEvaluation {
   seconds: { fit: number; rank: number };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-evaluate (#98)
+// %% notebooks/08_top_n.ipynb cell topn-evaluate (#111)
 /** Fits a model on train, ranks all unseen items for every user and scores the lists against test at the cut-offs `ks`. */
 export async function evaluateRanking(model: Recommender, train: Ratings, test: Ratings,
   options: { ks?: number[]; threshold?: number; gain?: "binary" | "rating"; fit?: FitOptions; fitted?: boolean } = {}): Promise<RankingEvaluation> {
@@ -547,12 +547,13 @@ export async function evaluateRanking(model: Recommender, train: Ratings, test: 
   return { lists, metrics: ks.map((k) => rankingMetrics(lists, rel, train, k)), seconds: { fit: (t1 - t0) / 1000, rank: (t2 - t1) / 1000 } };
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-039 (#102)
+// %% notebooks/08_top_n.ipynb cell topn-039 (#115)
 /** The metric names the CLI accepts (`ndcg@10`, …) and where each lives in `RankingMetrics`. */
 export const METRIC_FIELDS: Record<string, keyof RankingMetrics> = {
   precision: "precision", recall: "recall", ndcg: "ndcg", map: "map", mrr: "mrr", hit: "hitRate", coverage: "coverage", novelty: "novelty", popularity: "popularity",
 };
 
+// %% notebooks/08_top_n.ipynb cell topn-parse-metrics (#118)
 /** Parses `ndcg@10,precision@10` into (name, k) pairs; an unknown name or a missing k is an error. */
 export function parseMetricList(text: string): { name: string; metric: string; k: number }[] {
   return text.split(",").map((s) => s.trim()).filter(Boolean).map((name) => {
@@ -563,7 +564,7 @@ export function parseMetricList(text: string): { name: string; metric: string; k
   });
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-metric-values (#105)
+// %% notebooks/08_top_n.ipynb cell topn-metric-values (#121)
 /** The named metrics of an evaluation as one flat object: { "ndcg@10": 0.41, … }. */
 export function metricValues(evaluation: RankingEvaluation, wanted: { name: string; metric: string; k: number }[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -575,7 +576,7 @@ export function metricValues(evaluation: RankingEvaluation, wanted: { name: stri
   return out;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-040 (#108)
+// %% notebooks/08_top_n.ipynb cell topn-040 (#124)
 /** The chapter's ranking models by CLI name: popularity, item-knn, ease, ials, bpr. */
 export const RANKING_MODELS = ["popularity", "item-knn", "ease", "ials", "bpr"];
 

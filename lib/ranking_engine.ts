@@ -4,7 +4,7 @@ import { csrFind } from "./ratings";
 import { seededRandom } from "./splits";
 import { TOP_K_HELPERS } from "./topk";
 
-// %% notebooks/08_top_n.ipynb cell topn-gram (#58)
+// %% notebooks/08_top_n.ipynb cell topn-gram (#64)
 /** G = XᵀX of the 0/1 user×item matrix over the items with a column `col[i] ≥ 0`: dense n×n, row-major, float64. */
 export function gramMatrix(userPtr: Int32Array, userItems: Int32Array, nUsers: number, col: Int32Array, n: number): Float64Array {
   const G = new Float64Array(n * n);
@@ -20,7 +20,7 @@ export function gramMatrix(userPtr: Int32Array, userItems: Int32Array, nUsers: n
   return G;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-031 (#71)
+// %% notebooks/08_top_n.ipynb cell topn-031 (#78)
 /**
  * One half-sweep of implicit ALS (Hu, Koren, Volinsky 2008) by conjugate gradient (Takács, Pilászy, Tikk 2011):
  * for each row u, a few CG steps on (G + α·Σ_{i∈I_u} y_i y_iᵀ) x_u = (1 + α)·Σ_{i∈I_u} y_i, warm-started at the
@@ -76,7 +76,7 @@ export function ialsCgSweep(X: Float32Array, Y: Float32Array, ptr: Int32Array, i
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-gram-ridge (#73)
+// %% notebooks/08_top_n.ipynb cell topn-gram-ridge (#81)
 /** G = YᵀY + λI of an n×k row-major factor matrix (k×k, float64). */
 export function gramPlusRidge(Y: Float32Array, n: number, k: number, lambda: number, G: Float64Array): Float64Array {
   G.fill(0);
@@ -95,7 +95,7 @@ export function gramPlusRidge(Y: Float32Array, n: number, k: number, lambda: num
   return G;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-034 (#84)
+// %% notebooks/08_top_n.ipynb cell topn-034 (#95)
 /**
  * BPR-MF by SGD (Rendle et al. 2009), lock-free over threads sharing P, Q and the item biases (Hogwild):
  * each step draws an observed pair (u, i) and an item j that u did not rate, and ascends ln σ(x_ui − x_uj) − reg·‖θ‖²
@@ -138,7 +138,7 @@ export function bprKernel(job: {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-ties (#136)
+// %% notebooks/08_top_n.ipynb cell topn-ties (#152)
 /**
  * Settles the ties of a drained top-k (best first at out[o..o+size), `size` ≤ k) as `topK` does, by the lower item
  * index: the places holding the k-th score get the lowest-index items of `scores[base..base+nItems)` with that
@@ -159,10 +159,11 @@ export function settleTopKTies(scores: Float32Array, base: number, nItems: numbe
     }
 }
 
+// %% notebooks/08_top_n.ipynb cell topn-ties-helpers (#155)
 /** What `topKKernel` calls, for `runKernel` to hand to every thread: the shared heap and the tie rule. */
 export const RANKING_TOP_K_HELPERS = Object.freeze({ ...TOP_K_HELPERS, settleTopKTies });
 
-// %% notebooks/08_top_n.ipynb cell topn-012 (#139)
+// %% notebooks/08_top_n.ipynb cell topn-012 (#158)
 /**
  * `topK` for many users at once: best first, excluded (CSR `excludePtr`/`excludeItems`) and -Infinity/NaN items
  * skipped, ties to the lower index, unfilled places item -1. `mode: "given"` reads a block of scores (row r is
@@ -217,7 +218,7 @@ export function topKKernel(job: {
   }
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-027 (#143)
+// %% notebooks/08_top_n.ipynb cell topn-027 (#162)
 /** Cholesky A = LLᵀ in place (L in the lower triangle; row-major float64), four rows at a time. Throws at a non-positive pivot. */
 export function choleskyInPlace(A: Float64Array, n: number): Float64Array {
   // L[i][j] = (A[i][j] − Σ_{t<j} L[i][t]·L[j][t]) / L[j][j] for the columns from..i of row i, the scalar step.
@@ -256,7 +257,7 @@ export function choleskyInPlace(A: Float64Array, n: number): Float64Array {
   return A;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-fast-w (#146)
+// %% notebooks/08_top_n.ipynb cell topn-fast-w (#165)
 /** W = L⁻ᵀ (upper triangular, n×n row-major float64) from the Cholesky factor in the lower triangle of `L`, four columns at a time. */
 export function choleskyInverseTransposed(L: Float64Array, n: number): Float64Array {
   const W = new Float64Array(n * n);
@@ -299,7 +300,7 @@ export function choleskyInverseTransposed(L: Float64Array, n: number): Float64Ar
   return W;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-fast-product (#149)
+// %% notebooks/08_top_n.ipynb cell topn-fast-product (#168)
 /** out = W·Wᵀ for an upper-triangular n×n W (row-major float64), four rows at a time; returns `out`. */
 export function upperTimesTranspose(W: Float64Array, n: number, out: Float64Array): Float64Array {
   let a0 = 0;
@@ -336,7 +337,7 @@ export function upperTimesTranspose(W: Float64Array, n: number, out: Float64Arra
   return out;
 }
 
-// %% notebooks/08_top_n.ipynb cell topn-fast-invert (#151)
+// %% notebooks/08_top_n.ipynb cell topn-fast-invert (#171)
 /** Inverts a symmetric positive-definite n×n matrix in place (row-major float64): `invertSpd`, four rows at a time. */
 export function invertSpdInPlace(A: Float64Array, n: number): Float64Array {
   return upperTimesTranspose(choleskyInverseTransposed(choleskyInPlace(A, n), n), n, A);

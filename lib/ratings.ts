@@ -169,7 +169,7 @@ export function subsetRatings(r: Ratings, keep: Int32Array | Uint8Array | boolea
   return makeRatings(r.nUsers, r.nItems, users, items, values, days);
 }
 
-// %% notebooks/01_data.ipynb cell ratings-csrfind (#22)
+// %% notebooks/01_data.ipynb cell ratings-csrfind (#23)
 /** The position of column `col` in row `row` of a CSR matrix (`ptr`, column indices `idx` sorted within each row), or -1: a binary search. */
 export function csrFind(ptr: Int32Array, idx: Int32Array, row: number, col: number): number {
   let lo = ptr[row],
@@ -184,14 +184,14 @@ export function csrFind(ptr: Int32Array, idx: Int32Array, row: number, col: numb
   return -1;
 }
 
-// %% notebooks/01_data.ipynb cell ratings-ratingof (#25)
+// %% notebooks/01_data.ipynb cell ratings-ratingof (#26)
 /** The rating of (user, item), or NaN when unknown: a binary search in the user's CSR row. */
 export function ratingOf(r: Ratings, user: number, item: number): number {
   const at = csrFind(r.userPtr, r.userItems, user, item);
   return at < 0 ? NaN : r.userValues[at];
 }
 
-// %% notebooks/01_data.ipynb cell ratings-merge (#28)
+// %% notebooks/01_data.ipynb cell ratings-merge (#29)
 /** All ratings of two Ratings on the same index (e.g. the given train and test), as one. Throws if a pair occurs in both. */
 export function mergeRatings(a: Ratings, b: Ratings): Ratings {
   if (a.nUsers !== b.nUsers || a.nItems !== b.nItems) throw new Error("mergeRatings: the two Ratings have different shapes");
@@ -205,7 +205,7 @@ export function mergeRatings(a: Ratings, b: Ratings): Ratings {
   return makeRatings(a.nUsers, a.nItems, cat(a.users, b.users), cat(a.items, b.items), cat(a.values, b.values), days);
 }
 
-// %% notebooks/01_data.ipynb cell data-044 (#31)
+// %% notebooks/01_data.ipynb cell data-044 (#32)
 /** Test ratings a model cannot learn from training: users or items with no training rating. */
 export interface ColdStartCounts {
   testUsers: number; // distinct test users without a training rating

@@ -4,7 +4,7 @@ import { subsetRatings, ratingOf, mergeRatings, type Ratings } from "./ratings";
 import { type Dataset } from "./loading";
 import { DataError } from "./data_parse";
 
-// %% notebooks/01_data.ipynb cell data-049 (#174)
+// %% notebooks/01_data.ipynb cell data-049 (#192)
 /** A seeded PRNG (sfc32) returning floats in [0, 1): the same seed gives the same sequence. */
 export function seededRandom(seed: number): () => number {
   let a = 0x9e3779b9 ^ seed,
@@ -25,7 +25,7 @@ export function seededRandom(seed: number): () => number {
   return next;
 }
 
-// %% notebooks/01_data.ipynb cell splits-shuffle (#177)
+// %% notebooks/01_data.ipynb cell splits-shuffle (#195)
 /** A random permutation of 0..n-1 (Fisher–Yates) drawn with `random`. */
 export function shuffledOrder(n: number, random: () => number): Int32Array {
   const p = new Int32Array(n);
@@ -39,13 +39,13 @@ export function shuffledOrder(n: number, random: () => number): Int32Array {
   return p;
 }
 
-// %% notebooks/01_data.ipynb cell splits-permutation (#179)
+// %% notebooks/01_data.ipynb cell splits-permutation (#198)
 /** A seeded random permutation of 0..n-1. */
 export function seededPermutation(n: number, seed: number): Int32Array {
   return shuffledOrder(n, seededRandom(seed));
 }
 
-// %% notebooks/01_data.ipynb cell data-050 (#182)
+// %% notebooks/01_data.ipynb cell data-050 (#201)
 /** A train/test pair of Ratings on the same index. */
 export interface Split {
   train: Ratings;
@@ -59,7 +59,7 @@ export function splitByMask(r: Ratings, isTest: Uint8Array): Split {
   return { train: subsetRatings(r, inTrain), test: subsetRatings(r, isTest) };
 }
 
-// %% notebooks/01_data.ipynb cell splits-leaks (#185)
+// %% notebooks/01_data.ipynb cell splits-leaks (#204)
 /** The number of (user, item) pairs present in both train and test: 0 for every split litrec makes. */
 export function countLeaks(train: Ratings, test: Ratings): number {
   let leaks = 0;
@@ -67,7 +67,7 @@ export function countLeaks(train: Ratings, test: Ratings): number {
   return leaks;
 }
 
-// %% notebooks/01_data.ipynb cell splits-random (#188)
+// %% notebooks/01_data.ipynb cell splits-random (#207)
 /** Random holdout: round(testFraction·N) ratings, chosen by a seeded shuffle, form the test set. */
 export function randomSplit(r: Ratings, testFraction = 0.2, seed = 0): Split {
   if (!(testFraction > 0 && testFraction < 1)) throw new Error(`randomSplit: testFraction must be in (0, 1), got ${testFraction}`);
@@ -78,7 +78,7 @@ export function randomSplit(r: Ratings, testFraction = 0.2, seed = 0): Split {
   return splitByMask(r, isTest);
 }
 
-// %% notebooks/01_data.ipynb cell splits-temporal (#191)
+// %% notebooks/01_data.ipynb cell splits-temporal (#210)
 /** Per-user temporal holdout: each user's most recent round(f·n_u) ratings (by day, ties by item) are the test set; ≥ 1 stays in train. */
 export function temporalSplit(r: Ratings, testFraction = 0.2): Split {
   if (!r.days) throw new Error("temporalSplit: these ratings carry no dates (Ratings.days is missing)");
@@ -98,7 +98,7 @@ export function temporalSplit(r: Ratings, testFraction = 0.2): Split {
   return splitByMask(r, isTest);
 }
 
-// %% notebooks/01_data.ipynb cell splits-kfold (#194)
+// %% notebooks/01_data.ipynb cell splits-kfold (#213)
 /** k-fold cross-validation: a seeded permutation cut into k folds; yields {fold, train, test} lazily (one fold in memory at a time). */
 export function* kFold(r: Ratings, k = 5, seed = 0): Generator<Split & { fold: number }> {
   if (!(Number.isInteger(k) && k >= 2 && k <= r.size)) throw new Error(`kFold: k must be an integer in 2..${r.size}, got ${k}`);
@@ -112,7 +112,7 @@ export function* kFold(r: Ratings, k = 5, seed = 0): Generator<Split & { fold: n
   }
 }
 
-// %% notebooks/01_data.ipynb cell data-052 (#197)
+// %% notebooks/01_data.ipynb cell data-052 (#216)
 /** Applies a split spec `given` | `random:F` | `temporal:F` to a dataset (the default: given when there is a test file, else random:0.2). */
 export function splitDataset(ds: Dataset, spec?: string, seed = 0): Split & { spec: string } {
   const chosen = spec ?? (ds.test ? "given" : "random:0.2");

@@ -7,7 +7,7 @@ import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import fCdf from "@stdlib/stats-base-dists-f-cdf";
 
-// %% notebooks/04_tuning.ipynb cell tuning-039 (#70)
+// %% notebooks/04_tuning.ipynb cell tuning-039 (#104)
 /** The outcome of a hypothesis test. */
 export interface HypothesisTest {
   test: string;      // the test's name
@@ -19,7 +19,7 @@ export interface HypothesisTest {
 /** Samples to compare: one array of numbers per group. */
 export type SampleGroups = ArrayLike<number>[];
 
-// %% notebooks/04_tuning.ipynb cell tuning-040 (#72)
+// %% notebooks/04_tuning.ipynb cell tuning-040 (#106)
 /** Flattens groups into one value array and a parallel array of group labels (stdlib's input shape). */
 export function flattenGroups(groups: SampleGroups): { values: number[]; labels: number[] } {
   const values: number[] = [], labels: number[] = [];
@@ -29,7 +29,7 @@ export function flattenGroups(groups: SampleGroups): { values: number[]; labels:
   return { values, labels };
 }
 
-// %% notebooks/04_tuning.ipynb cell 3742e1c7 (#75)
+// %% notebooks/04_tuning.ipynb cell 3742e1c7 (#109)
 /** Fails unless there are two groups or more, each with at least `minSize` finite values. */
 export function checkGroups(groups: SampleGroups, minSize: number, test: string): void {
   if (groups.length < 2) throw new Error(`${test}: needs at least two groups, got ${groups.length}`);
@@ -39,7 +39,7 @@ export function checkGroups(groups: SampleGroups, minSize: number, test: string)
   });
 }
 
-// %% notebooks/04_tuning.ipynb cell 7ae42632 (#78)
+// %% notebooks/04_tuning.ipynb cell 7ae42632 (#112)
 /** The median of a numeric array (mean of the two middle values for even length). */
 export function sampleMedian(values: ArrayLike<number>): number {
   const s = Float64Array.from(values).sort();
@@ -47,7 +47,7 @@ export function sampleMedian(values: ArrayLike<number>): number {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
-// %% notebooks/04_tuning.ipynb cell 90005ffc (#80)
+// %% notebooks/04_tuning.ipynb cell 90005ffc (#115)
 /** The arithmetic mean of a numeric array. */
 export function sampleMean(values: ArrayLike<number>): number {
   let s = 0;
@@ -55,7 +55,7 @@ export function sampleMean(values: ArrayLike<number>): number {
   return s / values.length;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-042 (#83)
+// %% notebooks/04_tuning.ipynb cell tuning-042 (#118)
 /** Evaluates c[0] + c[1]·x + c[2]·x² + … */
 export function polynomial(c: readonly number[], x: number): number {
   let y = 0;
@@ -63,6 +63,7 @@ export function polynomial(c: readonly number[], x: number): number {
   return y;
 }
 
+// %% notebooks/04_tuning.ipynb cell tuning-sw-constants (#121)
 /** Royston's (1995, AS R94) polynomial approximations for the Shapiro–Wilk coefficients and p-value. */
 export const SW = {
   c1: [0, 0.221157, -0.147981, -2.07119, 4.434685, -2.706056],  // a_n as a polynomial in 1/√n
@@ -74,7 +75,7 @@ export const SW = {
   g: [-2.273, 0.459],                                            // γ(n) for n ≤ 11
 };
 
-// %% notebooks/04_tuning.ipynb cell tuning-043 (#85)
+// %% notebooks/04_tuning.ipynb cell tuning-043 (#124)
 /** The Shapiro–Wilk coefficients a_1 … a_n (antisymmetric, Σa² = 1) by Royston's approximation. */
 export function shapiroWilkCoefficients(n: number): Float64Array {
   if (n < 3) throw new Error(`shapiroWilk: needs at least 3 values, got ${n}`);
@@ -108,7 +109,7 @@ export function shapiroWilkCoefficients(n: number): Float64Array {
   return a;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-043b (#88)
+// %% notebooks/04_tuning.ipynb cell tuning-043b (#127)
 /** The p-value of a Shapiro–Wilk W for sample size n (Royston 1995: exact for n = 3, normal approximations above). */
 export function shapiroWilkPValue(w: number, n: number): number {
   if (n === 3) return Math.max(0, Math.min(1, (6 / Math.PI) * (Math.asin(Math.sqrt(w)) - Math.PI / 3)));
@@ -129,7 +130,7 @@ export function shapiroWilkPValue(w: number, n: number): number {
   return 1 - normalCdf(y, mean, sd);
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-043c (#91)
+// %% notebooks/04_tuning.ipynb cell tuning-043c (#130)
 /**
  * Shapiro–Wilk test of normality, W and its p-value by Royston (1995), valid for 3 ≤ n ≤ 5000
  * (the algorithm behind R's `shapiro.test` and SciPy's `shapiro`).
@@ -155,7 +156,7 @@ export function shapiroWilk(sample: ArrayLike<number>): HypothesisTest {
   return { test: "Shapiro–Wilk", statistic: w, pValue: shapiroWilkPValue(w, n), df: [] };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-046 (#94)
+// %% notebooks/04_tuning.ipynb cell tuning-046 (#133)
 /** One-way ANOVA F test that the group means are equal; stdlib's implementation. */
 export function anovaOneWay(groups: SampleGroups): HypothesisTest {
   checkGroups(groups, 1, "anovaOneWay");
@@ -167,7 +168,7 @@ export function anovaOneWay(groups: SampleGroups): HypothesisTest {
   return { test: "one-way ANOVA", statistic: r.statistic, pValue, df };
 }
 
-// %% notebooks/04_tuning.ipynb cell e90178bc (#96)
+// %% notebooks/04_tuning.ipynb cell e90178bc (#136)
 /** Kruskal–Wallis rank test that the groups come from one distribution (tie-corrected H); stdlib's implementation. */
 export function kruskalWallis(groups: SampleGroups): HypothesisTest {
   checkGroups(groups, 1, "kruskalWallis");
@@ -176,7 +177,7 @@ export function kruskalWallis(groups: SampleGroups): HypothesisTest {
   return { test: "Kruskal–Wallis", statistic: r.statistic, pValue: r.pValue, df: [r.df] };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-048 (#98)
+// %% notebooks/04_tuning.ipynb cell tuning-048 (#139)
 /** Bartlett's test that the groups share one variance (sensitive to non-normality); stdlib's implementation. */
 export function bartlett(groups: SampleGroups): HypothesisTest {
   checkGroups(groups, 2, "bartlett");
@@ -185,7 +186,7 @@ export function bartlett(groups: SampleGroups): HypothesisTest {
   return { test: "Bartlett", statistic: r.statistic, pValue: r.pValue, df: [r.df] };
 }
 
-// %% notebooks/04_tuning.ipynb cell 872d4025 (#100)
+// %% notebooks/04_tuning.ipynb cell 872d4025 (#142)
 /**
  * Levene's test of equal variances: a one-way ANOVA on the absolute deviations |x − centre of its group|.
  * `center: "median"` is the Brown–Forsythe variant (robust to non-normality; R's `car::leveneTest` default).
@@ -200,7 +201,7 @@ export function levene(groups: SampleGroups, center: "mean" | "median" = "median
   return { ...f, test: center === "mean" ? "Levene (mean)" : "Brown–Forsythe (Levene, median)" };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-051 (#103)
+// %% notebooks/04_tuning.ipynb cell tuning-051 (#145)
 /** Ranks 1..n with ties given their average rank (midranks), plus Σ(t³ − t) over tie groups. */
 export function midranks(values: ArrayLike<number>): { ranks: Float64Array; tieSum: number } {
   const n = values.length;
@@ -219,7 +220,7 @@ export function midranks(values: ArrayLike<number>): { ranks: Float64Array; tieS
   return { ranks, tieSum };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-052 (#105)
+// %% notebooks/04_tuning.ipynb cell tuning-052 (#148)
 /** Holm's step-down adjustment of p-values for multiple comparisons (R's `p.adjust(p, "holm")`). */
 export function holm(pValues: ArrayLike<number>): Float64Array {
   const m = pValues.length;
@@ -233,7 +234,7 @@ export function holm(pValues: ArrayLike<number>): Float64Array {
   return adjusted;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-053 (#107)
+// %% notebooks/04_tuning.ipynb cell tuning-053 (#151)
 /** One pairwise comparison of Dunn's test. */
 export interface DunnComparison {
   a: number;          // index of the first group

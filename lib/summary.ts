@@ -4,7 +4,7 @@ import { type Ratings } from "./ratings";
 import { type Dataset } from "./loading";
 import { dayToIsoDate } from "./data_parse";
 
-// %% notebooks/01_data.ipynb cell data-066 (#283)
+// %% notebooks/01_data.ipynb cell data-066 (#344)
 /** How many ratings take each value, with fractions. */
 export function ratingHistogram(...parts: Ratings[]): { rating: number; count: number; fraction: number }[] {
   const counts = new Map<number, number>();
@@ -17,7 +17,7 @@ export function ratingHistogram(...parts: Ratings[]): { rating: number; count: n
   return [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([rating, count]) => ({ rating, count, fraction: count / total }));
 }
 
-// %% notebooks/01_data.ipynb cell summary-dataset (#285)
+// %% notebooks/01_data.ipynb cell summary-dataset (#347)
 /** The facts `litrec info` prints about a dataset. */
 export function datasetSummary(ds: Dataset) {
   const parts = ds.test ? [ds.train, ds.test] : [ds.train];
@@ -47,7 +47,7 @@ export function datasetSummary(ds: Dataset) {
   };
 }
 
-// %% notebooks/01_data.ipynb cell data-071 (#290)
+// %% notebooks/01_data.ipynb cell data-071 (#352)
 /** Vega-lite spec: bar chart of how often each rating value occurs. */
 export function ratingDistributionSpec(r: Ratings, title = "Rating distribution") {
   return {
@@ -62,7 +62,7 @@ export function ratingDistributionSpec(r: Ratings, title = "Rating distribution"
   };
 }
 
-// %% notebooks/01_data.ipynb cell summary-rank-frequency (#294)
+// %% notebooks/01_data.ipynb cell summary-rank-frequency (#356)
 /** Ratings per user (or item), sorted descending; rank-frequency points at log-spaced ranks (≤ maxPoints). */
 export function rankFrequency(ptr: Int32Array, maxPoints = 200): { rank: number; ratings: number }[] {
   const counts = new Int32Array(ptr.length - 1);
@@ -79,7 +79,7 @@ export function rankFrequency(ptr: Int32Array, maxPoints = 200): { rank: number;
   return out;
 }
 
-// %% notebooks/01_data.ipynb cell summary-long-tail (#296)
+// %% notebooks/01_data.ipynb cell summary-long-tail (#359)
 /** Vega-lite spec: the long tail — ratings per user and per item against rank, both axes logarithmic. */
 export function longTailSpec(r: Ratings, title = "The long tail: ratings per user and per item") {
   const values = [
@@ -99,7 +99,7 @@ export function longTailSpec(r: Ratings, title = "The long tail: ratings per use
   };
 }
 
-// %% notebooks/01_data.ipynb cell summary-activity (#299)
+// %% notebooks/01_data.ipynb cell summary-activity (#363)
 /** Vega-lite spec: histogram of ratings per user (or per item) on log-spaced bins. */
 export function activityHistogramSpec(r: Ratings, by: "user" | "item", title?: string) {
   const ptr = by === "user" ? r.userPtr : r.itemPtr;
@@ -123,7 +123,7 @@ export function activityHistogramSpec(r: Ratings, by: "user" | "item", title?: s
   };
 }
 
-// %% notebooks/01_data.ipynb cell summary-density (#304)
+// %% notebooks/01_data.ipynb cell summary-density (#368)
 /** Vega-lite spec: density of the rating matrix in blocks, users and items sorted by activity (most active top left). */
 export function densitySpec(r: Ratings, blocks = 40, title = "Density of the rating matrix (users and items sorted by activity)") {
   const rankOf = (ptr: Int32Array) => {

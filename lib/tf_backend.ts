@@ -3,7 +3,7 @@
 import { tf } from "./_optional";
 import * as path from "path";
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-020 (#37)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-020 (#43)
 /**
  * A linear-time `UnsortedSegmentSum` kernel: out[s, …] = Σ_{n: ids[n] = s} x[n, …]. The pure-JS cpu backend's own
  * kernel loops over every segment for every row (O(segments × rows)), and the wasm backend has none, yet the
@@ -32,13 +32,14 @@ export function linearUnsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; 
   return backend.makeTensorInfo(outShape, x.dtype, out); // cpu
 }
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-segment-sum (#46)
 /** Registers the linear kernel for a backend (replacing the one it has, if any). */
 export function registerLinearSegmentSum(backendName: string): void {
   if (tf.getKernel("UnsortedSegmentSum", backendName)) tf.unregisterKernel("UnsortedSegmentSum", backendName);
   tf.registerKernel({ kernelName: "UnsortedSegmentSum", backendName, kernelFunc: linearUnsortedSegmentSum as any });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-row-gather (#39)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-row-gather (#49)
 /**
  * Replaces a backend's `GatherV2` by a row-copy loop for the embedding-lookup case (axis 0, no batch dims); other
  * cases go to the backend's own kernel. tfjs-backend-wasm 4.x gathers element by element, ~50× slower than this.
@@ -69,7 +70,7 @@ export function registerRowGather(backendName: string): void {
   tf.registerKernel({ ...original, kernelFunc: kernelFunc as any, rowGather: true } as any);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-021 (#40)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-021 (#52)
 /** The tfjs backends to try, best first, with the package that provides each. */
 export const BACKEND_PREFERENCE = [
   { name: "tensorflow", module: "@tensorflow/tfjs-node-gpu", label: "tfjs-node-gpu" },
@@ -78,10 +79,15 @@ export const BACKEND_PREFERENCE = [
   { name: "cpu", module: "", label: "cpu" },
 ] as const;
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-chosen (#55)
 /** The backend chooseTfBackend started (its label), or null before it ran: state of this module, read through tfBackend(). */
 export const _chosen: { label: string | null } = { label: null };
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-tf-backend (#58)
+/** The label of the backend chooseTfBackend started, or null before it ran. */
 export const tfBackend = (): string | null => _chosen.label;
 
+// %% notebooks/03_matrix_factorization.ipynb cell mf-choose (#61)
 /**
  * Picks the fastest tfjs backend present (tfjs-node-gpu → tfjs-node → wasm → cpu; the native ones are optional
  * dependencies), registers the linear segment sum where needed, and returns the backend's label.

@@ -3,11 +3,11 @@
 import { Worker } from "worker_threads";
 import * as os from "os";
 
-// %% notebooks/02_user_cf.ipynb cell 35cc8f88 (#98)
+// %% notebooks/02_user_cf.ipynb cell 35cc8f88 (#108)
 /** Typed arrays the kernels read and write; on a `SharedArrayBuffer` they are shared with worker threads. */
 export type Shared = Int32Array | Uint16Array | Float32Array | Float64Array | Uint8Array;
 
-// %% notebooks/02_user_cf.ipynb cell threads-to-shared (#100)
+// %% notebooks/02_user_cf.ipynb cell threads-to-shared (#110)
 /** Copies a typed array into shared memory (a no-op when it already lives there). */
 export function toShared<T extends Shared>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
@@ -17,30 +17,30 @@ export function toShared<T extends Shared>(a: T): T {
   return out;
 }
 
-// %% notebooks/02_user_cf.ipynb cell threads-shared-array (#102)
+// %% notebooks/02_user_cf.ipynb cell threads-shared-array (#113)
 /** A zero-filled typed array in shared memory. */
 export function sharedArray<T extends Shared>(Ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
   return new Ctor(new SharedArrayBuffer(Math.max(1, length) * Ctor.BYTES_PER_ELEMENT));
 }
 
-// %% notebooks/02_user_cf.ipynb cell 5d1a5bdb (#105)
+// %% notebooks/02_user_cf.ipynb cell 5d1a5bdb (#116)
 /** Worker threads to use by default: one per core. */
 export function defaultThreads(): number {
   return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) | 0);
 }
 
-// %% notebooks/02_user_cf.ipynb cell threads-helpers-type (#107)
+// %% notebooks/02_user_cf.ipynb cell threads-helpers-type (#119)
 /** Self-contained functions a kernel calls, handed to it as its second argument; they may call each other by name. */
 export type KernelHelpers = Record<string, (...args: any[]) => any>;
 
-// %% notebooks/02_user_cf.ipynb cell threads-helper-source (#109)
+// %% notebooks/02_user_cf.ipynb cell threads-helper-source (#121)
 /** Source lines that define each helper under its name (so helpers may call one another), then `helpers`. */
 export function helperSource(helpers: KernelHelpers): string {
   const names = Object.keys(helpers);
   return names.map((n) => `const ${n} = (${helpers[n].toString()});\n`).join("") + `const helpers = { ${names.join(", ")} };\n`;
 }
 
-// %% notebooks/02_user_cf.ipynb cell threads-run-kernel (#111)
+// %% notebooks/02_user_cf.ipynb cell threads-run-kernel (#124)
 /**
  * Runs a self-contained kernel `(job, helpers) => void` on `threads` threads (the calling thread is one of them)
  * and blocks until all are done. Kernels take their rows from a shared counter with `Atomics.add`. Workers
@@ -74,14 +74,14 @@ export function runKernel(kernel: (job: any, helpers: any) => void, job: object,
   if (errLen > 0) throw new Error("a worker failed: " + Buffer.from(new Uint8Array(control.buffer, 8, errLen - 1)).toString());
 }
 
-// %% notebooks/02_user_cf.ipynb cell 682abaa3 (#114)
+// %% notebooks/02_user_cf.ipynb cell 682abaa3 (#127)
 /** A worker's source: `main(...fns)`, every function by its own source (from compiled modules, tsx and notebooks alike). */
 export function workerSource(main: (...fns: any[]) => void, ...fns: ((...args: any[]) => any)[]): string {
   // `__name` is a helper some TypeScript transpilers insert into function bodies; give it a no-op definition.
   return `var __name = (f) => f;\n(${main.toString()})(${fns.map((f) => `(${f.toString()})`).join(", ")});\n`;
 }
 
-// %% notebooks/02_user_cf.ipynb cell threads-pool (#116)
+// %% notebooks/02_user_cf.ipynb cell threads-pool (#130)
 /** Worker threads that all run one source over one `workerData`, asked one message each at a time. */
 export class ThreadPool {
   private workers: Worker[] = [];

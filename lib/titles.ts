@@ -3,7 +3,7 @@
 import { DataError, quoteText, fileProblem, checkTextBytes } from "./data_parse";
 import * as fs from "fs";
 
-// %% notebooks/01_data.ipynb cell data-028 (#109)
+// %% notebooks/01_data.ipynb cell data-028 (#123)
 /** The text encoding of a file's bytes: UTF-8 when they are valid UTF-8 (ASCII included), else Windows-1252. */
 export function detectEncoding(bytes: Uint8Array): "utf-8" | "windows-1252" {
   let p = 0;
@@ -32,33 +32,32 @@ export function detectEncoding(bytes: Uint8Array): "utf-8" | "windows-1252" {
   return "utf-8";
 }
 
-// %% notebooks/01_data.ipynb cell titles-cp1252 (#112)
-/** What Windows-1252 puts at bytes 0x80–0x9F (ISO-8859-1 has invisible control codes there); 0 = undefined. */
-export const CP1252_HIGH = [
-  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
-  0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
-];
-
+// %% notebooks/01_data.ipynb cell titles-cp1252 (#126)
 /** Decodes Windows-1252 bytes (Node's TextDecoder may treat the label as plain ISO-8859-1, so the table is spelled out). */
 export function decodeWindows1252(bytes: Uint8Array): string {
+  // What Windows-1252 puts at bytes 0x80–0x9F (ISO-8859-1 has invisible control codes there); 0 = undefined.
+  const high = [
+    0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+    0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+  ];
   const codes = new Uint16Array(bytes.length);
   for (let k = 0; k < bytes.length; k++) {
     const b = bytes[k];
-    codes[k] = b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80] || b : b;
+    codes[k] = b >= 0x80 && b <= 0x9f ? high[b - 0x80] || b : b;
   }
   let text = "";
   for (let k = 0; k < codes.length; k += 8192) text += String.fromCharCode(...codes.subarray(k, k + 8192));
   return text;
 }
 
-// %% notebooks/01_data.ipynb cell titles-decode-text (#115)
+// %% notebooks/01_data.ipynb cell titles-decode-text (#129)
 /** Decodes bytes with the detected encoding (a UTF-8 byte-order mark is dropped). */
 export function decodeText(bytes: Uint8Array): { text: string; encoding: "utf-8" | "windows-1252" } {
   const encoding = detectEncoding(bytes);
   return { text: encoding === "utf-8" ? new TextDecoder("utf-8").decode(bytes) : decodeWindows1252(bytes), encoding };
 }
 
-// %% notebooks/01_data.ipynb cell data-031 (#118)
+// %% notebooks/01_data.ipynb cell data-031 (#132)
 /** A movie's title and release year (null when the file says NULL or gives none). */
 export interface Title {
   title: string;
@@ -82,7 +81,7 @@ export function parseTitleLine(line: string, file: string, lineNo: number): { id
   return { id: Number(idText), title: { title: line.slice(c2 + 1), year } };
 }
 
-// %% notebooks/01_data.ipynb cell data-034 (#121)
+// %% notebooks/01_data.ipynb cell data-034 (#135)
 /** Splits one CSV record (RFC 4180 quoting, no embedded newlines). */
 export function splitCsvLine(line: string): string[] {
   const fields: string[] = [];
@@ -107,14 +106,14 @@ export function splitCsvLine(line: string): string[] {
   return fields;
 }
 
-// %% notebooks/01_data.ipynb cell titles-with-year (#124)
+// %% notebooks/01_data.ipynb cell titles-with-year (#138)
 /** "Heat (1995)" → {title: "Heat", year: 1995}; a title without a trailing year keeps year null. */
 export function titleWithYear(text: string): Title {
   const m = /^(.*?)\s*\((\d{4})(?:[–-]\d{0,4})?\)\s*$/.exec(text);
   return m ? { title: m[1], year: Number(m[2]) } : { title: text.trim(), year: null };
 }
 
-// %% notebooks/01_data.ipynb cell titles-read (#127)
+// %% notebooks/01_data.ipynb cell titles-read (#141)
 /** Which titles file layout to read. */
 export type TitleFormat = "thu" | "movies-csv" | "u-item" | "movies-dat";
 

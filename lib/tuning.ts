@@ -37,7 +37,7 @@ export function gridValues(name: string, p: ParamSpec): readonly ParamValue[] {
   throw new Error(`parameter ${name}: a ${p.distribution.kind} distribution needs explicit grid values`);
 }
 
-// %% notebooks/04_tuning.ipynb cell c1d1c5bc (#9)
+// %% notebooks/04_tuning.ipynb cell c1d1c5bc (#10)
 /** Every combination of the searched parameters' grid values (first parameter slowest), merged with the fixed ones. */
 export function gridPoints(space: SearchSpace): TrialParams[] {
   let points: TrialParams[] = [{}];
@@ -46,7 +46,7 @@ export function gridPoints(space: SearchSpace): TrialParams[] {
   return points.map((p) => ({ ...space.fixed, ...p }));
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-009 (#11)
+// %% notebooks/04_tuning.ipynb cell tuning-009 (#13)
 /** One row of the search-space table. */
 export interface SpaceRow {
   name: string;
@@ -64,7 +64,7 @@ export function describeDistribution(d: ParamDistribution): string {
   return `${d.log ? "log-uniform" : "uniform"} ${d.kind === "int" ? "integer " : ""}[${d.low}, ${d.high}]`;
 }
 
-// %% notebooks/04_tuning.ipynb cell f1ddf254 (#14)
+// %% notebooks/04_tuning.ipynb cell f1ddf254 (#16)
 /** The search space as a table, searched parameters first (the way the original listed its settings). */
 export function describeSpace(space: SearchSpace): SpaceRow[] {
   const rows: SpaceRow[] = Object.entries(space.searched).map(([name, p]) => ({
@@ -78,7 +78,7 @@ export function describeSpace(space: SearchSpace): SpaceRow[] {
   return rows;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-013 (#17)
+// %% notebooks/04_tuning.ipynb cell tuning-013 (#19)
 /** Draws one value from a distribution. */
 export function sampleValue(d: ParamDistribution, random: () => number): ParamValue {
   if (d.kind === "categorical") return d.choices[Math.floor(random() * d.choices.length)];
@@ -92,7 +92,7 @@ export function sampleValue(d: ParamDistribution, random: () => number): ParamVa
   return d.log ? Math.exp(Math.log(d.low) + u * (Math.log(d.high) - Math.log(d.low))) : d.low + u * (d.high - d.low);
 }
 
-// %% notebooks/04_tuning.ipynb cell 1fc9d9c3 (#20)
+// %% notebooks/04_tuning.ipynb cell 1fc9d9c3 (#22)
 /** Trial `number` of a random search: drawn from its own seeded stream, so trial n is the same on every run. */
 export function randomPoint(space: SearchSpace, seed: number, number: number): TrialParams {
   const random = seededRandom((seed * 1_000_003 + number * 7_919) >>> 0);
@@ -101,7 +101,7 @@ export function randomPoint(space: SearchSpace, seed: number, number: number): T
   return p;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-016 (#23)
+// %% notebooks/04_tuning.ipynb cell tuning-016 (#25)
 /** How a study chooses its trials and whether it prunes them. */
 export type SearchStrategy =
   | { kind: "grid" }                                         // every grid point, no pruning
@@ -120,7 +120,7 @@ export function strategyCandidates(space: SearchSpace, strategy: SearchStrategy)
   return Array.from({ length: n }, (_, i) => randomPoint(space, strategy.seed ?? 1, i));
 }
 
-// %% notebooks/04_tuning.ipynb cell a8921b1d (#25)
+// %% notebooks/04_tuning.ipynb cell a8921b1d (#28)
 /** The rung epochs of successive halving below `maxEpochs`: minEpochs, minEpochs·η, minEpochs·η², … */
 export function rungEpochs(minEpochs: number, eta: number, maxEpochs: number): number[] {
   const rungs: number[] = [];
@@ -128,7 +128,7 @@ export function rungEpochs(minEpochs: number, eta: number, maxEpochs: number): n
   return rungs;
 }
 
-// %% notebooks/04_tuning.ipynb cell baa1a1e0 (#27)
+// %% notebooks/04_tuning.ipynb cell baa1a1e0 (#31)
 /**
  * The successive-halving rule at one rung: a trial goes on only if its value is among the best
  * max(1, ⌊n/η⌋) of the n trials that reached this rung (itself included) — asynchronous successive

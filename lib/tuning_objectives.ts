@@ -8,7 +8,7 @@ import { evaluate, type Recommender } from "./model";
 import { type TrialParams } from "./tuning";
 import { type FoldObjective } from "./tuning_runner";
 
-// %% notebooks/04_tuning.ipynb cell tuning-036 (#67)
+// %% notebooks/04_tuning.ipynb cell tuning-036 (#101)
 /**
  * A toy objective with a known answer, for trying strategies without training a model: the validation
  * "RMSE" after `e` epochs is 0.9 + 0.05·(log₁₀λ + 1.7)² + 0.004·|log₂k − 4| + 0.3·e^(−e/4) + 0.0005·e,
@@ -29,7 +29,7 @@ export function toyObjective(options: { maxEpochs?: number; failOn?: TrialParams
   };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-056 (#110)
+// %% notebooks/04_tuning.ipynb cell tuning-056 (#154)
 /**
  * The objective of honest tuning: fold `fold` of `folds`-fold cross-validation *inside* `train` (the
  * test set is not passed in, so it cannot leak). The model from `makeModel(params)` is fitted on the
@@ -63,7 +63,7 @@ export function crossValidationObjective(train: Ratings, makeModel: (params: Tri
   };
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-058 (#112)
+// %% notebooks/04_tuning.ipynb cell tuning-058 (#157)
 /** Plain-data description of "cross-validate this model class on this dataset" (what worker threads receive). */
 export interface DatasetObjectiveOptions {
   data: string;                               // dataset folder, any format `loadDataset` detects
@@ -80,7 +80,7 @@ export function trialModelFactory(model: DatasetObjectiveOptions["model"]): (par
   return (params) => new Model(params);
 }
 
-// %% notebooks/04_tuning.ipynb cell 4a01c6d8 (#115)
+// %% notebooks/04_tuning.ipynb cell 4a01c6d8 (#160)
 /**
  * Loads the dataset, holds out its test part (never used here) and returns the cross-validation objective
  * over the training part for the models `trialModelFactory` makes. Worker threads call this to build their own copy.

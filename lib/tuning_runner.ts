@@ -6,7 +6,7 @@ import { Worker } from "worker_threads";
 import { type TrialParams } from "./tuning";
 import { Study, type StudyConfig, type TrialRecord } from "./tuning_store";
 
-// %% notebooks/04_tuning.ipynb cell tuning-028 (#55)
+// %% notebooks/04_tuning.ipynb cell tuning-028 (#72)
 /** Called by an objective after each epoch; returns false when the fold should stop (pruned). */
 export type EpochReporter = (epoch: number, validation: number, train?: number) => boolean;
 
@@ -33,7 +33,7 @@ export interface StudyProgress {
   validation?: number; done: number; total: number; worker: string; error?: string;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-028b (#56)
+// %% notebooks/04_tuning.ipynb cell tuning-heartbeat-source (#74)
 export const HEARTBEAT_SOURCE = `
 const { workerData, parentPort } = require("worker_threads");
 const db = require(workerData.sqlite)(workerData.file, { timeout: 30000 });
@@ -42,6 +42,7 @@ setInterval(() => { try { renew.run(Date.now() + workerData.leaseMs, workerData.
 parentPort.postMessage("beating");
 `;
 
+// %% notebooks/04_tuning.ipynb cell tuning-028b (#77)
 /**
  * The heartbeat of one worker: a thread of its own renews the leases of every fold `worker` holds, five
  * times per lease, however long the objective keeps the worker's own thread busy. When the process dies
@@ -61,7 +62,7 @@ export async function startHeartbeat(file: string, worker: string, leaseSeconds:
   return thread;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-029 (#57)
+// %% notebooks/04_tuning.ipynb cell tuning-029 (#80)
 /**
  * Works on a study until every fold has ended: claim a fold, run the objective, record the outcome. When
  * nothing is waiting but other workers still hold folds, it waits: their folds either end or, if their
@@ -104,13 +105,13 @@ export async function workOnStudy(study: Study, objective: FoldObjective, worker
   return folds;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-030 (#58)
+// %% notebooks/04_tuning.ipynb cell tuning-030 (#83)
 /** The name a worker records in the study: host, process id, thread and a random tag (a reused process id is another worker). */
 export function studyWorkerName(thread = 0): string {
   return `${os.hostname()}:${process.pid}:${thread}:${Math.random().toString(16).slice(2, 10)}`;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-032 (#60)
+// %% notebooks/04_tuning.ipynb cell tuning-032 (#86)
 /**
  * Where this module's code lives, for worker threads: the file itself (lib/tuning_runner.ts, or
  * dist/lib/tuning_runner.js in the installed package), or from the notebook the library's source next to it.
@@ -120,13 +121,14 @@ export function tuningModuleFile(): string {
   return require.resolve(path.resolve("../lib/tuning_runner"));
 }
 
+// %% notebooks/04_tuning.ipynb cell tuning-worker-source (#89)
 export const WORKER_SOURCE = `
 const { workerData, parentPort } = require("worker_threads");
 if (workerData.register) require(workerData.register).register();
 require(workerData.tuningModule).runStudyWorkerThread(workerData, parentPort).catch((e) => { parentPort.postMessage({ type: "error", error: String(e && e.stack || e) }); });
 `;
 
-// %% notebooks/04_tuning.ipynb cell 086e0116 (#62)
+// %% notebooks/04_tuning.ipynb cell 086e0116 (#92)
 /** Builds a FoldObjective from its module description (TypeScript modules are loaded through tsx). */
 export async function loadObjective(spec: ObjectiveModule): Promise<FoldObjective> {
   if (spec.module.endsWith(".ts")) require("tsx/cjs/api").register();
@@ -135,7 +137,7 @@ export async function loadObjective(spec: ObjectiveModule): Promise<FoldObjectiv
   return await factory(spec.options);
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-033 (#64)
+// %% notebooks/04_tuning.ipynb cell tuning-033 (#95)
 /** The body of a worker thread: open the study, build the objective from its module, work until done. */
 export async function runStudyWorkerThread(data: { file: string; name: string; objective: ObjectiveModule; thread: number; leaseSeconds?: number }, port: import("worker_threads").MessagePort): Promise<void> {
   const study = Study.open(data.file, data.name, undefined, { leaseSeconds: data.leaseSeconds });
@@ -148,7 +150,7 @@ export async function runStudyWorkerThread(data: { file: string; name: string; o
   port.postMessage({ type: "done" });
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-034 (#65)
+// %% notebooks/04_tuning.ipynb cell tuning-034 (#98)
 /** How to run a study. */
 export interface StudyRunOptions {
   objective: FoldObjective | ObjectiveModule;   // a function runs in this thread; a module description can run in workers

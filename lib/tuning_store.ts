@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import { strategyCandidates, rungEpochs, survivesRung, type SearchSpace, type SearchStrategy, type TrialParams } from "./tuning";
 
-// %% notebooks/04_tuning.ipynb cell tuning-019 (#30)
+// %% notebooks/04_tuning.ipynb cell tuning-019 (#34)
 /** The part of better-sqlite3's API the study store uses (the package ships no type declarations). */
 export interface SqliteStatement {
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
@@ -18,10 +18,10 @@ export interface SqliteDatabase {
   close(): void;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-020 (#31)
+// %% notebooks/04_tuning.ipynb cell tuning-020 (#36)
 export const openSqlite: (file: string, options?: { timeout?: number }) => SqliteDatabase = require("better-sqlite3");
 
-// %% notebooks/04_tuning.ipynb cell tuning-021 (#32)
+// %% notebooks/04_tuning.ipynb cell tuning-021 (#39)
 /** The study schema: one row per study, trial, trial parameter, fold run and epoch. */
 export const STUDY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS studies (
@@ -48,7 +48,7 @@ CREATE INDEX IF NOT EXISTS fold_runs_by_state ON fold_runs (state);
 CREATE INDEX IF NOT EXISTS epochs_by_rung ON epoch_metrics (fold, epoch);
 `;
 
-// %% notebooks/04_tuning.ipynb cell tuning-022 (#33)
+// %% notebooks/04_tuning.ipynb cell tuning-022 (#42)
 /** The state of a trial or of one of its fold runs. */
 export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed";
 
@@ -77,16 +77,17 @@ export interface TrialRecord {
 /** One unit of work handed to a worker: a fold of a trial, and the worker holding its lease. */
 export interface FoldTask { trialId: number; number: number; fold: number; params: TrialParams; worker: string }
 
-// %% notebooks/04_tuning.ipynb cell tuning-023 (#34)
+// %% notebooks/04_tuning.ipynb cell tuning-023 (#44)
 /** Stable JSON of a parameter setting (keys sorted), the key that makes a setting unique in a study. */
 export function paramsKey(p: TrialParams): string {
   return JSON.stringify(Object.fromEntries(Object.keys(p).sort().map((k) => [k, p[k]])));
 }
 
+// %% notebooks/04_tuning.ipynb cell tuning-lease-default (#47)
 /** How long a claim on a fold lasts without a heartbeat (seconds): older claims are free to take. */
 export const DEFAULT_LEASE_SECONDS = 30;
 
-// %% notebooks/04_tuning.ipynb cell tuning-024a (#37)
+// %% notebooks/04_tuning.ipynb cell tuning-024a (#50)
 /**
  * Opens (creating if needed) the SQLite file of a study store: WAL journaling, the schema, and the lease
  * column for files written before leases existed. A folder, a corrupt or a foreign file is an error naming it.
@@ -113,7 +114,7 @@ export function openStudyDatabase(file: string): SqliteDatabase {
   return db;
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-024b (#40)
+// %% notebooks/04_tuning.ipynb cell tuning-024b (#53)
 /**
  * The row of study `name`: created from `config` when new; an existing study must have the same space,
  * strategy and folds (its stored config is returned). One immediate transaction, so two processes opening
@@ -143,7 +144,7 @@ export function findOrCreateStudy(db: SqliteDatabase, file: string, name: string
   return create.immediate();
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-024c (#43)
+// %% notebooks/04_tuning.ipynb cell tuning-024c (#56)
 /** A study's records, read: its trials, fold runs, epochs and counts. `Study.open` makes the study; this layer only reads it. */
 export class StudyRecords {
   protected constructor(
@@ -204,7 +205,7 @@ export class StudyRecords {
   close(): void { this.db.close(); }
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-024f (#45)
+// %% notebooks/04_tuning.ipynb cell tuning-024f (#59)
 /** A study's leases: folds whose claim ran out go back to work; how long until the next one does. */
 export class StudyLeases extends StudyRecords {
   /** Puts back to `waiting` the fold runs whose lease ran out (their worker died or stopped beating), partial epochs deleted. */
@@ -232,7 +233,7 @@ export class StudyLeases extends StudyRecords {
   }
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-024d (#47)
+// %% notebooks/04_tuning.ipynb cell tuning-024d (#62)
 /** A study as a queue of fold runs: enqueue the strategy's trials, claim the next waiting fold under a lease. */
 export class StudyQueue extends StudyLeases {
   /** Adds the strategy's candidate settings as waiting trials; settings already in the study are left alone. Returns how many were added. */
@@ -275,7 +276,7 @@ export class StudyQueue extends StudyLeases {
   }
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-024e (#49)
+// %% notebooks/04_tuning.ipynb cell tuning-024e (#65)
 /** A study that records epochs: buffered per fold run, written at rungs and at the fold's end, and judged at each rung. */
 export class StudyRecorder extends StudyQueue {
   /** Epoch rows not yet written, per fold run ("trialId/fold"): written in one transaction at a rung or at the fold's end. */
@@ -325,7 +326,7 @@ export class StudyRecorder extends StudyQueue {
   }
 }
 
-// %% notebooks/04_tuning.ipynb cell tuning-024 (#51)
+// %% notebooks/04_tuning.ipynb cell tuning-024 (#68)
 /**
  * A study persisted in SQLite: its trials, their parameters, per-fold and per-epoch metrics, states and
  * timing. WAL journaling lets readers run beside one writer, and every change of state is one

@@ -40,7 +40,7 @@ export function fitBaseline(train: Ratings, regUser = 15, regItem = 10, epochs =
   return { mean, userBias, itemBias };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-baseline-est (#24)
+// %% notebooks/02_user_cf.ipynb cell usercf-baseline-est (#26)
 /** The baseline's estimate for one (user, item) pair; indices outside the training data get the mean. */
 export function baselineEstimate(b: Baseline, user: number, item: number): number {
   const bu = user >= 0 && user < b.userBias.length ? b.userBias[user] : 0;
@@ -48,7 +48,7 @@ export function baselineEstimate(b: Baseline, user: number, item: number): numbe
   return b.mean + bu + bi;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-021 (#26)
+// %% notebooks/02_user_cf.ipynb cell usercf-021 (#29)
 /** The regularised baseline as a model: `μ + b_u + b_i`, clipped to the rating scale; it is its own fallback. */
 export class BaselineModel extends Recommender {
   readonly name = "baseline";
@@ -75,7 +75,7 @@ export class BaselineModel extends Recommender {
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-rowmatrix-type (#30)
+// %% notebooks/02_user_cf.ipynb cell usercf-rowmatrix-type (#33)
 /**
  * One side of the rating matrix as rows: the users (user-based CF) or the items (item-based CF), with
  * the rows in CSR order, the columns in CSC order, and for every CSR entry its position in the CSC arrays.
@@ -91,7 +91,7 @@ export interface RowMatrix {
   values: Float32Array; colValues: Float32Array;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-024 (#32)
+// %% notebooks/02_user_cf.ipynb cell usercf-024 (#35)
 /** Builds the row view of a training set: `side = "user"` keeps users as rows, `"item"` transposes. */
 export function rowMatrix(train: Ratings, side: "user" | "item"): RowMatrix {
   const byUser = side === "user";
@@ -109,7 +109,7 @@ export function rowMatrix(train: Ratings, side: "user" | "item"): RowMatrix {
   return { nRows, nCols, rowPtr, rowCols, colPtr, colRows, cscPos, values, colValues };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-both-orders (#35)
+// %% notebooks/02_user_cf.ipynb cell usercf-both-orders (#38)
 /** Values given in CSR order, laid out in CSC order too (shared memory). */
 export function bothOrders(m: RowMatrix, csrValues: Float32Array): { csr: Float32Array; csc: Float32Array } {
   const csr = toShared(csrValues);
@@ -118,7 +118,7 @@ export function bothOrders(m: RowMatrix, csrValues: Float32Array): { csr: Float3
   return { csr, csc };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-row-means (#38)
+// %% notebooks/02_user_cf.ipynb cell usercf-row-means (#41)
 /** The mean of each row's values. */
 export function rowMeans(m: RowMatrix): Float64Array {
   const means = new Float64Array(m.nRows);
@@ -131,7 +131,7 @@ export function rowMeans(m: RowMatrix): Float64Array {
   return means;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-centred (#40)
+// %% notebooks/02_user_cf.ipynb cell usercf-centred (#44)
 /** Each CSR entry's rating minus the chosen reference: nothing (`none`), the row's `mean`, or the `baseline` estimate. */
 export function centredValues(m: RowMatrix, kind: "none" | "mean" | "baseline", means: Float64Array, baseline: () => Baseline, side: "user" | "item"): Float32Array {
   if (kind === "none") return m.values;
@@ -145,7 +145,7 @@ export function centredValues(m: RowMatrix, kind: "none" | "mean" | "baseline", 
   return out;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-027 (#43)
+// %% notebooks/02_user_cf.ipynb cell usercf-027 (#47)
 /** A similarity between the rows: dense n×n when it fits, else the `keep` most similar rows of each row. */
 export interface RowSimilarity {
   n: number;
@@ -163,7 +163,7 @@ export interface RowSimilarity {
   wasmModule: WasmModule | null;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-sim-between (#45)
+// %% notebooks/02_user_cf.ipynb cell usercf-sim-between (#49)
 /** The similarity of rows a and b: from the dense matrix, or from a's neighbour list (0 when b is not on it). */
 export function similarityBetween(sim: RowSimilarity, a: number, b: number): number {
   if (sim.dense) return sim.S[a * sim.n + b];
@@ -171,7 +171,7 @@ export function similarityBetween(sim: RowSimilarity, a: number, b: number): num
   return 0;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-nbrs-behind (#49)
+// %% notebooks/02_user_cf.ipynb cell usercf-nbrs-behind (#53)
 /**
  * The neighbours behind one prediction: the rows that have the column (users who rated the item, or items the
  * user rated), their positive similarity and rating, most similar first, at most `limit` (and `k` when k > 0).
@@ -190,7 +190,7 @@ export function neighboursBehind(m: RowMatrix, sim: RowSimilarity, side: "user" 
   return list.slice(0, k > 0 ? Math.min(limit, k) : limit);
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-031 (#51)
+// %% notebooks/02_user_cf.ipynb cell usercf-031 (#56)
 /** Settings of a neighbourhood model; every field has a default. */
 export interface NeighbourhoodOptions {
   /** Whose similarities: `user` (user-based CF) or `item` (item-based CF). */
@@ -214,18 +214,18 @@ export interface NeighbourhoodOptions {
   regItem: number;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-nbr-defaults (#53)
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-defaults (#58)
 /** The defaults: the original formula (cosine over every neighbour, raw ratings), both cores, Surprise's baseline penalties. */
 export const NEIGHBOURHOOD_DEFAULTS: NeighbourhoodOptions = {
   side: "user", similarity: "cosine", k: 0, centring: "none", shrinkage: 0,
   threads: 0, maxDenseBytes: 1.5e9, keep: 200, regUser: 15, regItem: 10,
 };
 
-// %% notebooks/02_user_cf.ipynb cell usercf-nbr-timings (#55)
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-timings (#61)
 /** Seconds spent in each phase of the last `fit` and `predict`. */
 export interface NeighbourhoodTimings { baseline: number; prepare: number; similarity: number; predict: number }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-032 (#57)
+// %% notebooks/02_user_cf.ipynb cell usercf-032 (#63)
 /**
  * What a neighbourhood model's `fit` computes: the row view of the training ratings, each row's mean, the
  * values the similarity and the prediction read (ratings minus their centring), the similarity, and how the
@@ -286,7 +286,7 @@ export abstract class NeighbourhoodFit extends Recommender {
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-nbr-model (#59)
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-model (#67)
 /**
  * Neighbourhood collaborative filtering: the similarity-weighted mean of the neighbours' ratings of the item,
  * `offset + Σ s·(r − c) / Σ s`, over the users (or items) who rated it, where the offset adds back the centring
@@ -331,7 +331,7 @@ export class NeighbourhoodModel extends NeighbourhoodFit {
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-033 (#63)
+// %% notebooks/02_user_cf.ipynb cell usercf-033 (#71)
 /** The chapter's named neighbourhood models (the CLI's `--model`), with defaults that meet its accuracy target. */
 export const NEIGHBOURHOOD_PRESETS: Readonly<Record<string, Partial<NeighbourhoodOptions>>> = {
   usercf: {}, // the original: cosine, every neighbour, raw ratings
@@ -340,7 +340,7 @@ export const NEIGHBOURHOOD_PRESETS: Readonly<Record<string, Partial<Neighbourhoo
   itemcf: { side: "item", k: 40, similarity: "pearson-baseline", centring: "baseline", shrinkage: 100 },
 };
 
-// %% notebooks/02_user_cf.ipynb cell usercf-nbr-params (#65)
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-params (#74)
 /** The typed parameters of a neighbourhood model, with a preset's defaults. */
 export function neighbourhoodParamDefs(d: NeighbourhoodOptions): Record<string, ParamDef> {
   return {
@@ -357,7 +357,7 @@ export function neighbourhoodParamDefs(d: NeighbourhoodOptions): Record<string, 
   };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-nbr-register (#67)
+// %% notebooks/02_user_cf.ipynb cell usercf-nbr-register (#77)
 for (const [name, description] of [
   ["usercf", "user-based CF, the original formula (S·X)⊘(S·1[X≠0]) with cosine S over every neighbour"],
   ["knn", "user-based top-K, mean-centred, Pearson (Surprise's KNNWithMeans)"],
@@ -378,7 +378,7 @@ registerModel({
   create: (p) => new BaselineModel(p),
 });
 
-// %% notebooks/02_user_cf.ipynb cell usercf-packed-codes (#173)
+// %% notebooks/02_user_cf.ipynb cell usercf-packed-codes (#219)
 /** The values packed with their rows as `row << 4 | code`, code = 2·value, when every value is a half-star 0..7.5 (and rows < 2^27); else empty. */
 export function packedCodes(m: RowMatrix, csc: Float32Array): { colCodes: Int32Array; codeValues: Float32Array } {
   const codeValues = new Float32Array(16).map((_, c) => c / 2);
@@ -393,7 +393,7 @@ export function packedCodes(m: RowMatrix, csc: Float32Array): { colCodes: Int32A
   return { colCodes, codeValues };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-value-levels-type (#175)
+// %% notebooks/02_user_cf.ipynb cell usercf-value-levels-type (#222)
 /**
  * The values as a few exact levels, when every value is a half-star 0..7.5: code = 2·value, one level per
  * code that occurs (Netflix: 5 levels, MovieLens: 10). Both kernels then work on small integers:
@@ -413,7 +413,7 @@ export interface ValueLevels {
   levelRows: Int32Array | Uint16Array; // 16-bit when rows ≤ 65536
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-no-levels (#177)
+// %% notebooks/02_user_cf.ipynb cell usercf-no-levels (#224)
 /** No levels: the kernels take their general paths. */
 export function noValueLevels(): ValueLevels {
   return {
@@ -422,7 +422,7 @@ export function noValueLevels(): ValueLevels {
   };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-value-levels (#179)
+// %% notebooks/02_user_cf.ipynb cell usercf-value-levels (#227)
 /** The values as levels (see `ValueLevels`) when every value is a half-star 0..7.5 and the accumulator fits `maxAccBytes`; else `noValueLevels()`. */
 export function valueLevels(m: RowMatrix, vals: { csr: Float32Array; csc: Float32Array }, maxAccBytes = 64e6): ValueLevels {
   const none = noValueLevels();
@@ -466,7 +466,7 @@ export function valueLevels(m: RowMatrix, vals: { csr: Float32Array; csc: Float3
   };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-rowsim (#183)
+// %% notebooks/02_user_cf.ipynb cell usercf-rowsim (#231)
 /**
  * Cosine similarity of the rows of `m` with row values `csr`/`csc` (zeros = missing), optionally shrunk
  * by `count/(count+shrink)` where count is the number of co-rated columns. Uses `threads` threads.
@@ -524,7 +524,7 @@ export function rowSimilarity(
   return { n, dense, S, nbrIdx, nbrSim, keep, nonNegative, memory: memory && wasmModule ? memory : null, wasmModule: memory ? wasmModule : null };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-028 (#203)
+// %% notebooks/02_user_cf.ipynb cell usercf-028 (#260)
 /** Pairs grouped by row with a counting sort: `pairPtr` per row, the column and the original index of each. */
 export function groupPairs(nRows: number, rows: Int32Array, cols: Int32Array) {
   const pairPtr = sharedArray(Int32Array, nRows + 1);
@@ -541,7 +541,7 @@ export function groupPairs(nRows: number, rows: Int32Array, cols: Int32Array) {
   return { pairPtr, pairCols, pairIndex };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout-type (#207)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout-type (#264)
 /**
  * How the prediction kernel reads the prediction values fast: as levels (`ValueLevels`; none when k > 0), or
  * else packed with their rows (`packedCodes`), and the byte offset of the level rows in the similarity's
@@ -553,7 +553,7 @@ export interface PredictionLayout {
   rowsOffset: number;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout (#209)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-layout (#266)
 /**
  * The prediction's layout (see `PredictionLayout`), after the similarity: levels for the all-neighbours
  * prediction (the similarity's own when the values are the same), else packed codes; with the similarity's
@@ -575,7 +575,7 @@ export function predictionLayout(m: RowMatrix, values: { csr: Float32Array; csc:
   return { levels, codes, rowsOffset };
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-pairs (#211)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-pairs (#269)
 /**
  * Predictions at (row, column) pairs into `result`, `offset` added, NaN where no neighbour is usable: the
  * pairs grouped by row (`groupPairs`), then `predictKernel` on `threads` threads (one below 20,000 pairs).

@@ -4,7 +4,7 @@ import { csrFind } from "./ratings";
 import { TOP_K_HELPERS } from "./topk";
 import { OP, bump, memarg, whileBelow, compileWasm, assembleWasm, type WasmModule } from "./wasm";
 
-// %% notebooks/02_user_cf.ipynb cell usercf-sim-job (#159)
+// %% notebooks/02_user_cf.ipynb cell usercf-sim-job (#196)
 /** What the general similarity kernel reads and writes (see `similarityKernel`); all arrays in shared memory. */
 export type SimilarityJob = {
   n: number; rowPtr: Int32Array; rowCols: Int32Array; rowVals: Float32Array;
@@ -15,7 +15,7 @@ export type SimilarityJob = {
   k: number; nbrIdx: Int32Array; nbrSim: Float32Array; counter: Int32Array; chunk: number;
 };
 
-// %% notebooks/02_user_cf.ipynb cell usercf-sim-acc (#161)
+// %% notebooks/02_user_cf.ipynb cell usercf-sim-acc (#198)
 /**
  * Row u's dot products with the rows v ≥ `vFrom`, accumulated over u's columns: for each column i of u, for
  * each row v of column i, `dot[v] += x_ui·x_vi` (and `cnt[v]++` with shrinkage). In `upper` mode each column is
@@ -61,11 +61,11 @@ export function accumulateRow(job: SimilarityJob, u: number, dot: Float32Array, 
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-sim-helpers (#163)
+// %% notebooks/02_user_cf.ipynb cell usercf-sim-helpers (#202)
 /** The functions `similarityKernel` calls, handed to it by `runKernel`: the row accumulation and the top-K heap. */
 export const SIMILARITY_HELPERS = Object.freeze({ accumulateRow, ...TOP_K_HELPERS });
 
-// %% notebooks/02_user_cf.ipynb cell usercf-014 (#165)
+// %% notebooks/02_user_cf.ipynb cell usercf-014 (#205)
 /**
  * Cosine-type similarity between the rows of a sparse matrix, row by row (`accumulateRow`), rows taken from
  * `counter`. Modes: `upper` writes `S[u·n+v]` for v ≥ u (a dense n×n output, the other half is mirrored
@@ -117,7 +117,7 @@ export function similarityKernel(job: SimilarityJob, helpers: typeof SIMILARITY_
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-level-wasm (#167)
+// %% notebooks/02_user_cf.ipynb cell usercf-level-wasm (#209)
 /**
  * The two innermost loops of the level kernels as WebAssembly functions — the same loops as in JavaScript,
  * without the bounds checks and conversions around each typed-array access (two to three times faster here):
@@ -156,7 +156,7 @@ export function levelWasmModule(): WasmModule | null {
   ], { shared: true }));
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-level-sim (#169)
+// %% notebooks/02_user_cf.ipynb cell usercf-level-sim (#213)
 /**
  * The similarity kernel for values that are a few exact levels (see `valueLevels`), dense output, no
  * shrinkage — the original cosine on ratings. The scatter needs no multiply at all:
@@ -217,7 +217,7 @@ export function levelSimilarityKernel(job: {
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-015 (#171)
+// %% notebooks/02_user_cf.ipynb cell usercf-015 (#216)
 /** Copies the upper triangle of a dense n×n matrix onto the lower one, in 64×64 tiles (rows taken from `counter`). */
 export function mirrorKernel(job: { n: number; S: Float32Array; counter: Int32Array }): void {
   const { n, S, counter } = job;
@@ -235,7 +235,7 @@ export function mirrorKernel(job: { n: number; S: Float32Array; counter: Int32Ar
   }
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-job (#187)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-job (#235)
 /** What the prediction kernel reads and writes (see `predictKernel`); all arrays in shared memory. */
 export type PredictJob = {
   /** Rows; the pairs grouped by row: `pairPtr`, their columns, and where each result goes (`pairIndex`). */
@@ -249,7 +249,7 @@ export type PredictJob = {
   counter: Int32Array; chunk: number;
 };
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-lists (#189)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-lists (#237)
 /**
  * `nd = [Σ s·x, Σ s]` over the first k neighbours in row u's neighbour list (most similar first) that have
  * column i, each found by `find` (chapter 1's `csrFind`, handed in) in its CSR row. Self-contained: a helper of `predictKernel`.
@@ -272,7 +272,7 @@ export function sumNeighbourLists(job: PredictJob, u: number, i: number, nd: Flo
   nd[1] = den;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-levels (#191)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-levels (#241)
 /**
  * `nd = [Σ s·x, Σ s]` over every row that has column i, level by level: `Σ s·x = Σ_l value_l·Σ_{v at level l} s`,
  * so the inner loop only gathers and adds similarities (row `base / n` of dense S) — in WebAssembly when
@@ -308,7 +308,7 @@ export function sumByLevels(job: PredictJob, base: number, i: number, nd: Float6
   nd[1] = den;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-packed (#193)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-packed (#244)
 /**
  * `nd = [Σ s·x, Σ s]` over every row that has column i, positive similarities only, reading rows and values
  * packed in one int (`row << 4 | value code`, half the memory traffic); four independent sums break the add
@@ -347,7 +347,7 @@ export function sumPacked(job: PredictJob, base: number, i: number, nd: Float64A
   nd[1] = den + (d1 + d2 + d3);
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-all (#195)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-all (#247)
 /**
  * `nd = [Σ s·x, Σ s]` over every row that has column i, positive similarities only, from the general float
  * values; four independent sums break the add chains. Self-contained: a helper of `predictKernel`.
@@ -383,7 +383,7 @@ export function sumAllRaters(job: PredictJob, base: number, i: number, nd: Float
   nd[1] = den + (d1 + d2 + d3);
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-topk (#197)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-topk (#250)
 /**
  * `nd = [Σ s·x, Σ s]` over the k most similar rows that have column i (positive similarities only), kept in a
  * top-K heap of `lib/topk` (`heapSim`/`heapVal`, scratch of k places). Self-contained: a helper of `predictKernel`.
@@ -405,11 +405,11 @@ export function sumTopKRaters(job: PredictJob, base: number, i: number, nd: Floa
   nd[1] = den;
 }
 
-// %% notebooks/02_user_cf.ipynb cell usercf-pred-helpers (#199)
+// %% notebooks/02_user_cf.ipynb cell usercf-pred-helpers (#253)
 /** The functions `predictKernel` calls, handed to it by `runKernel`: one per way of summing, and the top-K heap. */
 export const PREDICT_HELPERS = Object.freeze({ sumNeighbourLists, sumByLevels, sumPacked, sumAllRaters, sumTopKRaters, csrFind, ...TOP_K_HELPERS });
 
-// %% notebooks/02_user_cf.ipynb cell usercf-017 (#201)
+// %% notebooks/02_user_cf.ipynb cell usercf-017 (#256)
 /**
  * Predictions at requested (row, column) pairs, grouped by row: `offset + Σ s·x / Σ s` over the rows v that
  * have column i, with `s = S[u,v]` (dense) or from the row's neighbour list; only positive similarities count,

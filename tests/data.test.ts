@@ -407,7 +407,7 @@ describe("data: charts and tables", () => {
 });
 
 describe("data: chapter 1 on another dataset", function () {
-  this.timeout(120_000);
+  this.timeout(600_000);
 
   it("runs every cell on a THU-format dataset given by LITREC_DATA (a training file without the shipped data's size)", async () => {
     const saved = process.env.LITREC_DATA;

@@ -289,7 +289,8 @@ class Renderer {
         if (html.trim()) {
           const block = `<div class="cell markdown" id="cell-${cellId}">\n${html}</div>`;
           parts.push(block);
-          printParts.push(block);
+          // Prose that introduces internal code goes where that code is printed: the HTML report, not the PDF.
+          if (/^#{1,6} /m.test(text) || !this.introducesInternalCode(ch, index + 1, defaultModule)) printParts.push(block);
         }
         const heading = /^#{1,3} +(.+?)\s*#*\s*$/m.exec(text);
         if (heading) section = markdownText(heading[1]);
@@ -390,6 +391,14 @@ class Renderer {
     const number = ch.number !== null ? `<span class="chapter-number">${ch.number}</span>` : "";
     const heading = `<h1 class="title">${number}${escapeHtml(ch.title)}</h1>\n`;
     return { loaded: ch, body: heading + parts.join("\n"), printBody: heading + printParts.join("\n"), search, toc: env.toc, charts, results };
+  }
+
+  /** Whether cell `index` of a chapter is exported code outside the public API (the PDF prints no code for it). */
+  introducesInternalCode(ch: LoadedChapter, index: number, defaultModule: string | null): boolean {
+    const next = ch.cells[index];
+    if (next?.cell_type !== "code") return false;
+    const plan = planCell(parseDirectives(sourceText(next.source)), defaultModule);
+    return !!plan.exportTo && !plan.defaultExp && !this.apiByCell.get(`${ch.chapter.rel} ${next.id}`)?.length;
   }
 
   /**
