@@ -12,7 +12,8 @@
  * figures to bench/results/mf-time-to-accuracy.json, which chapter 3 draws.
  *
  *   npx tsx bench/mf.bench.ts [--model mf-sgd|mf-als|svdpp|bmf] [--param k=v …] [--single] [--no-reference] [--one-order] [--no-write]
- *     --model/--param  replace the runs by this one model
+ *     --model/--param  replace the runs by this one model (written to bench/results/mf-<model>.json; bmf's curve is
+ *                      the RMSE of the running mean of its draws, which is what bmf with that many sweeps predicts)
  *     --single         also time the default SGD on one thread (the multi-core speedup)
  *     --no-reference   skip the Surprise reference (about 90 s per order on a quiet machine)
  *     --one-order      run the reference in the trainset's order only
@@ -93,7 +94,7 @@ async function run(dir: string, label: string, make: () => Fitter): Promise<Run>
     const r = testRmse();
     if (Number.isFinite(r)) curve.push({ seconds: +((a - t0 - scoring) / 1000).toFixed(2), rmse: +r.toFixed(4) });
     if (process.stderr.isTTY) process.stderr.write(`\r${label}: epoch ${epoch}, test RMSE ${curve.at(-1)?.rmse}   `);
-    else if (epoch % 5 === 0) process.stderr.write(`${label}: epoch ${epoch}, test RMSE ${curve.at(-1)?.rmse}, ${((a - t0 - scoring) / 1000).toFixed(0)} s\n`);
+    else process.stderr.write(`${label}: epoch ${epoch}, test RMSE ${curve.at(-1)?.rmse}, ${((a - t0 - scoring) / 1000).toFixed(0)} s, load ${os.loadavg()[0].toFixed(1)}\n`);
     scoring += performance.now() - a;
   });
   if (process.stderr.isTTY) process.stderr.write("\n");
@@ -130,9 +131,11 @@ if (require.main === module) {
     console.log(`matrix factorisation on ${dir} (10,000 users × 10,000 films, 6.9 M train, 1.7 M test; Bayes floor ${floor.toFixed(4)}); load average ${loadBefore.toFixed(1)} on ${os.cpus().length} cores`);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
     const runs: Run[] = [];
+    let modelNotes: string[] = [];
     if (at >= 0) {
       const model = createModel(args[at + 1], params);
       runs.push(await run(dir, `${args[at + 1]} ${JSON.stringify(params)}`, () => recommenderFitter(model)));
+      modelNotes = model.notes;
       console.log(`${model.name}: ${JSON.stringify(model.params)}; ${model.notes.join("; ")}`);
     }
     else {
@@ -191,13 +194,14 @@ if (require.main === module) {
     const single = runs.find((r) => r.run === "mf-sgd, 1 thread");
     if (single) console.log(`speedup of ${Math.min(os.cpus().length, 8)} threads over 1 on the fit: ×${(single.fit / first.fit).toFixed(2)}`);
     console.log(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
-    if (at < 0 && !args.includes("--no-write")) {
-      const out = path.join(__dirname, "results", "mf-time-to-accuracy.json");
+    if (!args.includes("--no-write")) {
+      // The full comparison, or one model's run (--model: bench/results/mf-<model>.json, its last run only).
+      const out = path.join(__dirname, "results", at < 0 ? "mf-time-to-accuracy.json" : `mf-${args[at + 1]}.json`);
       fs.mkdirSync(path.dirname(out), { recursive: true });
-      const result = {
-        date: new Date().toISOString(), cores: os.cpus().length, loadAverage: [+loadBefore.toFixed(1), +loadAfter.toFixed(1)], floor: +floor.toFixed(4),
-        train: manifest.train, test: manifest.test, surprisePublished: SURPRISE_PUBLISHED, surpriseRates: SURPRISE_RATES, surpriseEstimate, verdict, runs,
-      };
+      const common = { date: new Date().toISOString(), cores: os.cpus().length, loadAverage: [+loadBefore.toFixed(1), +loadAfter.toFixed(1)], floor: +floor.toFixed(4), train: manifest.train, test: manifest.test };
+      const result = at < 0
+        ? { ...common, surprisePublished: SURPRISE_PUBLISHED, surpriseRates: SURPRISE_RATES, surpriseEstimate, verdict, runs }
+        : { ...common, params, notes: modelNotes, runs };
       fs.writeFileSync(out, JSON.stringify(result, null, 1) + "\n");
       console.log(`wrote ${path.relative(process.cwd(), out)}`);
     }
