@@ -12,7 +12,8 @@
  * figures to bench/results/mf-time-to-accuracy.json, which chapter 3 draws.
  *
  *   npx tsx bench/mf.bench.ts [--model mf-sgd|mf-als|svdpp|bmf] [--param k=v …] [--single] [--no-reference] [--one-order] [--no-write]
- *     --model/--param  replace the runs by this one model
+ *     --model/--param  replace the runs by this one model (written to bench/results/mf-<model>.json; bmf's curve is
+ *                      the RMSE of the running mean of its draws, which is what bmf with that many sweeps predicts)
  *     --single         also time the default SGD on one thread (the multi-core speedup)
  *     --no-reference   skip the Surprise reference (about 90 s per order on a quiet machine)
  *     --one-order      run the reference in the trainset's order only
@@ -27,6 +28,7 @@ import { loadDataset } from "../lib/loading";
 import { rmse, mae } from "../lib/metrics";
 import { SgdMF, type SgdParams } from "../lib/mf";
 import { createModel, type Recommender } from "../lib/model";
+import type { Ratings } from "../lib/ratings";
 import { rmseOnTriples } from "../lib/mf_engine";
 import { ensureNetflixLike, netflixLikeFloor } from "./netflix-synth";
 import { SurpriseSvdReference, surpriseSecondsFor, SURPRISE_RATES, REFERENCE_QUIET_UPDATES_PER_SECOND, type SurpriseSvdParams } from "./surprise-svd";
@@ -41,33 +43,68 @@ interface Run {
   curve: { seconds: number; rmse: number }[];
 }
 
-async function run(dir: string, label: string, make: () => Recommender): Promise<Run> {
+/** What `run` times: a fit that reports each epoch (with a way to score the test set then), and a predict. */
+interface Fitter {
+  fit(train: Ratings, test: Ratings, onEpoch: (epoch: number, testRmse: () => number) => void): Promise<void> | void;
+  predict(users: Int32Array, items: Int32Array): Float32Array;
+}
+
+/** A library model as a Fitter: the test RMSE of its current factors after each epoch, or for a model that
+ *  scores a validation set itself (bmf: the running mean of its draws, which leaves its fit unchanged), that. */
+function recommenderFitter(model: Recommender): Fitter {
+  const reportsValidation = model.name === "bmf";
+  return {
+    fit: (train, test, onEpoch) =>
+      model.fit(train, {
+        validation: reportsValidation ? test : undefined,
+        onEpoch: (r: { epoch: number; validRmse?: number }) => {
+          const m = (model as SgdMF).model;
+          onEpoch(r.epoch, () => r.validRmse ?? (m ? rmseOnTriples(m, test.users, test.items, test.values, 1, 5) : NaN));
+        },
+      }).then(() => undefined),
+    predict: (users, items) => model.predict(users, items),
+  };
+}
+
+/** The reference of Surprise's SVD (bench/surprise-svd.ts: float64, one thread, its order) as a Fitter. */
+function referenceFitter(params: Partial<SurpriseSvdParams>): Fitter {
+  const model = new SurpriseSvdReference(params);
+  return {
+    fit: (train, test, onEpoch) => {
+      model.fit(train, (epoch) => onEpoch(epoch, () => rmse(model.predict(test.users, test.items), test.values)));
+    },
+    predict: (users, items) => model.predict(users, items),
+  };
+}
+
+/** Loads the files, fits, predicts every test pair; the test RMSE after every epoch against the wall time since
+ *  the load began, leaving out the time spent scoring the test set between epochs. */
+async function run(dir: string, label: string, make: () => Fitter): Promise<Run> {
   const t0 = performance.now();
   const ds = loadDataset(dir);
   const t1 = performance.now();
   const test = ds.test!;
-  const model = make();
+  const job = make();
   const curve: { seconds: number; rmse: number }[] = [];
   let scoring = 0; // ms spent scoring the test set inside onEpoch, left out of the times
-  let lastEpoch = 0;
-  await model.fit(ds.train, {
-    onEpoch: (r: { epoch: number }) => {
-      const a = performance.now();
-      lastEpoch = r.epoch;
-      const m = (model as SgdMF).model;
-      if (m) curve.push({ seconds: +((a - t0 - scoring) / 1000).toFixed(2), rmse: +rmseOnTriples(m, test.users, test.items, test.values, 1, 5).toFixed(4) });
-      if (process.stderr.isTTY) process.stderr.write(`\r${label}: epoch ${r.epoch}, test RMSE ${curve.at(-1)?.rmse}   `);
-      scoring += performance.now() - a;
-    },
+  let epochs = 0;
+  await job.fit(ds.train, test, (epoch, testRmse) => {
+    const a = performance.now();
+    epochs = epoch;
+    const r = testRmse();
+    if (Number.isFinite(r)) curve.push({ seconds: +((a - t0 - scoring) / 1000).toFixed(2), rmse: +r.toFixed(4) });
+    if (process.stderr.isTTY) process.stderr.write(`\r${label}: epoch ${epoch}, test RMSE ${curve.at(-1)?.rmse}   `);
+    else process.stderr.write(`${label}: epoch ${epoch}, test RMSE ${curve.at(-1)?.rmse}, ${((a - t0 - scoring) / 1000).toFixed(0)} s, load ${os.loadavg()[0].toFixed(1)}\n`);
+    scoring += performance.now() - a;
   });
   if (process.stderr.isTTY) process.stderr.write("\n");
   const t2 = performance.now() - scoring;
-  const predicted = model.predict(test.users, test.items);
+  const predicted = job.predict(test.users, test.items);
   const t3 = performance.now() - scoring;
   const s = (x: number) => +(x / 1000).toFixed(2);
   const testRmse = +rmse(predicted, test.values).toFixed(4);
   curve.push({ seconds: s(t3 - t0), rmse: testRmse });
-  return { run: label, load: s(t1 - t0), fit: s(t2 - t1), predict: s(t3 - t2), total: s(t3 - t0), epochs: lastEpoch, testRmse, testMae: +mae(predicted, test.values).toFixed(4), curve };
+  return { run: label, load: s(t1 - t0), fit: s(t2 - t1), predict: s(t3 - t2), total: s(t3 - t0), epochs, testRmse, testMae: +mae(predicted, test.values).toFixed(4), curve };
 }
 
 /** How early stopping inside fit ended, from the epoch reports (the slice's RMSE is validRmse). */
@@ -75,32 +112,6 @@ function stoppedNote(m: Recommender): string {
   if (!m.notes.some((n) => n.startsWith("early stopping"))) return "";
   const v = m.history.map((h) => h.validRmse ?? Infinity);
   return `; stopped on a 2% slice after epoch ${v.length}, kept epoch ${v.indexOf(Math.min(...v)) + 1}`;
-}
-
-/** The same job with the reference of Surprise's SVD (bench/surprise-svd.ts): float64, one thread, its order. */
-function runReference(dir: string, label: string, params: Partial<SurpriseSvdParams>): Run {
-  const t0 = performance.now();
-  const ds = loadDataset(dir);
-  const t1 = performance.now();
-  const test = ds.test!;
-  const model = new SurpriseSvdReference(params);
-  const curve: { seconds: number; rmse: number }[] = [];
-  let scoring = 0;
-  model.fit(ds.train, (epoch) => {
-    const a = performance.now();
-    curve.push({ seconds: +((a - t0 - scoring) / 1000).toFixed(2), rmse: +rmse(model.predict(test.users, test.items), test.values).toFixed(4) });
-    if (process.stderr.isTTY) process.stderr.write(`\r${label}: epoch ${epoch}, test RMSE ${curve.at(-1)?.rmse}   `);
-    else if (epoch % 5 === 0) process.stderr.write(`${label}: epoch ${epoch}, test RMSE ${curve.at(-1)?.rmse}\n`);
-    scoring += performance.now() - a;
-  });
-  if (process.stderr.isTTY) process.stderr.write("\n");
-  const t2 = performance.now() - scoring;
-  const predicted = model.predict(test.users, test.items);
-  const t3 = performance.now() - scoring;
-  const s = (x: number) => +(x / 1000).toFixed(2);
-  const testRmse = +rmse(predicted, test.values).toFixed(4);
-  curve.push({ seconds: s(t3 - t0), rmse: testRmse });
-  return { run: label, load: s(t1 - t0), fit: s(t2 - t1), predict: s(t3 - t2), total: s(t3 - t0), epochs: model.params.epochs, testRmse, testMae: +mae(predicted, test.values).toFixed(4), curve };
 }
 
 if (require.main === module) {
@@ -120,20 +131,26 @@ if (require.main === module) {
     console.log(`matrix factorisation on ${dir} (10,000 users × 10,000 films, 6.9 M train, 1.7 M test; Bayes floor ${floor.toFixed(4)}); load average ${loadBefore.toFixed(1)} on ${os.cpus().length} cores`);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
     const runs: Run[] = [];
-    if (at >= 0) runs.push(await run(dir, `${args[at + 1]} ${JSON.stringify(params)}`, () => createModel(args[at + 1], params)));
+    let modelNotes: string[] = [];
+    if (at >= 0) {
+      const model = createModel(args[at + 1], params);
+      runs.push(await run(dir, `${args[at + 1]} ${JSON.stringify(params)}`, () => recommenderFitter(model)));
+      modelNotes = model.notes;
+      console.log(`${model.name}: ${JSON.stringify(model.params)}; ${model.notes.join("; ")}`);
+    }
     else {
       const defaults = new SgdMF();
-      runs.push(await run(dir, "mf-sgd (defaults)", () => defaults));
-      runs.push(await run(dir, "mf-sgd --param k=100", () => new SgdMF({ k: 100 })));
-      runs.push(await run(dir, "our SGD with Surprise SVD's settings", () => new SgdMF(SURPRISE_SVD)));
+      runs.push(await run(dir, "mf-sgd (defaults)", () => recommenderFitter(defaults)));
+      runs.push(await run(dir, "mf-sgd --param k=100", () => recommenderFitter(new SgdMF({ k: 100 }))));
+      runs.push(await run(dir, "our SGD with Surprise SVD's settings", () => recommenderFitter(new SgdMF(SURPRISE_SVD))));
       const p = defaults.params;
       runs[0].run = `mf-sgd (defaults: k=${p.k}, ≤ ${p.epochs} epochs, lr ${p.learningRate}${stoppedNote(defaults)})`;
       if (!args.includes("--no-reference")) {
-        runs.push(runReference(dir, "Surprise SVD reference (float64, 1 thread, trainset order)", { order: "trainset" }));
-        if (!args.includes("--one-order")) runs.push(runReference(dir, "Surprise SVD reference (float64, 1 thread, shuffled once)", { order: "shuffled" }));
+        runs.push(await run(dir, "Surprise SVD reference (float64, 1 thread, trainset order)", () => referenceFitter({ order: "trainset" })));
+        if (!args.includes("--one-order")) runs.push(await run(dir, "Surprise SVD reference (float64, 1 thread, shuffled once)", () => referenceFitter({ order: "shuffled" })));
       }
     }
-    if (args.includes("--single")) runs.push(await run(dir, "mf-sgd, 1 thread", () => new SgdMF({ threads: 1 })));
+    if (args.includes("--single")) runs.push(await run(dir, "mf-sgd, 1 thread", () => recommenderFitter(new SgdMF({ threads: 1 }))));
     // Surprise itself on this set: the reference's accuracy (the same algorithm) at Surprise's measured speed.
     const references = runs.filter((r) => r.run.startsWith("Surprise SVD reference"));
     let surpriseEstimate: Run | null = null;
@@ -177,13 +194,14 @@ if (require.main === module) {
     const single = runs.find((r) => r.run === "mf-sgd, 1 thread");
     if (single) console.log(`speedup of ${Math.min(os.cpus().length, 8)} threads over 1 on the fit: ×${(single.fit / first.fit).toFixed(2)}`);
     console.log(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
-    if (at < 0 && !args.includes("--no-write")) {
-      const out = path.join(__dirname, "results", "mf-time-to-accuracy.json");
+    if (!args.includes("--no-write")) {
+      // The full comparison, or one model's run (--model: bench/results/mf-<model>.json, its last run only).
+      const out = path.join(__dirname, "results", at < 0 ? "mf-time-to-accuracy.json" : `mf-${args[at + 1]}.json`);
       fs.mkdirSync(path.dirname(out), { recursive: true });
-      const result = {
-        date: new Date().toISOString(), cores: os.cpus().length, loadAverage: [+loadBefore.toFixed(1), +loadAfter.toFixed(1)], floor: +floor.toFixed(4),
-        train: manifest.train, test: manifest.test, surprisePublished: SURPRISE_PUBLISHED, surpriseRates: SURPRISE_RATES, surpriseEstimate, verdict, runs,
-      };
+      const common = { date: new Date().toISOString(), cores: os.cpus().length, loadAverage: [+loadBefore.toFixed(1), +loadAfter.toFixed(1)], floor: +floor.toFixed(4), train: manifest.train, test: manifest.test };
+      const result = at < 0
+        ? { ...common, surprisePublished: SURPRISE_PUBLISHED, surpriseRates: SURPRISE_RATES, surpriseEstimate, verdict, runs }
+        : { ...common, params, notes: modelNotes, runs };
       fs.writeFileSync(out, JSON.stringify(result, null, 1) + "\n");
       console.log(`wrote ${path.relative(process.cwd(), out)}`);
     }

@@ -163,7 +163,7 @@ export function bmfRowSystem(ptr: Int32Array, cols: Int32Array, vals: Float32Arr
 /** The functions `bmfSampleRange` calls, handed to it (and to worker threads, as source) explicitly. */
 export const BMF_ROW_HELPERS = Object.freeze({ bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom });
 
-// %% notebooks/03_matrix_factorization.ipynb cell 0006ecea (#317)
+// %% notebooks/03_matrix_factorization.ipynb cell 0006ecea (#319)
 /**
  * One BPMF half-sweep: draws x_r for each row r in [rowStart, rowEnd) from its conditional given the other side
  * Y, the noise precision α and the prior N(μ, Λ⁻¹) (`bmfRowSystem`, then with Λ*_r = Uᵀ U: Uᵀ w = b, x = U⁻¹ (w + z), whose covariance is Λ*_r⁻¹). Each row's z ~ N(0, I) comes
@@ -203,7 +203,7 @@ export function bmfSampleRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2b77beda (#319)
+// %% notebooks/03_matrix_factorization.ipynb cell 2b77beda (#322)
 /** The body of a BPMF worker thread: on each message it samples its rows of one side with `bmfSampleRange`. */
 export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unknown, choleskyUpperInPlace: unknown, solveUpperTransposed: unknown, solveUpper: unknown, seededRandom: unknown): void {
   const helpers = { bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom } as typeof BMF_ROW_HELPERS;
@@ -218,7 +218,7 @@ export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unkno
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell f452189f (#320)
+// %% notebooks/03_matrix_factorization.ipynb cell f452189f (#325)
 /**
  * BPMF's row draws on worker threads: both CSR sides, the factors U, V and each side's prior (Λ, Λμ) on
  * SharedArrayBuffers (the caller writes the priors before each half-sweep); rows cut by rating count.

@@ -801,10 +801,10 @@ fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
 fastAls.cg = cgAlsSolver;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#321)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#328)
 /** Hyper-parameters of Bayesian MF by Gibbs sampling. */
 export interface BmfParams {
-  k: number; // latent factors D
+  k: number; // latent factors D (0: chosen from the data's size, `bmfFactorsFor`)
   sweeps: number; // Gibbs sweeps (users, then items, then α)
   burnin: number; // sweeps discarded before averaging
   alpha: number; // noise precision 1/σ² to start from (fixed when sampleAlpha is false)
@@ -815,9 +815,16 @@ export interface BmfParams {
   seed: number;
 }
 
-export const BMF_DEFAULTS: BmfParams = { k: 16, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
+export const BMF_DEFAULTS: BmfParams = { k: 0, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#323)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-k (#331)
+/** BPMF's number of factors for a training set of `size` ratings: 16 to 100,000, then 16 · (size/10⁵)^(1/6), a multiple of 4, at most 64. */
+export function bmfFactorsFor(size: number): number {
+  const grown = 16 * Math.max(1, size / 1e5) ** (1 / 6);
+  return 4 * Math.round(Math.min(64, grown) / 4);
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#334)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -834,7 +841,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#326)
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#337)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -884,7 +891,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#328)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#340)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -902,7 +909,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#330)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#343)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -919,7 +926,7 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#332)
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#346)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * α⁻¹), rows of U and V Gaussian with Normal–Wishart hyper-priors, α Gamma. Each sweep draws both sides' priors,
@@ -934,7 +941,7 @@ export class BayesianMF extends FactorRecommender {
   }
 
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
-    const p = this.params, D = p.k, { nUsers, nItems } = train;
+    const p = this.params, D = p.k || bmfFactorsFor(train.size), { nUsers, nItems } = train;
     if (p.burnin >= p.sweeps) throw new Error(`bmf: burnin (${p.burnin}) must be below sweeps (${p.sweeps})`);
     const started = performance.now();
     const seed = options.seed ?? p.seed, random = seededRandom(seed);
@@ -971,15 +978,15 @@ export class BayesianMF extends FactorRecommender {
     }
     this.model = packDraws(draws.length ? draws : [{ U, V }], nUsers, nItems, D, mean);
     const S = Math.max(1, draws.length);
-    this.notes.push(`the mean of ${S} Gibbs draws after ${p.burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)})`);
+    this.notes.push(`k = ${D}${p.k ? "" : " (from the data's size)"}; the mean of ${S} Gibbs draws after ${p.burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)})`);
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#334)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#349)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {
-    k: { type: "int", min: 1, max: 512, default: BMF_DEFAULTS.k, aliases: ["factors"], description: "latent factors" },
+    k: { type: "int", min: 0, max: 512, default: BMF_DEFAULTS.k, aliases: ["factors"], description: "latent factors (0 = from the data's size)" },
     sweeps: { type: "int", min: 2, default: BMF_DEFAULTS.sweeps, aliases: ["epochs"], description: "Gibbs sweeps" },
     burnin: { type: "int", min: 0, default: BMF_DEFAULTS.burnin, description: "sweeps discarded before the draws are averaged" },
     alpha: { type: "float", above: 0, default: BMF_DEFAULTS.alpha, description: "noise precision 1/σ² (the start when sampleAlpha)" },
