@@ -124,7 +124,16 @@ if (require.main === module) {
     }
     console.table(rows.map(({ params, notes, ...r }) => r));
     const out = path.join(__dirname, "results", "scale.json");
-    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), cores: os.cpus().length, rows }, null, 1) + "\n");
+    // A run of some models replaces their rows and keeps the others' (each row carries its own load average).
+    let kept: Record<string, unknown>[] = [];
+    try {
+      kept = (JSON.parse(fs.readFileSync(out, "utf8")).rows as Record<string, unknown>[]).filter((r) => !models.includes(r.model as string));
+    } catch {
+      kept = [];
+    }
+    const order = (r: Record<string, unknown>) => ["mf-sgd", "mf-als"].indexOf(r.model as string) >>> 0;
+    const all = [...kept, ...rows].sort((a, b) => order(a) - order(b));
+    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), cores: os.cpus().length, rows: all }, null, 1) + "\n");
     console.log(`wrote ${path.relative(process.cwd(), out)}; max RSS is the whole process's peak (all runs so far)`);
     process.exit(0);
   })().catch((e) => {
