@@ -138,19 +138,21 @@ export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSetti
 // %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-engine (#313)
 /**
  * Row r's conditional precision and right-hand side, for BPMF's draw (Salakhutdinov & Mnih 2008): in A's upper
- * triangle Λ*_r = Λ + α Σ_j y_j y_jᵀ, in b the vector Λμ + α Σ_j (v_rj − m) y_j, over the row's ratings in a CSR
- * (ptr, cols, vals). `prec` is Λ (D×D, row-major), `precMean` is Λμ. Self-contained (runs in worker threads).
+ * triangle Λ*_r = Λ + α Σ_j s_j y_j y_jᵀ, in b the vector Λμ + α Σ_j s_j (v_rj − m) y_j, over the row's ratings in a
+ * CSR (ptr, cols, vals), with s_j the other side's noise scales (`scale`; null: all 1) and α the row's own
+ * precision (the global α times the row's scale). `prec` is Λ (D×D, row-major), `precMean` is Λμ. Self-contained
+ * (runs in worker threads).
  */
 export function bmfRowSystem(ptr: Int32Array, cols: Int32Array, vals: Float32Array, r: number, mean: number, Y: Float32Array, D: number,
-  alpha: number, prec: Float64Array, precMean: Float64Array, A: Float64Array, b: Float64Array): void {
+  alpha: number, prec: Float64Array, precMean: Float64Array, A: Float64Array, b: Float64Array, scale: Float64Array | null = null): void {
   A.fill(0, 0, D * D);
   b.fill(0);
   for (let n = ptr[r]; n < ptr[r + 1]; n++) {
-    const yj = cols[n] * D, t = vals[n] - mean;
+    const yj = cols[n] * D, s = scale ? scale[cols[n]] : 1, t = s * (vals[n] - mean);
     for (let f = 0; f < D; f++) {
-      const yf = Y[yj + f];
+      const yf = Y[yj + f], syf = s * yf;
       b[f] += t * yf;
-      for (let g = f, row = f * D; g < D; g++) A[row + g] += yf * Y[yj + g];
+      for (let g = f, row = f * D; g < D; g++) A[row + g] += syf * Y[yj + g];
     }
   }
   for (let f = 0; f < D; f++) {
@@ -168,18 +170,21 @@ export const BMF_ROW_HELPERS = Object.freeze({ bmfRowSystem, choleskyUpperInPlac
  * One BPMF half-sweep: draws x_r for each row r in [rowStart, rowEnd) from its conditional given the other side
  * Y, the noise precision α and the prior N(μ, Λ⁻¹) (`bmfRowSystem`, then with Λ*_r = Uᵀ U: Uᵀ w = b, x = U⁻¹ (w + z), whose covariance is Λ*_r⁻¹). Each row's z ~ N(0, I) comes
  * from its own generator, seeded by (seed, r), so the draws do not depend on how rows are split over threads.
- * Returns Σ (v_rj − m − x_r·y_j)² over the rows' ratings after the draw (for α's conditional). `scratch` holds
- * D² + 3D doubles.
+ * With noise scales (`ownScale` for this side's rows, `otherScale` for Y's; null: all 1) rating (r, j) has
+ * precision α·a_r·s_j; each row's Σ_j s_j e_rj² after the draw goes into `rowSse` (for the row's scale). Returns
+ * Σ_r a_r Σ_j s_j e_rj², e_rj = v_rj − m − x_r·y_j (for α's conditional). `scratch` holds D² + 3D doubles.
  */
 export function bmfSampleRange(
   ptr: Int32Array, cols: Int32Array, vals: Float32Array, rowStart: number, rowEnd: number, mean: number,
   X: Float32Array, Y: Float32Array, D: number, alpha: number, prec: Float64Array, precMean: Float64Array, seed: number,
   scratch: Float64Array, helpers: typeof BMF_ROW_HELPERS,
+  ownScale: Float64Array | null = null, otherScale: Float64Array | null = null, rowSse: Float64Array | null = null,
 ): number {
   const A = scratch, b = scratch.subarray(D * D, D * D + D), z = scratch.subarray(D * D + D, D * D + 2 * D);
   let sse = 0;
   for (let r = rowStart; r < rowEnd; r++) {
-    helpers.bmfRowSystem(ptr, cols, vals, r, mean, Y, D, alpha, prec, precMean, A, b);
+    const own = ownScale ? ownScale[r] : 1;
+    helpers.bmfRowSystem(ptr, cols, vals, r, mean, Y, D, alpha * own, prec, precMean, A, b, otherScale);
     const uniform = helpers.seededRandom((seed ^ Math.imul(r + 1, 0x9e3779b1)) >>> 0);
     for (let f = 0; f < D; f += 2) {
       const radius = Math.sqrt(-2 * Math.log(1 - uniform())), angle = 2 * Math.PI * uniform();
@@ -192,13 +197,16 @@ export function bmfSampleRange(
     helpers.solveUpper(A, b, D);
     const xr = r * D;
     for (let f = 0; f < D; f++) X[xr + f] = b[f];
+    let rowError = 0;
     for (let n = ptr[r]; n < ptr[r + 1]; n++) {
       const yj = cols[n] * D;
       let dot = 0;
       for (let f = 0; f < D; f++) dot += b[f] * Y[yj + f];
       const e = vals[n] - mean - dot;
-      sse += e * e;
+      rowError += (otherScale ? otherScale[cols[n]] : 1) * e * e;
     }
+    if (rowSse) rowSse[r] = rowError;
+    sse += own * rowError;
   }
   return sse;
 }
@@ -212,30 +220,32 @@ export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unkno
   parentPort.on("message", (msg: { side: number; start: number; end: number; alpha: number; seed: number } | null) => {
     if (msg === null) return parentPort.close();
     const sse = msg.side === 0
-      ? sample(d.userPtr, d.userItems, d.userValues, msg.start, msg.end, d.mean, d.U, d.V, d.D, msg.alpha, d.prec0, d.precMean0, msg.seed, scratch, helpers)
-      : sample(d.itemPtr, d.itemUsers, d.itemValues, msg.start, msg.end, d.mean, d.V, d.U, d.D, msg.alpha, d.prec1, d.precMean1, msg.seed, scratch, helpers);
+      ? sample(d.userPtr, d.userItems, d.userValues, msg.start, msg.end, d.mean, d.U, d.V, d.D, msg.alpha, d.prec0, d.precMean0, msg.seed, scratch, helpers, d.scale0, d.scale1, d.sse0)
+      : sample(d.itemPtr, d.itemUsers, d.itemValues, msg.start, msg.end, d.mean, d.V, d.U, d.D, msg.alpha, d.prec1, d.precMean1, msg.seed, scratch, helpers, d.scale1, d.scale0, d.sse1);
     parentPort.postMessage(sse);
   });
 }
 
 // %% notebooks/03_matrix_factorization.ipynb cell f452189f (#325)
 /**
- * BPMF's row draws on worker threads: both CSR sides, the factors U, V and each side's prior (Λ, Λμ) on
- * SharedArrayBuffers (the caller writes the priors before each half-sweep); rows cut by rating count.
+ * BPMF's row draws on worker threads: both CSR sides, the factors U, V, each side's prior (Λ, Λμ) and, for
+ * per-row noise, each side's scales and row errors, on SharedArrayBuffers (the caller writes the priors and the
+ * scales before each half-sweep); rows cut by rating count.
  */
 export class BmfThreads {
   private pool: ThreadPool;
   private cuts: number[][];
-  constructor(train: Ratings, readonly shared: { U: Float32Array; V: Float32Array; prec: Float64Array[]; precMean: Float64Array[] }, D: number, mean: number, threads: number) {
+  constructor(train: Ratings, readonly shared: { U: Float32Array; V: Float32Array; prec: Float64Array[]; precMean: Float64Array[]; scale?: (Float64Array | null)[]; rowSse?: (Float64Array | null)[] }, D: number, mean: number, threads: number) {
     const data = {
       userPtr: toShared(train.userPtr), userItems: toShared(train.userItems), userValues: toShared(train.userValues),
       itemPtr: toShared(train.itemPtr), itemUsers: toShared(train.itemUsers), itemValues: toShared(train.itemValues),
       U: shared.U, V: shared.V, prec0: shared.prec[0], prec1: shared.prec[1], precMean0: shared.precMean[0], precMean1: shared.precMean[1], D, mean,
+      scale0: shared.scale?.[0] ?? null, scale1: shared.scale?.[1] ?? null, sse0: shared.rowSse?.[0] ?? null, sse1: shared.rowSse?.[1] ?? null,
     };
     this.cuts = [balancedCuts(train.userPtr, threads), balancedCuts(train.itemPtr, threads)];
     this.pool = new ThreadPool(workerSource(bmfWorkerMain, bmfSampleRange, bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom), data, threads);
   }
-  /** One half-sweep (side 0: users, 1: items); resolves to the sum of squared errors after the draws. */
+  /** One half-sweep (side 0: users, 1: items); resolves to the (scale-weighted) sum of squared errors after the draws. */
   async sweep(side: 0 | 1, alpha: number, seed: number): Promise<number> {
     const cuts = this.cuts[side];
     const parts = await this.pool.all<number>(cuts.slice(1).map((end, t) => ({ side, start: cuts[t], end, alpha, seed })));

@@ -809,13 +809,14 @@ export interface BmfParams {
   burnin: number; // sweeps discarded before averaging
   alpha: number; // noise precision 1/σ² to start from (fixed when sampleAlpha is false)
   sampleAlpha: boolean; // draw α from its Gamma(1 + n/2, 1 + SSE/2) conditional each sweep
+  noiseShape: number; // c > 0: each user and item gets a noise scale a ~ Gamma(c, c), precision α·a_u·b_i (0: one α for all)
   beta0: number; // prior strength of the hyper-prior's mean (μ ~ N(0, (β₀Λ)⁻¹))
   initStd: number; // factors start as N(0, initStd²)
   threads: number; // worker threads (1 = the calling thread; 0: every core from 200,000 ratings on)
   seed: number;
 }
 
-export const BMF_DEFAULTS: BmfParams = { k: 0, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
+export const BMF_DEFAULTS: BmfParams = { k: 0, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, noiseShape: 4, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-k (#331)
 /** BPMF's number of factors for a training set of `size` ratings: 16 to 100,000, then 16 · (size/10⁵)^(1/6), a multiple of 4, at most 64. */
@@ -841,7 +842,22 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#337)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-scales (#337)
+/**
+ * Redraws one side's noise scales: rating (r, j) has precision α·a_r·s_j and a_r ~ Gamma(c, c) (mean 1), so
+ * a_r | · ~ Gamma(c + n_r/2, c + α·E_r/2), with n_r the row's ratings (from the CSR `ptr`) and E_r = Σ_j s_j e_rj²
+ * (`rowSse`, from the half-sweep). Returns Σ_r a_r E_r, the weighted SSE that α's conditional needs.
+ */
+export function sampleNoiseScales(scale: Float64Array, rowSse: Float64Array, ptr: Int32Array, alpha: number, shape: number, random: () => number, normal: () => number): number {
+  let sse = 0;
+  for (let r = 0; r < scale.length; r++) {
+    scale[r] = gammaDraw(shape + (ptr[r + 1] - ptr[r]) / 2, random, normal) / (shape + (alpha * rowSse[r]) / 2);
+    sse += scale[r] * rowSse[r];
+  }
+  return sse;
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#340)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -891,7 +907,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#340)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#343)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -909,7 +925,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#343)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#346)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -926,13 +942,25 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#346)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-note (#349)
+/** The note a fitted `bmf` carries: k, the draws averaged, the final noise and (heteroscedastic) the middle 80 % of the scales. */
+export function bmfNote(k: number, kFromData: boolean, draws: number, burnin: number, alpha: number, scales: [Float64Array | null, Float64Array | null]): string {
+  const middle = (x: Float64Array) => {
+    const s = Float64Array.from(x).sort(), at = (q: number) => s[Math.floor(q * (s.length - 1))].toFixed(2);
+    return `${at(0.1)}–${at(0.9)}`;
+  };
+  const [users, items] = scales;
+  const spread = users && items ? `; noise scales, 10th–90th percentile: users ${middle(users)}, items ${middle(items)}` : "";
+  return `k = ${k}${kFromData ? " (from the data's size)" : ""}; the mean of ${draws} Gibbs draws after ${burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)}${spread})`;
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#352)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
- * α⁻¹), rows of U and V Gaussian with Normal–Wishart hyper-priors, α Gamma. Each sweep draws both sides' priors,
- * every user's and item's factors (`bmfSampleRange`, on worker threads), and α; the prediction is the mean over
- * the draws after burn-in, m + (1/S) Σ_s u_u^(s)·v_i^(s) — stored as one factor model whose rows are the S draws
- * side by side, scaled by 1/√S, so it predicts, saves and loads as every factor model.
+ * (α a_u b_i)⁻¹), rows of U and V Gaussian under Normal–Wishart hyper-priors, α Gamma and, when noiseShape c > 0, each
+ * user's and item's noise scale Gamma(c, c). A sweep draws both sides' priors, rows (`bmfSampleRange`, on worker
+ * threads) and scales, then α; the prediction m + (1/S) Σ_s u_u^(s)·v_i^(s) over the S kept draws is stored as one
+ * factor model whose rows are the draws side by side scaled by 1/√S, so it predicts, saves and loads as any other.
  */
 export class BayesianMF extends FactorRecommender {
   declare readonly params: BmfParams;
@@ -950,7 +978,11 @@ export class BayesianMF extends FactorRecommender {
     const shared = (n: number) => (threads > 1 ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));
     const start = initFactorModel(nUsers, nItems, D, train.globalMean, p.initStd, seed + 1, threads > 1);
     const U = start.userFactors, V = start.itemFactors, mean = train.globalMean;
-    const prior = { U, V, prec: [shared(D * D), shared(D * D)], precMean: [shared(D), shared(D)] };
+    this.model = start; // while it samples, predict answers with the current draw (what tuning scores after each sweep)
+    const hetero = p.noiseShape > 0; // per-row noise: each side's scales (1 to start), each row's Σ s e² at its last draw
+    const scale = hetero ? [shared(nUsers).fill(1), shared(nItems).fill(1)] : [null, null];
+    const rowSse = hetero ? [shared(nUsers), shared(nItems)] : [null, null];
+    const prior = { U, V, prec: [shared(D * D), shared(D * D)], precMean: [shared(D), shared(D)], scale, rowSse };
     const pool = threads > 1 ? new BmfThreads(train, prior, D, mean, threads) : null;
     const scratch = new Float64Array(D * D + 3 * D);
     const draws: { U: Float32Array; V: Float32Array }[] = [];
@@ -963,13 +995,15 @@ export class BayesianMF extends FactorRecommender {
           sampleNormalWishart(side ? V : U, side ? nItems : nUsers, D, p.beta0, random, normal, prior.prec[side], prior.precMean[side]);
           const rowSeed = (seed * 1000003 + sweep * 2 + side) >>> 0;
           if (pool) sse = await pool.sweep(side, alpha, rowSeed);
-          else if (side === 0) sse = bmfSampleRange(train.userPtr, train.userItems, train.userValues, 0, nUsers, mean, U, V, D, alpha, prior.prec[0], prior.precMean[0], rowSeed, scratch, BMF_ROW_HELPERS);
-          else sse = bmfSampleRange(train.itemPtr, train.itemUsers, train.itemValues, 0, nItems, mean, V, U, D, alpha, prior.prec[1], prior.precMean[1], rowSeed, scratch, BMF_ROW_HELPERS);
+          else if (side === 0) sse = bmfSampleRange(train.userPtr, train.userItems, train.userValues, 0, nUsers, mean, U, V, D, alpha, prior.prec[0], prior.precMean[0], rowSeed, scratch, BMF_ROW_HELPERS, scale[0], scale[1], rowSse[0]);
+          else sse = bmfSampleRange(train.itemPtr, train.itemUsers, train.itemValues, 0, nItems, mean, V, U, D, alpha, prior.prec[1], prior.precMean[1], rowSeed, scratch, BMF_ROW_HELPERS, scale[1], scale[0], rowSse[1]);
+          // From the second sweep on (the first starts from random factors), the side's scales from their conditional.
+          if (hetero && sweep > 1) sse = sampleNoiseScales(scale[side]!, rowSse[side]!, side ? train.itemPtr : train.userPtr, alpha, p.noiseShape, random, normal);
         }
         if (p.sampleAlpha) alpha = gammaDraw(1 + train.size / 2, random, normal) / (1 + sse / 2);
         if (sweep > p.burnin) draws.push({ U: U.slice(), V: V.slice() });
         const r: EpochReport = { epoch: sweep, seconds: 0, trainRmse: Math.sqrt(sse / Math.max(1, train.size)) };
-        if (v && averaged) r.validRmse = runningMeanRmse(averaged, draws.length, { ...start, userFactors: U, itemFactors: V }, v, this.range);
+        if (v && averaged) r.validRmse = runningMeanRmse(averaged, draws.length, start, v, this.range);
         r.seconds = (performance.now() - started) / 1000;
         if (this.report(r, options)) break;
       }
@@ -977,12 +1011,11 @@ export class BayesianMF extends FactorRecommender {
       await pool?.close();
     }
     this.model = packDraws(draws.length ? draws : [{ U, V }], nUsers, nItems, D, mean);
-    const S = Math.max(1, draws.length);
-    this.notes.push(`k = ${D}${p.k ? "" : " (from the data's size)"}; the mean of ${S} Gibbs draws after ${p.burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)})`);
+    this.notes.push(bmfNote(D, !p.k, Math.max(1, draws.length), p.burnin, alpha, hetero ? [scale[0], scale[1]] : [null, null]));
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#349)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#355)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {
@@ -991,6 +1024,7 @@ registerModel({
     burnin: { type: "int", min: 0, default: BMF_DEFAULTS.burnin, description: "sweeps discarded before the draws are averaged" },
     alpha: { type: "float", above: 0, default: BMF_DEFAULTS.alpha, description: "noise precision 1/σ² (the start when sampleAlpha)" },
     sampleAlpha: { type: "bool", default: BMF_DEFAULTS.sampleAlpha, description: "draw the noise precision from its conditional each sweep" },
+    noiseShape: { type: "float", min: 0, default: BMF_DEFAULTS.noiseShape, description: "shape c of the per-user and per-item noise scales' Gamma(c, c) prior (0 = one noise level for every rating)" },
     beta0: { type: "float", above: 0, default: BMF_DEFAULTS.beta0, description: "strength of the hyper-prior on the factors' mean" },
     initStd: { type: "float", min: 0, default: BMF_DEFAULTS.initStd, description: "factors start as N(0, initStd²)" },
     threads: { type: "int", min: 0, max: 64, default: BMF_DEFAULTS.threads, description: "worker threads (1 = the calling thread; 0 = every core from 200,000 ratings on)" },

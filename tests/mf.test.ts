@@ -13,6 +13,7 @@ import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskyS
 import { chooseTfBackend } from "../lib/tf_backend";
 import { WasmSgd, shuffleWithin, cacheTiles, foldImplicit } from "../lib/sgd_kernel";
 import { alsCgRange } from "../lib/als_kernel";
+import { crossValidationObjective } from "../lib/tuning_objectives";
 
 const ML_SMALL = path.join(__dirname, "..", "data", "ml-latest-small");
 
@@ -230,9 +231,19 @@ describe("bmf", function () {
     assert.match(one.notes[0], /the mean of 2 Gibbs draws after 1 burn-in/);
   });
 
-  it("beats mf-sgd on the shipped split, and predicts the same after save and load", async () => {
+  it("is scored after every sweep by the tuning objective (predict answers with the current draw)", async () => {
+    const { train } = shipped();
+    const sweeps: number[] = [];
+    const objective = crossValidationObjective(train, (p) => new BayesianMF({ k: 4, sweeps: 4, burnin: 1, threads: 1, ...p }), { folds: 3 });
+    const r = await objective({ noiseShape: 4 }, 0, (_epoch, validation) => (sweeps.push(validation), true));
+    assert.equal(sweeps.length, 4);
+    assert.ok(sweeps.every((v) => v > 0.8 && v < 1.3), `per-sweep RMSE ${sweeps}`);
+    assert.ok(r.validation > 0.8 && r.validation < Math.max(...sweeps), `the mean of the draws ${r.validation} beats the worst single draw`);
+  });
+
+  it("beats mf-sgd on the shipped split with its defaults, and predicts the same after save and load", async () => {
     const { train, test } = shipped();
-    const bmf = await createModel("bmf", { k: "8", sweeps: "24", burnin: "8" }).fit(train);
+    const bmf = await createModel("bmf").fit(train);
     const sgd = await new SgdMF().fit(train);
     const predicted = bmf.predict(test.users, test.items);
     const a = rmse(predicted, test.values), b = rmse(sgd.predict(test.users, test.items), test.values);
