@@ -9,7 +9,7 @@ import { seededRandom, splitByMask, randomSplit, shuffledOrder } from "./splits"
 import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState, type ParamDef } from "./model";
 import { tf } from "./_optional";
 import "./usercf";
-import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, plainPairLoops, initFactorModel, plainSgdRunner, choleskyAlsSolver, fillNormal, choleskySolveInPlace, PairKernels, threadedSgdRunner, choleskyUpperInPlace, solveUpper, type FactorModel, type PairLoops, type SgdRunnerFactory, type SgdRunSettings, type AlsSolverFactory, type AlsSolveSettings } from "./mf_engine";
+import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, plainPairLoops, initFactorModel, plainSgdRunner, choleskyAlsSolver, fillNormal, PairKernels, threadedSgdRunner, choleskyUpperInPlace, solveUpper, choleskySolveInPlace, type FactorModel, type PairLoops, type SgdRunnerFactory, type SgdRunSettings, type AlsSolverFactory, type AlsSolveSettings } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
 import { shuffleWithin, svdppEpoch, foldImplicit, wasmSgdRunner } from "./sgd_kernel";
 import { cgAlsSolver, BmfThreads, bmfSampleRange, BMF_ROW_HELPERS } from "./als_kernel";
@@ -695,113 +695,13 @@ registerModel({
   create: (p) => new SvdPlusPlus(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#209)
- // registers the neighbourhood models the blend may use
-
-/** Hyper-parameters of the blend. */
-export interface BlendParams {
-  models: string; // the base models, CLI names separated by "+" (neighbourhood and factor models)
-  holdout: number; // the fraction of the training ratings the blend's weights are fitted on
-  ridge: number; // L2 weight on the blend's weights (per held-out rating)
-  seed: number;
-}
-
-export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp", holdout: 0.1, ridge: 1e-4, seed: 1 };
-
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#212)
-/** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
-export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
-  const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
-  const row = new Float64Array(d);
-  row[0] = 1;
-  for (let t = 0; t < n; t++) {
-    for (let m = 1; m < d; m++) row[m] = columns[m - 1][t];
-    for (let i = 0; i < d; i++) {
-      b[i] += row[i] * values[t];
-      for (let j = i; j < d; j++) A[i * d + j] += row[i] * row[j];
-    }
-  }
-  for (let m = 1; m < d; m++) A[m * d + m] += ridge * n;
-  choleskySolveInPlace(A, b, d);
-  return Array.from(b);
-}
-
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#215)
-/**
- * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
- * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
- * model and an intercept; then every base model is refitted on all the training ratings, and the blend
- * predicts w₀ + Σ_m w_m r̂_m, clipped to the ratings' range.
- */
-export class BlendModel extends Recommender {
-  readonly name = "blend";
-  readonly params: BlendParams;
-  weights: number[] = [];
-  bases: Recommender[] = [];
-  constructor(params: Partial<BlendParams> = {}) {
-    super();
-    this.params = { ...BLEND_DEFAULTS, ...params };
-  }
-
-  protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
-    const names = this.params.models.split("+").filter(Boolean);
-    if (!names.length) throw new Error("blend: no base models (models=itemcf+mf-sgd…)");
-    const { train: part, test: held } = randomSplit(train, this.params.holdout, options.seed ?? this.params.seed);
-    const columns: Float32Array[] = [];
-    for (const name of names) columns.push((await createModel(name).fit(part, { seed: options.seed })).predict(held.users, held.items));
-    this.weights = stackingWeights(columns, held.values, this.params.ridge);
-    this.bases = [];
-    for (const name of names) this.bases.push(await createModel(name).fit(train, { seed: options.seed }));
-  }
-
-  /** w₀ + Σ_m w_m r̂_m; the contract clips it to the ratings' range. */
-  protected estimate(users: Int32Array, items: Int32Array, out: Float32Array): void {
-    out.fill(this.weights[0]);
-    this.bases.forEach((m, k) => {
-      const p = m.predict(users, items), w = this.weights[k + 1];
-      for (let t = 0; t < out.length; t++) out[t] += w * p[t];
-    });
-  }
-
-  /** The weights, and each base model's own saved state under `base<m>.` (a blend saves as one folder). */
-  protected state(): ModelState {
-    const arrays: ModelState["arrays"] = {};
-    const bases = this.bases.map((m, k) => {
-      const s = m.snapshot();
-      for (const [key, a] of Object.entries(s.arrays)) arrays[`base${k}.${key}`] = a;
-      return s.meta;
-    });
-    return { meta: { weights: this.weights, bases }, arrays };
-  }
-  protected restore(s: ModelState): void {
-    this.weights = s.meta.weights as number[];
-    this.bases = (s.meta.bases as any[]).map((meta, k) => {
-      const arrays: ModelState["arrays"] = {};
-      for (const [key, a] of Object.entries(s.arrays)) if (key.startsWith(`base${k}.`)) arrays[key.slice(`base${k}.`.length)] = a;
-      return createModel(meta.model, meta.params).restoreSnapshot({ meta, arrays });
-    });
-  }
-}
-
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#218)
-registerModel({
-  name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
-  params: {
-    models: { type: "string", default: BLEND_DEFAULTS.models, description: "base models by registered name, joined by +" },
-    holdout: { type: "float", above: 0, max: 0.9, default: BLEND_DEFAULTS.holdout, description: "fraction of the training ratings the weights are fitted on" },
-    ridge: { type: "float", min: 0, default: BLEND_DEFAULTS.ridge, description: "L2 weight on the blend's weights (per held-out rating)" },
-    seed: { type: "int", default: BLEND_DEFAULTS.seed, description: "the held-out slice" },
-  },
-  create: (p) => new BlendModel(p),
-});
-
-// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#297)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#285)
 fastPairLoops.make = (users, items, nUsers, nItems, k) => new PairKernels(users, items, nUsers, nItems, k);
 fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
 fastAls.cg = cgAlsSolver;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#328)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#316)
 /** Hyper-parameters of Bayesian MF by Gibbs sampling. */
 export interface BmfParams {
   k: number; // latent factors D (0: chosen from the data's size, `bmfFactorsFor`)
@@ -818,14 +718,14 @@ export interface BmfParams {
 
 export const BMF_DEFAULTS: BmfParams = { k: 0, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, noiseShape: 4, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-k (#331)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-k (#319)
 /** BPMF's number of factors for a training set of `size` ratings: 16 to 100,000, then 16 · (size/10⁵)^(1/6), a multiple of 4, at most 64. */
 export function bmfFactorsFor(size: number): number {
   const grown = 16 * Math.max(1, size / 1e5) ** (1 / 6);
   return 4 * Math.round(Math.min(64, grown) / 4);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#334)
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#322)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -842,7 +742,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-scales (#337)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-scales (#325)
 /**
  * Redraws one side's noise scales: rating (r, j) has precision α·a_r·s_j and a_r ~ Gamma(c, c) (mean 1), so
  * a_r | · ~ Gamma(c + n_r/2, c + α·E_r/2), with n_r the row's ratings (from the CSR `ptr`) and E_r = Σ_j s_j e_rj²
@@ -857,7 +757,7 @@ export function sampleNoiseScales(scale: Float64Array, rowSse: Float64Array, ptr
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#340)
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#328)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -907,7 +807,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#343)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#331)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -925,7 +825,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#346)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#334)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -942,7 +842,7 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-note (#349)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-note (#337)
 /** The note a fitted `bmf` carries: k, the draws averaged, the final noise and (heteroscedastic) the middle 80 % of the scales. */
 export function bmfNote(k: number, kFromData: boolean, draws: number, burnin: number, alpha: number, scales: [Float64Array | null, Float64Array | null]): string {
   const middle = (x: Float64Array) => {
@@ -954,7 +854,7 @@ export function bmfNote(k: number, kFromData: boolean, draws: number, burnin: nu
   return `k = ${k}${kFromData ? " (from the data's size)" : ""}; the mean of ${draws} Gibbs draws after ${burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)}${spread})`;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#352)
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#340)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * (α a_u b_i)⁻¹), rows of U and V Gaussian under Normal–Wishart hyper-priors, α Gamma and, when noiseShape c > 0, each
@@ -1015,7 +915,7 @@ export class BayesianMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#355)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#343)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {
@@ -1031,4 +931,104 @@ registerModel({
     seed: { type: "int", default: BMF_DEFAULTS.seed, description: "initialisation and the sampler" },
   },
   create: (p) => new BayesianMF(p),
+});
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#346)
+ // registers the neighbourhood models the blend may use
+
+/** Hyper-parameters of the blend. */
+export interface BlendParams {
+  models: string; // the base models, CLI names separated by "+" (neighbourhood and factor models)
+  holdout: number; // the fraction of the training ratings the blend's weights are fitted on
+  ridge: number; // L2 weight on the blend's weights (per held-out rating)
+  seed: number;
+}
+
+export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp+bmf", holdout: 0.1, ridge: 1e-4, seed: 1 };
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#349)
+/** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
+export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
+  const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
+  const row = new Float64Array(d);
+  row[0] = 1;
+  for (let t = 0; t < n; t++) {
+    for (let m = 1; m < d; m++) row[m] = columns[m - 1][t];
+    for (let i = 0; i < d; i++) {
+      b[i] += row[i] * values[t];
+      for (let j = i; j < d; j++) A[i * d + j] += row[i] * row[j];
+    }
+  }
+  for (let m = 1; m < d; m++) A[m * d + m] += ridge * n;
+  choleskySolveInPlace(A, b, d);
+  return Array.from(b);
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#352)
+/**
+ * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
+ * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
+ * model and an intercept; then every base model is refitted on all the training ratings, and the blend
+ * predicts w₀ + Σ_m w_m r̂_m, clipped to the ratings' range.
+ */
+export class BlendModel extends Recommender {
+  readonly name = "blend";
+  readonly params: BlendParams;
+  weights: number[] = [];
+  bases: Recommender[] = [];
+  constructor(params: Partial<BlendParams> = {}) {
+    super();
+    this.params = { ...BLEND_DEFAULTS, ...params };
+  }
+
+  protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
+    const names = this.params.models.split("+").filter(Boolean);
+    if (!names.length) throw new Error("blend: no base models (models=itemcf+mf-sgd…)");
+    const { train: part, test: held } = randomSplit(train, this.params.holdout, options.seed ?? this.params.seed);
+    const columns: Float32Array[] = [];
+    for (const name of names) columns.push((await createModel(name).fit(part, { seed: options.seed })).predict(held.users, held.items));
+    this.weights = stackingWeights(columns, held.values, this.params.ridge);
+    this.bases = [];
+    for (const name of names) this.bases.push(await createModel(name).fit(train, { seed: options.seed }));
+  }
+
+  /** w₀ + Σ_m w_m r̂_m; the contract clips it to the ratings' range. */
+  protected estimate(users: Int32Array, items: Int32Array, out: Float32Array): void {
+    out.fill(this.weights[0]);
+    this.bases.forEach((m, k) => {
+      const p = m.predict(users, items), w = this.weights[k + 1];
+      for (let t = 0; t < out.length; t++) out[t] += w * p[t];
+    });
+  }
+
+  /** The weights, and each base model's own saved state under `base<m>.` (a blend saves as one folder). */
+  protected state(): ModelState {
+    const arrays: ModelState["arrays"] = {};
+    const bases = this.bases.map((m, k) => {
+      const s = m.snapshot();
+      for (const [key, a] of Object.entries(s.arrays)) arrays[`base${k}.${key}`] = a;
+      return s.meta;
+    });
+    return { meta: { weights: this.weights, bases }, arrays };
+  }
+  protected restore(s: ModelState): void {
+    this.weights = s.meta.weights as number[];
+    this.bases = (s.meta.bases as any[]).map((meta, k) => {
+      const arrays: ModelState["arrays"] = {};
+      for (const [key, a] of Object.entries(s.arrays)) if (key.startsWith(`base${k}.`)) arrays[key.slice(`base${k}.`.length)] = a;
+      return createModel(meta.model, meta.params).restoreSnapshot({ meta, arrays });
+    });
+  }
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#355)
+registerModel({
+  name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
+  params: {
+    models: { type: "string", default: BLEND_DEFAULTS.models, description: "base models by registered name, joined by +" },
+    holdout: { type: "float", above: 0, max: 0.9, default: BLEND_DEFAULTS.holdout, description: "fraction of the training ratings the weights are fitted on" },
+    ridge: { type: "float", min: 0, default: BLEND_DEFAULTS.ridge, description: "L2 weight on the blend's weights (per held-out rating)" },
+    seed: { type: "int", default: BLEND_DEFAULTS.seed, description: "the held-out slice" },
+  },
+  create: (p) => new BlendModel(p),
 });
