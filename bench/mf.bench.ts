@@ -198,7 +198,7 @@ if (require.main === module) {
       // The full comparison, or one model's run (--model: bench/results/mf-<model>.json, its last run only).
       const out = path.join(__dirname, "results", at < 0 ? "mf-time-to-accuracy.json" : `mf-${args[at + 1]}.json`);
       fs.mkdirSync(path.dirname(out), { recursive: true });
-      const common = { date: new Date().toISOString(), cores: os.cpus().length, loadAverage: [+loadBefore.toFixed(1), +loadAfter.toFixed(1)], floor: +floor.toFixed(4), train: manifest.train, test: manifest.test };
+      const common = { date: new Date().toISOString(), cores: os.cpus().length, loadAverage: [+loadBefore.toFixed(1), +loadAfter.toFixed(1)], floor: +floor.toFixed(4), limit: manifest.limitRmse, halfOracles: { usersUnknown: manifest.usersUnknownRmse, itemsUnknown: manifest.itemsUnknownRmse }, train: manifest.train, test: manifest.test };
       const result = at < 0
         ? { ...common, surprisePublished: SURPRISE_PUBLISHED, surpriseRates: SURPRISE_RATES, surpriseEstimate, verdict, runs }
         : { ...common, params, notes: modelNotes, runs };

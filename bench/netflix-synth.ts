@@ -13,7 +13,9 @@
  * (log-normal around 0.78; per-user σ_u around 1), biases, and popular films rated a little higher. User
  * activity is log-normal (σ 1.2) and item popularity log-normal with a wide spread (σ 2), so most users and films have
  * few ratings and a few have thousands. Because the generator knows μ + b_u + … and σ of every test cell, it
- * reports the Bayes-optimal floor: the RMSE of predicting E[r] exactly (`floorRmse`, also in manifest.json).
+ * reports the Bayes-optimal floor: the RMSE of predicting E[r] exactly (`floorRmse`, also in manifest.json), and
+ * two half-oracles that know all but one side's parameters (`usersUnknownRmse`, `itemsUnknownRmse`) and from them an
+ * estimate of the best any model of the ratings can do (`limitRmse`; see `HalfOracle`).
  * Everything is driven by one seeded PRNG: the same options give byte-identical files.
  *
  *   npx tsx bench/netflix-synth.ts [--out DIR] [--seed N] [--users N] [--items N] [--titles N] [--train N] [--test N] [--rank N]
@@ -48,7 +50,7 @@ export const NETFLIX_LIKE_DEFAULTS: Required<NetflixLikeOptions> = {
 /** σ of log popularity. */
 const POPULARITY_SPREAD = 2.0;
 
-const GENERATOR_VERSION = 3; // 2: the library's seededRandom; 3: rank 24, per-user/item noise, longer tails, the floor
+const GENERATOR_VERSION = 4; // 2: the library's seededRandom; 3: rank 24, per-user/item noise, longer tails, the floor; 4: the half-oracles (same files)
 
 
 function makeNormal(random: () => number): () => number {
@@ -158,6 +160,182 @@ class ByteWriter {
 /** Day number (days since 1970-01-01) → "YYYY-MM-DD". */
 function dayToIso(day: number): string {
   return new Date(day * 86400000).toISOString().slice(0, 10);
+}
+
+/** The generator's true parameters, as `HalfOracle` needs them: taste term Σ_f w_f p_uf q_if, biases and their priors. */
+interface TrueModel {
+  K: number;
+  mu: number;
+  weight: Float64Array;
+  P: Float64Array;
+  Q: Float64Array;
+  bu: Float64Array;
+  bi: Float64Array;
+  userBiasSd: number;
+  itemBiasSd: number;
+  itemBiasMean: Float64Array;
+}
+
+/** In place: the lower Cholesky factor of the n × n symmetric positive-definite matrix A at offset `at` (lower triangle read). */
+function cholesky(A: Float64Array, at: number, n: number): void {
+  for (let j = 0; j < n; j++) {
+    let d = A[at + j * n + j];
+    for (let k = 0; k < j; k++) d -= A[at + j * n + k] ** 2;
+    const l = Math.sqrt(d);
+    A[at + j * n + j] = l;
+    for (let i = j + 1; i < n; i++) {
+      let x = A[at + i * n + j];
+      for (let k = 0; k < j; k++) x -= A[at + i * n + k] * A[at + j * n + k];
+      A[at + i * n + j] = x / l;
+    }
+  }
+}
+
+/** Solves L z = x in place (L lower, at offset `at`). */
+function forward(L: Float64Array, at: number, n: number, x: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let v = x[i];
+    for (let k = 0; k < i; k++) v -= L[at + i * n + k] * x[k];
+    x[i] = v / L[at + i * n + i];
+  }
+}
+
+/** Solves Lᵀ z = x in place. */
+function backward(L: Float64Array, at: number, n: number, x: Float64Array): void {
+  for (let i = n - 1; i >= 0; i--) {
+    let v = x[i];
+    for (let k = i + 1; k < n; k++) v -= L[at + k * n + i] * x[k];
+    x[i] = v / L[at + i * n + i];
+  }
+}
+
+/**
+ * How close can a model of the ratings come to the floor? Two half-oracles answer from above: "users unknown"
+ * knows every film's true factors, bias and noise and every user's noise, and estimates each user's factors and
+ * bias from that user's training ratings alone; "items unknown" is its mirror image. Each takes the exact
+ * likelihood of the generator (ordinal: r = clip(round(m + σε), 1, 5)) and the prior it drew from, finds the
+ * posterior's mode by Newton's method, and predicts E[r] under the Laplace (Gaussian) approximation of the
+ * posterior there. A model that knows neither side has less information than either, so (up to that
+ * approximation) it cannot beat the worse of the two; and since a prediction's error from its user's factors and
+ * from its film's add up to first order, the two excess mean squared errors over the floor, added, estimate
+ * the limit when both sides are unknown (`limitRmse`).
+ */
+class HalfOracle {
+  private readonly D: number;
+  private readonly train: { u: Int32Array; i: Int32Array; r: Uint8Array; sigma: Float32Array; n: number };
+  private readonly test: { u: Int32Array; i: Int32Array; r: Uint8Array; sigma: Float32Array; n: number };
+
+  constructor(
+    private readonly t: TrueModel,
+    trainCapacity: number,
+    testCapacity: number,
+    private readonly moments: (m: number, sigma: number) => { mean: number; variance: number },
+  ) {
+    this.D = t.K + 1;
+    const columns = (n: number) => ({ u: new Int32Array(n), i: new Int32Array(n), r: new Uint8Array(n), sigma: new Float32Array(n), n: 0 });
+    this.train = columns(trainCapacity);
+    this.test = columns(testCapacity);
+  }
+
+  /** One generated rating r of user u for item i with noise σ. */
+  rating(u: number, i: number, r: number, sigma: number, isTest: boolean): void {
+    const c = isTest ? this.test : this.train, n = c.n++;
+    c.u[n] = u;
+    c.i[n] = i;
+    c.r[n] = r;
+    c.sigma[n] = sigma;
+  }
+
+  /** The half-oracles' test RMSEs, and the estimated limit for both sides unknown, given the floor's mean squared error. */
+  finish(floorMse: number): { usersUnknownRmse: number; itemsUnknownRmse: number; limitRmse: number } {
+    const { t } = this, round = (x: number) => +x.toFixed(4);
+    const users = this.side(this.train.u, this.train.i, this.test.u, this.test.i, t.bu.length, t.Q, t.bi, () => 0, t.userBiasSd);
+    const items = this.side(this.train.i, this.train.u, this.test.i, this.test.u, t.bi.length, t.P, t.bu, (e) => t.itemBiasMean[e], t.itemBiasSd);
+    const limit = Math.sqrt(users ** 2 + items ** 2 - floorMse);
+    return { usersUnknownRmse: round(users), itemsUnknownRmse: round(items), limitRmse: round(limit) };
+  }
+
+  /**
+   * One half-oracle: entities `ent` (users or items) are unknown, the other side (`other`, its factors M and
+   * biases B) is known. θ_e = [factors, bias] ~ N([0, biasMean(e)], diag(1, …, 1, biasSd²)); m = μ + B_o + x_o·θ_e
+   * with x_o = [w ∘ M_o, 1]. Returns the test RMSE of E[r] under each entity's Laplace posterior.
+   */
+  private side(ent: Int32Array, other: Int32Array, testEnt: Int32Array, testOther: Int32Array, nE: number,
+    M: Float64Array, B: Float64Array, biasMean: (e: number) => number, biasSd: number): number {
+    const { D, t, train, test } = this, K = t.K;
+    const byEntity = (e: Int32Array, n: number) => {
+      const ptr = new Int32Array(nE + 1), order = new Int32Array(n);
+      for (let k = 0; k < n; k++) ptr[e[k] + 1]++;
+      for (let k = 0; k < nE; k++) ptr[k + 1] += ptr[k];
+      const next = ptr.slice(0, nE);
+      for (let k = 0; k < n; k++) order[next[e[k]]++] = k;
+      return { ptr, order };
+    };
+    const tr = byEntity(ent, train.n), te = byEntity(testEnt, test.n);
+    const H = new Float64Array(D * D), g = new Float64Array(D), theta = new Float64Array(D), x = new Float64Array(D);
+    const features = (o: number) => {
+      for (let f = 0; f < K; f++) x[f] = t.weight[f] * M[o * K + f];
+      x[K] = 1;
+      return x;
+    };
+    const phi = (z: number) => Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+    let sse = 0;
+    for (let e = 0; e < nE; e++) {
+      theta.fill(0);
+      theta[K] = biasMean(e);
+      for (let iteration = 0; iteration < 30; iteration++) {
+        // g = ∇ log posterior, H = −∇² log posterior (the prior's part, then each rating's).
+        H.fill(0);
+        for (let f = 0; f < K; f++) (H[f * D + f] = 1), (g[f] = -theta[f]);
+        H[K * D + K] = 1 / biasSd ** 2;
+        g[K] = -(theta[K] - biasMean(e)) / biasSd ** 2;
+        for (let p = tr.ptr[e]; p < tr.ptr[e + 1]; p++) {
+          const k = tr.order[p], o = other[k], r = train.r[k], s = train.sigma[k];
+          features(o);
+          let m = t.mu + B[o];
+          for (let f = 0; f < D; f++) m += x[f] * theta[f];
+          // The ordinal probit likelihood P = Φ(zh) − Φ(zl), z = (cut − m)/σ, cuts r ± 0.5 (open at 1 and 5).
+          const zl = r === 1 ? -Infinity : (r - 0.5 - m) / s, zh = r === 5 ? Infinity : (r + 0.5 - m) / s;
+          const P = (r === 5 ? 1 : normalCdf(zh)) - (r === 1 ? 0 : normalCdf(zl));
+          let d1: number, d2: number; // d log P / dm and −d² log P / dm²
+          if (P > 1e-12) {
+            const pl = r === 1 ? 0 : phi(zl), ph = r === 5 ? 0 : phi(zh), A = pl - ph;
+            const zpl = r === 1 ? 0 : zl * pl, zph = r === 5 ? 0 : zh * ph;
+            d1 = A / (s * P);
+            d2 = (A * A - (zpl - zph) * P) / (s * s * P * P);
+          } else {
+            const target = r === 1 ? Math.min(m, 1) : r === 5 ? Math.max(m, 5) : r; // far in a tail: pull like a Gaussian
+            d1 = (target - m) / (s * s);
+            d2 = 1 / (s * s);
+          }
+          for (let a = 0; a < D; a++) {
+            g[a] += d1 * x[a];
+            const xa = d2 * x[a];
+            for (let b = 0; b <= a; b++) H[a * D + b] += xa * x[b];
+          }
+        }
+        cholesky(H, 0, D);
+        forward(H, 0, D, g);
+        backward(H, 0, D, g);
+        let step = 0;
+        for (let f = 0; f < D; f++) (theta[f] += g[f]), (step = Math.max(step, Math.abs(g[f])));
+        if (step < 1e-6) break;
+      }
+      // H holds the Cholesky factor of the last Newton step's −∇², at (all but) the mode: the Laplace posterior.
+      for (let p = te.ptr[e]; p < te.ptr[e + 1]; p++) {
+        const k = te.order[p], o = testOther[k];
+        features(o);
+        let m = t.mu + B[o];
+        for (let f = 0; f < D; f++) m += x[f] * theta[f];
+        forward(H, 0, D, x);
+        let v = 0;
+        for (let f = 0; f < D; f++) v += x[f] * x[f];
+        const err = test.r[k] - this.moments(m, Math.sqrt(test.sigma[k] ** 2 + v)).mean;
+        sse += err * err;
+      }
+    }
+    return Math.sqrt(sse / Math.max(1, test.n));
+  }
 }
 
 /**
@@ -339,8 +517,8 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
   }
   for (let x = 0; x < nU * K; x++) P[x] = normal();
   for (let x = 0; x < nI * K; x++) Q[x] = normal();
-  /** Variance of clip(round(m + σε), 1, 5) for ε ~ N(0,1): the error of the Bayes-optimal prediction E[r]. */
-  const ratingVariance = (m: number, sigma: number) => {
+  /** Mean and variance of clip(round(m + σε), 1, 5) for ε ~ N(0,1): the variance is the error of the Bayes-optimal prediction E[r]. */
+  const ratingMoments = (m: number, sigma: number) => {
     let mean = 0,
       second = 0,
       below = 0;
@@ -351,7 +529,7 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
       mean += pr * r;
       second += pr * r * r;
     }
-    return second - mean * mean;
+    return { mean, variance: second - mean * mean };
   };
   let floorSse = 0;
   // Dates: each user is active over a window inside 1999-11-11 .. 2005-12-31.
@@ -390,6 +568,7 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
   let nTrain = 0,
     nTest = 0;
   const histogram = [0, 0, 0, 0, 0];
+  const limit = new HalfOracle({ K, mu, weight, P, Q, bu, bi, userBiasSd: 0.4, itemBiasSd: 0.45, itemBiasMean: popularity.map((p) => 0.06 * Math.log(p)) }, o.trainLines, o.testLines, ratingMoments);
   for (let u = 0; u < nU; u++) {
     const start = firstDay + Math.floor(random() * span * 0.8);
     const window = Math.max(1, Math.floor((lastDay - start) * random()));
@@ -402,8 +581,9 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
       const sigma = userNoise[u] * itemNoise[i];
       let r = Math.round(m + sigma * normal());
       r = r < 1 ? 1 : r > 5 ? 5 : r;
-      if (state === 3) floorSse += ratingVariance(m, sigma);
+      if (state === 3) floorSse += ratingMoments(m, sigma).variance;
       histogram[r - 1]++;
+      limit.rating(u, i, r, sigma, state === 3);
       const day = start + Math.floor(random() * window) - firstDay;
       const w = state === 3 ? wTest : wTrain;
       w.int(userIds[u]);
@@ -422,7 +602,7 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
   wTest.flush();
   fs.closeSync(fdTrain);
   fs.closeSync(fdTest);
-  return { dir, users: nU, items: nI, titles: nTitles, rank: K, train: nTrain, test: nTest, histogram, floorRmse: Math.sqrt(floorSse / Math.max(1, nTest)) };
+  return { dir, users: nU, items: nI, titles: nTitles, rank: K, train: nTrain, test: nTest, histogram, floorRmse: Math.sqrt(floorSse / Math.max(1, nTest)), ...limit.finish(floorSse / Math.max(1, nTest)) };
 }
 
 /** The Bayes-optimal test RMSE of a generated folder (from its manifest). */
@@ -519,6 +699,9 @@ if (require.main === module) {
   } else {
     const dir = ensureNetflixLike(opts);
     console.log(dir);
-    console.log(`Bayes-optimal floor (test RMSE of E[r]): ${netflixLikeFloor(dir).toFixed(4)}`);
+    const m = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+    console.log(`Bayes-optimal floor (test RMSE of E[r]): ${m.floorRmse.toFixed(4)}`);
+    console.log(`half-oracles (test RMSE knowing all but the users' / the films' parameters): users unknown ${m.usersUnknownRmse}, items unknown ${m.itemsUnknownRmse}`);
+    console.log(`the best a model of the ratings can do, estimated from them: ${m.limitRmse}`);
   }
 }

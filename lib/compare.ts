@@ -156,21 +156,21 @@ export function barSpec(rows: Record<string, unknown>[], o: { value: string; gro
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell cmp-edges (#83)
+// %% notebooks/05_comparison.ipynb cell cmp-edges (#85)
 /** Bucket edges on training ratings per user or item: bucket b holds counts in [edges[b], edges[b+1]). */
 export const ACTIVITY_EDGES = [0, 1, 5, 10, 20, 50, 100, 200, Infinity];
 
-// %% notebooks/05_comparison.ipynb cell cmp-label (#86)
+// %% notebooks/05_comparison.ipynb cell cmp-label (#88)
 /** The label of the bucket [lo, hi). */
 export function bucketLabel(lo: number, hi: number): string {
   return hi === Infinity ? `≥${lo}` : hi - lo === 1 ? `${lo}` : `${lo}–${hi - 1}`;
 }
 
-// %% notebooks/05_comparison.ipynb cell cmp-bucket-type (#89)
+// %% notebooks/05_comparison.ipynb cell cmp-bucket-type (#91)
 /** One bucket of test ratings: its label, its place in order, how many test ratings, and their RMSE. */
 export interface BucketError { bucket: string; order: number; ratings: number; rmse: number }
 
-// %% notebooks/05_comparison.ipynb cell 52bebf5c (#91)
+// %% notebooks/05_comparison.ipynb cell 52bebf5c (#93)
 /**
  * The cold-start view: RMSE of the predictions on the test ratings grouped by how many training ratings their
  * user (`side = "user"`) or item (`"item"`) has. Empty buckets are left out.
@@ -195,7 +195,7 @@ export function rmseByActivity(train: Ratings, test: Ratings, predictions: Array
   return rows;
 }
 
-// %% notebooks/05_comparison.ipynb cell 103e7dd1 (#95)
+// %% notebooks/05_comparison.ipynb cell 103e7dd1 (#97)
 /** Vega-lite spec: test RMSE per activity bucket, one line per model, with the bucket's test ratings as bars below. */
 export function bucketSpec(rows: (BucketError & { model: string })[], side: "user" | "item") {
   const x = { field: "bucket", type: "ordinal", sort: { field: "order" }, title: `training ratings of the ${side}` };
@@ -220,7 +220,7 @@ export function bucketSpec(rows: (BucketError & { model: string })[], side: "use
   };
 }
 
-// %% notebooks/05_comparison.ipynb cell 70f87361 (#102)
+// %% notebooks/05_comparison.ipynb cell 70f87361 (#104)
 /**
  * The training ratings with the given users cut down to `n` of their ratings each (chosen at random by `seed`),
  * everyone else untouched: users who look new to the model while their test ratings stay the same.
@@ -238,7 +238,7 @@ export function withFewRatings(train: Ratings, users: ArrayLike<number>, n: numb
   return subsetRatings(train, keep);
 }
 
-// %% notebooks/05_comparison.ipynb cell cmp-explanation-type (#106)
+// %% notebooks/05_comparison.ipynb cell cmp-explanation-type (#108)
 /** A factor prediction taken apart: its terms, and the user's rated items nearest the item in factor space. */
 export interface FactorExplanation {
   mean: number; // μ
@@ -248,7 +248,7 @@ export interface FactorExplanation {
   closestRated: { item: number; rating: number; similarity: number }[]; // cosine of q_j and q_i, highest first
 }
 
-// %% notebooks/05_comparison.ipynb cell bdf0c1de (#108)
+// %% notebooks/05_comparison.ipynb cell bdf0c1de (#110)
 /**
  * Why a factor model predicts μ + b_u + b_i + p_u·q_i for (user, item): the four terms, and the items the user
  * rated whose factors point most nearly the way the item's do — "because you rated these".

@@ -705,7 +705,7 @@ fastAls.cg = cgAlsSolver;
 /** Hyper-parameters of Bayesian MF by Gibbs sampling. */
 export interface BmfParams {
   k: number; // latent factors D (0: chosen from the data's size, `bmfFactorsFor`)
-  sweeps: number; // Gibbs sweeps (users, then items, then α)
+  sweeps: number; // Gibbs sweeps (users, then items, then α; 0: chosen from the data's size, `bmfSweepsFor`)
   burnin: number; // sweeps discarded before averaging
   alpha: number; // noise precision 1/σ² to start from (fixed when sampleAlpha is false)
   sampleAlpha: boolean; // draw α from its Gamma(1 + n/2, 1 + SSE/2) conditional each sweep
@@ -716,7 +716,7 @@ export interface BmfParams {
   seed: number;
 }
 
-export const BMF_DEFAULTS: BmfParams = { k: 0, sweeps: 40, burnin: 10, alpha: 2, sampleAlpha: true, noiseShape: 4, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
+export const BMF_DEFAULTS: BmfParams = { k: 0, sweeps: 0, burnin: 10, alpha: 2, sampleAlpha: true, noiseShape: 4, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-k (#319)
 /** BPMF's number of factors for a training set of `size` ratings: 16 to 100,000, then 16 · (size/10⁵)^(1/6), a multiple of 4, at most 64. */
@@ -725,7 +725,14 @@ export function bmfFactorsFor(size: number): number {
   return 4 * Math.round(Math.min(64, grown) / 4);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#322)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-sweeps (#322)
+/** BPMF's number of Gibbs sweeps for a training set of `size` ratings: 160 to 100,000, then 160 · (size/10⁵)^(−1/3), a multiple of 10, at least 40. */
+export function bmfSweepsFor(size: number): number {
+  const fewer = 160 * Math.max(1, size / 1e5) ** (-1 / 3);
+  return Math.max(40, 10 * Math.round(fewer / 10));
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#325)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -742,7 +749,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-scales (#325)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-scales (#328)
 /**
  * Redraws one side's noise scales: rating (r, j) has precision α·a_r·s_j and a_r ~ Gamma(c, c) (mean 1), so
  * a_r | · ~ Gamma(c + n_r/2, c + α·E_r/2), with n_r the row's ratings (from the CSR `ptr`) and E_r = Σ_j s_j e_rj²
@@ -757,7 +764,7 @@ export function sampleNoiseScales(scale: Float64Array, rowSse: Float64Array, ptr
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#328)
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#331)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -807,7 +814,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#331)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#334)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -825,7 +832,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#334)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#337)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -842,7 +849,7 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-note (#337)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-note (#340)
 /** The note a fitted `bmf` carries: k, the draws averaged, the final noise and (heteroscedastic) the middle 80 % of the scales. */
 export function bmfNote(k: number, kFromData: boolean, draws: number, burnin: number, alpha: number, scales: [Float64Array | null, Float64Array | null]): string {
   const middle = (x: Float64Array) => {
@@ -854,7 +861,7 @@ export function bmfNote(k: number, kFromData: boolean, draws: number, burnin: nu
   return `k = ${k}${kFromData ? " (from the data's size)" : ""}; the mean of ${draws} Gibbs draws after ${burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)}${spread})`;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#340)
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#343)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * (α a_u b_i)⁻¹), rows of U and V Gaussian under Normal–Wishart hyper-priors, α Gamma and, when noiseShape c > 0, each
@@ -869,8 +876,8 @@ export class BayesianMF extends FactorRecommender {
   }
 
   protected async fitModel(train: Ratings, options: FitOptions): Promise<void> {
-    const p = this.params, D = p.k || bmfFactorsFor(train.size), { nUsers, nItems } = train;
-    if (p.burnin >= p.sweeps) throw new Error(`bmf: burnin (${p.burnin}) must be below sweeps (${p.sweeps})`);
+    const p = this.params, D = p.k || bmfFactorsFor(train.size), sweeps = p.sweeps || bmfSweepsFor(train.size), { nUsers, nItems } = train;
+    if (p.burnin >= sweeps) throw new Error(`bmf: burnin (${p.burnin}) must be below sweeps (${sweeps}${p.sweeps ? "" : ", from the data's size"})`);
     const started = performance.now();
     const seed = options.seed ?? p.seed, random = seededRandom(seed);
     const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -889,7 +896,7 @@ export class BayesianMF extends FactorRecommender {
     const v = options.validation, averaged = v ? new Float64Array(v.size) : null;
     let alpha = p.alpha;
     try {
-      for (let sweep = 1; sweep <= p.sweeps; sweep++) {
+      for (let sweep = 1; sweep <= sweeps; sweep++) {
         let sse = 0;
         for (const side of [0, 1] as const) {
           sampleNormalWishart(side ? V : U, side ? nItems : nUsers, D, p.beta0, random, normal, prior.prec[side], prior.precMean[side]);
@@ -915,12 +922,12 @@ export class BayesianMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#343)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#346)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {
     k: { type: "int", min: 0, max: 512, default: BMF_DEFAULTS.k, aliases: ["factors"], description: "latent factors (0 = from the data's size)" },
-    sweeps: { type: "int", min: 2, default: BMF_DEFAULTS.sweeps, aliases: ["epochs"], description: "Gibbs sweeps" },
+    sweeps: { type: "int", min: 0, default: BMF_DEFAULTS.sweeps, aliases: ["epochs"], description: "Gibbs sweeps (0 = from the data's size)" },
     burnin: { type: "int", min: 0, default: BMF_DEFAULTS.burnin, description: "sweeps discarded before the draws are averaged" },
     alpha: { type: "float", above: 0, default: BMF_DEFAULTS.alpha, description: "noise precision 1/σ² (the start when sampleAlpha)" },
     sampleAlpha: { type: "bool", default: BMF_DEFAULTS.sampleAlpha, description: "draw the noise precision from its conditional each sweep" },
@@ -933,7 +940,7 @@ registerModel({
   create: (p) => new BayesianMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#346)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#349)
  // registers the neighbourhood models the blend may use
 
 /** Hyper-parameters of the blend. */
@@ -946,7 +953,7 @@ export interface BlendParams {
 
 export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp+bmf", holdout: 0.1, ridge: 1e-4, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#349)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#352)
 /** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
 export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
   const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
@@ -964,7 +971,7 @@ export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<
   return Array.from(b);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#352)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#355)
 /**
  * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
  * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
@@ -1021,7 +1028,7 @@ export class BlendModel extends Recommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#355)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#358)
 registerModel({
   name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
   params: {
