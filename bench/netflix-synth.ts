@@ -23,6 +23,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { seededRandom } from "../lib/splits";
+import { choleskySolveInPlace, solveUpperTransposed } from "../lib/mf_engine";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const normalCdf: (x: number) => number = require("@stdlib/stats-base-dists-normal-cdf").factory(0, 1);
 
@@ -176,39 +177,6 @@ interface TrueModel {
   itemBiasMean: Float64Array;
 }
 
-/** In place: the lower Cholesky factor of the n × n symmetric positive-definite matrix A at offset `at` (lower triangle read). */
-function cholesky(A: Float64Array, at: number, n: number): void {
-  for (let j = 0; j < n; j++) {
-    let d = A[at + j * n + j];
-    for (let k = 0; k < j; k++) d -= A[at + j * n + k] ** 2;
-    const l = Math.sqrt(d);
-    A[at + j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let x = A[at + i * n + j];
-      for (let k = 0; k < j; k++) x -= A[at + i * n + k] * A[at + j * n + k];
-      A[at + i * n + j] = x / l;
-    }
-  }
-}
-
-/** Solves L z = x in place (L lower, at offset `at`). */
-function forward(L: Float64Array, at: number, n: number, x: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    let v = x[i];
-    for (let k = 0; k < i; k++) v -= L[at + i * n + k] * x[k];
-    x[i] = v / L[at + i * n + i];
-  }
-}
-
-/** Solves Lᵀ z = x in place. */
-function backward(L: Float64Array, at: number, n: number, x: Float64Array): void {
-  for (let i = n - 1; i >= 0; i--) {
-    let v = x[i];
-    for (let k = i + 1; k < n; k++) v -= L[at + k * n + i] * x[k];
-    x[i] = v / L[at + i * n + i];
-  }
-}
-
 /**
  * How close can a model of the ratings come to the floor? Two half-oracles answer from above: "users unknown"
  * knows every film's true factors, bias and noise and every user's noise, and estimates each user's factors and
@@ -311,23 +279,21 @@ class HalfOracle {
           for (let a = 0; a < D; a++) {
             g[a] += d1 * x[a];
             const xa = d2 * x[a];
-            for (let b = 0; b <= a; b++) H[a * D + b] += xa * x[b];
+            for (let b = a; b < D; b++) H[a * D + b] += xa * x[b]; // the upper triangle, as choleskySolveInPlace reads it
           }
         }
-        cholesky(H, 0, D);
-        forward(H, 0, D, g);
-        backward(H, 0, D, g);
+        choleskySolveInPlace(H, g, D); // g becomes the Newton step; H its Cholesky factor U (H = UᵀU)
         let step = 0;
         for (let f = 0; f < D; f++) (theta[f] += g[f]), (step = Math.max(step, Math.abs(g[f])));
         if (step < 1e-6) break;
       }
-      // H holds the Cholesky factor of the last Newton step's −∇², at (all but) the mode: the Laplace posterior.
+      // H holds U of the last Newton step's −∇² = UᵀU, at (all but) the mode: the Laplace posterior, xᵀ(UᵀU)⁻¹x = ‖U⁻ᵀx‖².
       for (let p = te.ptr[e]; p < te.ptr[e + 1]; p++) {
         const k = te.order[p], o = testOther[k];
         features(o);
         let m = t.mu + B[o];
         for (let f = 0; f < D; f++) m += x[f] * theta[f];
-        forward(H, 0, D, x);
+        solveUpperTransposed(H, x, D);
         let v = 0;
         for (let f = 0; f < D; f++) v += x[f] * x[f];
         const err = test.r[k] - this.moments(m, Math.sqrt(test.sigma[k] ** 2 + v)).mean;
@@ -602,7 +568,8 @@ export function generateNetflixLike(dir: string, opts: NetflixLikeOptions = {}) 
   wTest.flush();
   fs.closeSync(fdTrain);
   fs.closeSync(fdTest);
-  return { dir, users: nU, items: nI, titles: nTitles, rank: K, train: nTrain, test: nTest, histogram, floorRmse: Math.sqrt(floorSse / Math.max(1, nTest)), ...limit.finish(floorSse / Math.max(1, nTest)) };
+  const floorMse = floorSse / Math.max(1, nTest);
+  return { dir, users: nU, items: nI, titles: nTitles, rank: K, train: nTrain, test: nTest, histogram, floorRmse: Math.sqrt(floorMse), ...limit.finish(floorMse) };
 }
 
 /** The Bayes-optimal test RMSE of a generated folder (from its manifest). */
