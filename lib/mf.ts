@@ -8,6 +8,7 @@ import { rmse } from "./metrics";
 import { seededRandom, splitByMask, randomSplit, shuffledOrder } from "./splits";
 import { Recommender, FitOptions, registerModel, createModel, type EpochReport, type ModelState, type ParamDef } from "./model";
 import { tf } from "./_optional";
+import { defaultThreads } from "./threads";
 import "./usercf";
 import { assignFactorModel, copyFactorModel, predictPairsInto, rmseOnTriples, plainPairLoops, initFactorModel, plainSgdRunner, choleskyAlsSolver, fillNormal, PairKernels, threadedSgdRunner, choleskyUpperInPlace, solveUpper, choleskySolveInPlace, type FactorModel, type PairLoops, type SgdRunnerFactory, type SgdRunSettings, type AlsSolverFactory, type AlsSolveSettings } from "./mf_engine";
 import { chooseTfBackend } from "./tf_backend";
@@ -712,7 +713,7 @@ export interface BmfParams {
   noiseShape: number; // c > 0: each user and item gets a noise scale a ~ Gamma(c, c), precision α·a_u·b_i (0: one α for all)
   beta0: number; // prior strength of the hyper-prior's mean (μ ~ N(0, (β₀Λ)⁻¹))
   initStd: number; // factors start as N(0, initStd²)
-  threads: number; // worker threads (1 = the calling thread; 0: every core from 200,000 ratings on)
+  threads: number; // worker threads (1 = the calling thread; 0: `bmfThreadsFor`, every core from 1,000 ratings on)
   seed: number;
 }
 
@@ -732,7 +733,13 @@ export function bmfSweepsFor(size: number): number {
   return Math.max(40, 10 * Math.round(fewer / 10));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#325)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-threads-rule (#325)
+/** BPMF's worker threads for a training set of `size` ratings: every core (up to 8) from 1,000 ratings on, else 1. */
+export function bmfThreadsFor(size: number): number {
+  return size >= 1000 ? Math.min(defaultThreads(), 8) : 1;
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#328)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -749,7 +756,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-scales (#328)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-scales (#331)
 /**
  * Redraws one side's noise scales: rating (r, j) has precision α·a_r·s_j and a_r ~ Gamma(c, c) (mean 1), so
  * a_r | · ~ Gamma(c + n_r/2, c + α·E_r/2), with n_r the row's ratings (from the CSR `ptr`) and E_r = Σ_j s_j e_rj²
@@ -764,7 +771,7 @@ export function sampleNoiseScales(scale: Float64Array, rowSse: Float64Array, ptr
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#331)
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#334)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -814,7 +821,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#334)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#337)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -832,7 +839,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#337)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#340)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -849,7 +856,7 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-note (#340)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-note (#343)
 /** The note a fitted `bmf` carries: k, the draws averaged, the final noise and (heteroscedastic) the middle 80 % of the scales. */
 export function bmfNote(k: number, kFromData: boolean, draws: number, burnin: number, alpha: number, scales: [Float64Array | null, Float64Array | null]): string {
   const middle = (x: Float64Array) => {
@@ -861,7 +868,7 @@ export function bmfNote(k: number, kFromData: boolean, draws: number, burnin: nu
   return `k = ${k}${kFromData ? " (from the data's size)" : ""}; the mean of ${draws} Gibbs draws after ${burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)}${spread})`;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#343)
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#346)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * (α a_u b_i)⁻¹), rows of U and V Gaussian under Normal–Wishart hyper-priors, α Gamma and, when noiseShape c > 0, each
@@ -881,7 +888,7 @@ export class BayesianMF extends FactorRecommender {
     const started = performance.now();
     const seed = options.seed ?? p.seed, random = seededRandom(seed);
     const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-    const threads = p.threads || (train.size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1);
+    const threads = p.threads || bmfThreadsFor(train.size);
     const shared = (n: number) => (threads > 1 ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));
     const start = initFactorModel(nUsers, nItems, D, train.globalMean, p.initStd, seed + 1, threads > 1);
     const U = start.userFactors, V = start.itemFactors, mean = train.globalMean;
@@ -922,7 +929,7 @@ export class BayesianMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#346)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#349)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {
@@ -934,13 +941,13 @@ registerModel({
     noiseShape: { type: "float", min: 0, default: BMF_DEFAULTS.noiseShape, description: "shape c of the per-user and per-item noise scales' Gamma(c, c) prior (0 = one noise level for every rating)" },
     beta0: { type: "float", above: 0, default: BMF_DEFAULTS.beta0, description: "strength of the hyper-prior on the factors' mean" },
     initStd: { type: "float", min: 0, default: BMF_DEFAULTS.initStd, description: "factors start as N(0, initStd²)" },
-    threads: { type: "int", min: 0, max: 64, default: BMF_DEFAULTS.threads, description: "worker threads (1 = the calling thread; 0 = every core from 200,000 ratings on)" },
+    threads: { type: "int", min: 0, max: 64, default: BMF_DEFAULTS.threads, description: "worker threads (1 = the calling thread; 0 = every core from 1,000 ratings on)" },
     seed: { type: "int", default: BMF_DEFAULTS.seed, description: "initialisation and the sampler" },
   },
   create: (p) => new BayesianMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#349)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#352)
  // registers the neighbourhood models the blend may use
 
 /** Hyper-parameters of the blend. */
@@ -953,7 +960,7 @@ export interface BlendParams {
 
 export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp+bmf", holdout: 0.1, ridge: 1e-4, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#352)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#355)
 /** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
 export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
   const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
@@ -971,7 +978,7 @@ export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<
   return Array.from(b);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#355)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#358)
 /**
  * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
  * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
@@ -1028,7 +1035,7 @@ export class BlendModel extends Recommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#358)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#361)
 registerModel({
   name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
   params: {
