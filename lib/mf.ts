@@ -727,9 +727,9 @@ export function bmfFactorsFor(size: number): number {
 }
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-sweeps (#322)
-/** BPMF's number of Gibbs sweeps for a training set of `size` ratings: 160 to 100,000, then 160 · (size/10⁵)^(−1/3), a multiple of 10, at least 40. */
+/** BPMF's number of Gibbs sweeps for a training set of `size` ratings: 320 to 100,000, then 320 · (size/10⁵)^(−1/2), a multiple of 10, at least 40. */
 export function bmfSweepsFor(size: number): number {
-  const fewer = 160 * Math.max(1, size / 1e5) ** (-1 / 3);
+  const fewer = 320 * Math.max(1, size / 1e5) ** (-1 / 2);
   return Math.max(40, 10 * Math.round(fewer / 10));
 }
 
