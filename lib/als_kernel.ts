@@ -5,7 +5,7 @@ import { seededRandom } from "./splits";
 import { Ratings } from "./ratings";
 import { choleskyUpperInPlace, solveUpperTransposed, solveUpper, type FactorModel, type AlsSolveSettings, type AlsSolver } from "./mf_engine";
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#270)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-engine (#273)
 /**
  * One ALS half-sweep by conjugate gradient: for each row r in [rowStart, rowEnd) of a CSR, `steps` CG steps on the system
  * `alsHalfSweep` solves exactly, from the row's current x_r, with A·p = Σ_j y_j (y_j·p) + λ n_r p in one pass over the
@@ -63,7 +63,7 @@ export function alsCgRange(
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-worker (#273)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-worker (#276)
 /** The body of an ALS worker thread: on each message it runs `alsCgRange` over its rows of one side. */
 export function alsWorkerMain(cg: typeof alsCgRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -76,7 +76,7 @@ export function alsWorkerMain(cg: typeof alsCgRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cuts (#276)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cuts (#279)
 /** Rows 0..n-1 of a CSR cut into `parts` contiguous ranges of about equal entry counts: the cut points (parts + 1). */
 export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   const n = ptr.length - 1, total = ptr[n], cuts = [0];
@@ -88,7 +88,7 @@ export function balancedCuts(ptr: Int32Array, parts: number): number[] {
   return cuts;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#279)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-alscg-threads (#282)
 /**
  * ALS by conjugate gradient on worker threads: the ratings (both CSR sides) and the model on SharedArrayBuffers,
  * each half-sweep's rows cut into one range per thread by rating count (rows of one side are independent).
@@ -116,7 +116,7 @@ export class AlsThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-cg-solver (#282)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-cg-solver (#285)
 /** ALS by conjugate gradient (`alsCgRange`): on `threads` worker threads over shared memory, or on the calling thread. */
 export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSettings): AlsSolver {
   if (s.threads > 1) {
@@ -135,7 +135,7 @@ export function cgAlsSolver(train: Ratings, model: FactorModel, s: AlsSolveSetti
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-engine (#301)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-engine (#304)
 /**
  * Row r's conditional precision and right-hand side, for BPMF's draw (Salakhutdinov & Mnih 2008): in A's upper
  * triangle Λ*_r = Λ + α Σ_j s_j y_j y_jᵀ, in b the vector Λμ + α Σ_j s_j (v_rj − m) y_j, over the row's ratings in a
@@ -161,11 +161,11 @@ export function bmfRowSystem(ptr: Int32Array, cols: Int32Array, vals: Float32Arr
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell afa36d20 (#304)
+// %% notebooks/03_matrix_factorization.ipynb cell afa36d20 (#307)
 /** The functions `bmfSampleRange` calls, handed to it (and to worker threads, as source) explicitly. */
 export const BMF_ROW_HELPERS = Object.freeze({ bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom });
 
-// %% notebooks/03_matrix_factorization.ipynb cell 0006ecea (#307)
+// %% notebooks/03_matrix_factorization.ipynb cell 0006ecea (#310)
 /**
  * One BPMF half-sweep: draws x_r for each row r in [rowStart, rowEnd) from its conditional given the other side
  * Y, the noise precision α and the prior N(μ, Λ⁻¹) (`bmfRowSystem`, then with Λ*_r = Uᵀ U: Uᵀ w = b, x = U⁻¹ (w + z), whose covariance is Λ*_r⁻¹). Each row's z ~ N(0, I) comes
@@ -211,7 +211,7 @@ export function bmfSampleRange(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2b77beda (#310)
+// %% notebooks/03_matrix_factorization.ipynb cell 2b77beda (#313)
 /** The body of a BPMF worker thread: on each message it samples its rows of one side with `bmfSampleRange`. */
 export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unknown, choleskyUpperInPlace: unknown, solveUpperTransposed: unknown, solveUpper: unknown, seededRandom: unknown): void {
   const helpers = { bmfRowSystem, choleskyUpperInPlace, solveUpperTransposed, solveUpper, seededRandom } as typeof BMF_ROW_HELPERS;
@@ -226,7 +226,7 @@ export function bmfWorkerMain(sample: typeof bmfSampleRange, bmfRowSystem: unkno
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell f452189f (#313)
+// %% notebooks/03_matrix_factorization.ipynb cell f452189f (#316)
 /**
  * BPMF's row draws on worker threads: both CSR sides, the factors U, V, each side's prior (Λ, Λμ) and, for
  * per-row noise, each side's scales and row errors, on SharedArrayBuffers (the caller writes the priors and the

@@ -14,7 +14,7 @@ export type { EmbeddingModule, TrainOptions, DotBiasParams, Pca } from "./interp
 export { detectFormat, sniffLineFormat, loadDataset, itemLabel } from "./loading";
 export type { DataFormat, DatasetFiles, DataReport, DuplicatePolicy, UnknownUserPolicy, DatasetSource, LoadOptions, Dataset } from "./loading";
 export { rmse, mae } from "./metrics";
-export { EarlyStopping, FactorRecommender, lossAndRmseSpec, rmseVsTimeSpec, GD_ORIGINAL, GD_DEFAULTS, DENSE_LIMIT, GradientDescentMF, STOPPING_DEFAULTS, holdOutForStopping, stoppingParamDefs, SGD_DEFAULTS, SgdMF, ALS_DEFAULTS, AlsMF, SVDPP_DEFAULTS, SvdPlusPlus, BMF_DEFAULTS, bmfFactorsFor, bmfSweepsFor, bmfThreadsFor, BayesianMF, BLEND_DEFAULTS, BlendModel } from "./mf";
+export { EarlyStopping, FactorRecommender, lossAndRmseSpec, rmseVsTimeSpec, GD_ORIGINAL, GD_DEFAULTS, DENSE_LIMIT, GradientDescentMF, STOPPING_DEFAULTS, holdOutForStopping, stoppingParamDefs, SGD_DEFAULTS, SgdMF, ALS_DEFAULTS, alsLambdaFor, AlsMF, SVDPP_DEFAULTS, SvdPlusPlus, BMF_DEFAULTS, bmfFactorsFor, bmfSweepsFor, bmfThreadsFor, BayesianMF, BLEND_DEFAULTS, BlendModel } from "./mf";
 export type { GdParams, StoppingParams, SgdParams, AlsParams, SvdppParams, BmfParams, BlendParams } from "./mf";
 export { FitError, observedRange, ModelCore, FittingModel, PredictingModel, RecommendingModel, Recommender, GlobalMeanRecommender, evaluate, crossValidate, registerModel, registeredModels, modelSpec, parseModelParams, createModel, MODEL_FORMAT, saveModel, loadModel } from "./model";
 export type { EpochReport, FitOptions, IdIndex, Predictions, Recommendation, ModelState, SavedArray, Evaluation, CrossValidation, ModelParamValue, ParamDef, ModelSpec } from "./model";

@@ -505,7 +505,7 @@ export const fastAls: { cg?: AlsSolverFactory } = {};
 export interface AlsParams extends StoppingParams {
   k: number; // latent factors
   epochs: number; // sweeps (users then items)
-  lambda: number; // L2 weight, scaled by each row's rating count (weighted-λ regularisation)
+  lambda: number; // L2 weight, scaled by each row's rating count (weighted-λ regularisation; 0: from the data's size, `alsLambdaFor`)
   biased: boolean; // solve a bias per user and item with the factors
   initStd: number; // item factors start as N(0, initStd²)
   solver: string; // "cg": a few conjugate-gradient steps per row, warm-started, on every core; "cholesky": exact, one thread
@@ -516,10 +516,16 @@ export interface AlsParams extends StoppingParams {
 }
 
 export const ALS_DEFAULTS: AlsParams = {
-  k: 16, epochs: 10, lambda: 0.1, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
+  k: 16, epochs: 10, lambda: 0, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
   threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#177)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-lambda (#177)
+/** ALS's weighted-λ for a training set of `size` ratings: 0.15 up to 100,000, then 0.15 · (size/10⁵)^(−0.31), to three decimals. */
+export function alsLambdaFor(size: number): number {
+  return +(0.15 * Math.max(1, size / 1e5) ** -0.31).toFixed(3);
+}
+
+// %% notebooks/03_matrix_factorization.ipynb cell mf-047 (#180)
 /** Biased matrix factorisation by alternating least squares: each half-sweep solves one side, by a few warm-started CG steps or exactly. */
 export class AlsMF extends FactorRecommender {
   declare readonly params: AlsParams;
@@ -539,7 +545,7 @@ export class AlsMF extends FactorRecommender {
     // CG starts from the current factors: begin the users at zero, as the exact solve does not depend on them.
     if (cg) model.userFactors.fill(0);
     this.model = model;
-    const settings: AlsSolveSettings = { lambda: p.lambda, biased: p.biased, cgSteps: p.cgSteps, threads };
+    const settings: AlsSolveSettings = { lambda: p.lambda || alsLambdaFor(train.size), biased: p.biased, cgSteps: p.cgSteps, threads };
     const solver = cg ? fastAls.cg!(train, model, settings) : choleskyAlsSolver(train, model, settings);
     this.engine = solver.name;
     const stopping = options.validation ? new EarlyStopping(p.patience) : null;
@@ -557,7 +563,7 @@ export class AlsMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#192)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-params (#195)
 /** Hyper-parameters of SVD++; Surprise's defaults are k = 20, 20 epochs, lr 0.007, λ 0.02 for all. */
 export interface SvdppParams extends StoppingParams {
   k: number; // latent factors
@@ -575,7 +581,7 @@ export interface SvdppParams extends StoppingParams {
 export const SVDPP_DEFAULTS: SvdppParams = {
   k: 32, epochs: 20, learningRate: 0.01, decay: 0.92, regFactor: 0.04, regImplicit: 0.1, regBias: 0.01, initStd: 0.05, patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#195)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp (#198)
 /**
  * SVD++ (Koren 2008): biased MF whose user vector adds |N(u)|^-½ Σ_{j∈N(u)} y_j over the items the user rated —
  * who rated what, beside how. Trained user by user (`svdppEpoch`); after each epoch the implicit part is
@@ -616,7 +622,7 @@ export class SvdPlusPlus extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#200)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-057 (#203)
 // The chapter's models in the registry: `litrec evaluate --model mf-sgd --param lr=0.02` builds them from here.
 registerModel({
   name: "mf-sgd", description: "biased matrix factorisation by SGD, stratified over all cores (Funk SVD)",
@@ -637,13 +643,13 @@ registerModel({
   create: (p) => new SgdMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#202)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-als-factory (#205)
 registerModel({
   name: "mf-als", description: "biased matrix factorisation by alternating least squares, weighted-λ",
   params: {
     k: { type: "int", min: 1, max: 4096, default: ALS_DEFAULTS.k, aliases: ["factors"], description: "latent factors" },
     epochs: { type: "int", min: 1, default: ALS_DEFAULTS.epochs, description: "sweeps (users then items)" },
-    lambda: { type: "float", min: 0, default: ALS_DEFAULTS.lambda, aliases: ["reg"], description: "L2 weight, scaled by each row's rating count" },
+    lambda: { type: "float", min: 0, default: ALS_DEFAULTS.lambda, aliases: ["reg"], description: "L2 weight, scaled by each row's rating count (0 = from the data's size: 0.15 up to 100,000 ratings, less above)" },
     biased: { type: "bool", default: ALS_DEFAULTS.biased, description: "solve a bias per user and item with the factors" },
     initStd: { type: "float", min: 0, default: ALS_DEFAULTS.initStd, description: "item factors start as N(0, initStd²)" },
     solver: { type: "enum", choices: ["cg", "cholesky"], default: ALS_DEFAULTS.solver, description: "each row by a few warm-started conjugate-gradient steps, or exactly" },
@@ -655,7 +661,7 @@ registerModel({
   create: (p) => new AlsMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#204)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-gd-factory (#207)
 registerModel({
   name: "mf-gd", description: "full-batch gradient descent with tfjs autodiff and Adam(W), the original's method",
   params: {
@@ -677,7 +683,7 @@ registerModel({
   create: (p) => new GradientDescentMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#206)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-factory (#209)
 // SVD++ in the registry: `litrec evaluate --model svdpp --param k=64`.
 registerModel({
   name: "svdpp", description: "SVD++ (Koren 2008): biased MF plus the implicit feedback of which items each user rated",
@@ -696,13 +702,13 @@ registerModel({
   create: (p) => new SvdPlusPlus(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#285)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-register-fast (#288)
 fastPairLoops.make = (users, items, nUsers, nItems, k) => new PairKernels(users, items, nUsers, nItems, k);
 fastSgd.wasm = wasmSgdRunner;
 fastSgd.threads = threadedSgdRunner;
 fastAls.cg = cgAlsSolver;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#316)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf (#319)
 /** Hyper-parameters of Bayesian MF by Gibbs sampling. */
 export interface BmfParams {
   k: number; // latent factors D (0: chosen from the data's size, `bmfFactorsFor`)
@@ -719,27 +725,27 @@ export interface BmfParams {
 
 export const BMF_DEFAULTS: BmfParams = { k: 0, sweeps: 0, burnin: 10, alpha: 2, sampleAlpha: true, noiseShape: 4, beta0: 2, initStd: 0.1, threads: 0, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-k (#319)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-k (#322)
 /** BPMF's number of factors for a training set of `size` ratings: 16 to 100,000, then 16 · (size/10⁵)^(1/6), a multiple of 4, at most 64. */
 export function bmfFactorsFor(size: number): number {
   const grown = 16 * Math.max(1, size / 1e5) ** (1 / 6);
   return 4 * Math.round(Math.min(64, grown) / 4);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-sweeps (#322)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-sweeps (#325)
 /** BPMF's number of Gibbs sweeps for a training set of `size` ratings: 320 to 100,000, then 320 · (size/10⁵)^(−1/2), a multiple of 10, at least 40. */
 export function bmfSweepsFor(size: number): number {
   const fewer = 320 * Math.max(1, size / 1e5) ** (-1 / 2);
   return Math.max(40, 10 * Math.round(fewer / 10));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-threads-rule (#325)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-threads-rule (#328)
 /** BPMF's worker threads for a training set of `size` ratings: every core (up to 8) from 1,000 ratings on, else 1. */
 export function bmfThreadsFor(size: number): number {
   return size >= 1000 ? Math.min(defaultThreads(), 8) : 1;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#328)
+// %% notebooks/03_matrix_factorization.ipynb cell 2a7dc353 (#331)
 /** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
 export function gammaDraw(shape: number, random: () => number, normal: () => number): number {
   if (shape < 1) return gammaDraw(shape + 1, random, normal) * Math.pow(random(), 1 / shape);
@@ -756,7 +762,7 @@ export function gammaDraw(shape: number, random: () => number, normal: () => num
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-scales (#331)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-scales (#334)
 /**
  * Redraws one side's noise scales: rating (r, j) has precision α·a_r·s_j and a_r ~ Gamma(c, c) (mean 1), so
  * a_r | · ~ Gamma(c + n_r/2, c + α·E_r/2), with n_r the row's ratings (from the CSR `ptr`) and E_r = Σ_j s_j e_rj²
@@ -771,7 +777,7 @@ export function sampleNoiseScales(scale: Float64Array, rowSse: Float64Array, ptr
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#334)
+// %% notebooks/03_matrix_factorization.ipynb cell 97111591 (#337)
 /**
  * One draw of a side's prior (μ, Λ) from its Normal–Wishart conditional given the side's n rows X (n × D), with
  * the hyper-prior μ₀ = 0, W₀ = I, ν₀ = D: Λ ~ W((I + S + β₀n/(β₀+n) x̄x̄ᵀ)⁻¹, D + n) by Bartlett's decomposition,
@@ -821,7 +827,7 @@ export function sampleNormalWishart(X: Float32Array, n: number, D: number, beta0
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#337)
+// %% notebooks/03_matrix_factorization.ipynb cell c5390864 (#340)
 /**
  * BPMF's prediction as one factor model: the S draws' factors side by side, each scaled by 1/√S, so that the
  * model's dot product is the mean of the draws' predictions, m + (1/S) Σ_s u_u^(s)·v_i^(s).
@@ -839,7 +845,7 @@ export function packDraws(draws: { U: Float32Array; V: Float32Array }[], nUsers:
   return { k: K, globalMean: mean, userBias: new Float32Array(nUsers), itemBias: new Float32Array(nItems), userFactors: side(nUsers, (d) => d.U), itemFactors: side(nItems, (d) => d.V) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#340)
+// %% notebooks/03_matrix_factorization.ipynb cell d5e2a3bf (#343)
 /**
  * The validation RMSE of the mean over the Gibbs draws so far: adds the current draw's predictions to `sums`
  * (from the first kept draw on; before that, during burn-in, the current draw alone is scored), clipped to `range`.
@@ -856,7 +862,7 @@ export function runningMeanRmse(sums: Float64Array, kept: number, current: Facto
   return Math.sqrt(e2 / Math.max(1, v.size));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-note (#343)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-bmf-note (#346)
 /** The note a fitted `bmf` carries: k, the draws averaged, the final noise and (heteroscedastic) the middle 80 % of the scales. */
 export function bmfNote(k: number, kFromData: boolean, draws: number, burnin: number, alpha: number, scales: [Float64Array | null, Float64Array | null]): string {
   const middle = (x: Float64Array) => {
@@ -868,7 +874,7 @@ export function bmfNote(k: number, kFromData: boolean, draws: number, burnin: nu
   return `k = ${k}${kFromData ? " (from the data's size)" : ""}; the mean of ${draws} Gibbs draws after ${burnin} burn-in sweeps (α = ${alpha.toFixed(3)} at the end, noise σ ≈ ${(1 / Math.sqrt(alpha)).toFixed(3)}${spread})`;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#346)
+// %% notebooks/03_matrix_factorization.ipynb cell 550ee0a3 (#349)
 /**
  * Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) by Gibbs sampling: r_ui ~ N(m + u_u·v_i,
  * (α a_u b_i)⁻¹), rows of U and V Gaussian under Normal–Wishart hyper-priors, α Gamma and, when noiseShape c > 0, each
@@ -929,7 +935,7 @@ export class BayesianMF extends FactorRecommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#349)
+// %% notebooks/03_matrix_factorization.ipynb cell 136dad4b (#352)
 registerModel({
   name: "bmf", description: "Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov & Mnih 2008)",
   params: {
@@ -947,7 +953,7 @@ registerModel({
   create: (p) => new BayesianMF(p),
 });
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#352)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend (#355)
  // registers the neighbourhood models the blend may use
 
 /** Hyper-parameters of the blend. */
@@ -960,7 +966,7 @@ export interface BlendParams {
 
 export const BLEND_DEFAULTS: BlendParams = { models: "itemcf+knn-baseline+mf-sgd+mf-als+svdpp+bmf", holdout: 0.1, ridge: 1e-4, seed: 1 };
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#355)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-weights (#358)
 /** Least-squares weights [w₀, w₁ … w_M] of w₀ + Σ_m w_m columns[m] against `values`, ridge·n on the model weights. */
 export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<number>, ridge: number): number[] {
   const d = columns.length + 1, n = values.length, A = new Float64Array(d * d), b = new Float64Array(d);
@@ -978,7 +984,7 @@ export function stackingWeights(columns: ArrayLike<number>[], values: ArrayLike<
   return Array.from(b);
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#358)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-class (#361)
 /**
  * Linear stacking, the Netflix Prize way: each base model is fitted on the training ratings less a held-out
  * slice and predicts that slice; least squares (lightly ridged) on those predictions gives one weight per
@@ -1035,7 +1041,7 @@ export class BlendModel extends Recommender {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#361)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-blend-register (#364)
 registerModel({
   name: "blend", description: "linear stacking of base models' predictions on a held-out slice, then each refitted on all the training ratings",
   params: {

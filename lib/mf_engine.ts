@@ -368,7 +368,7 @@ export function choleskyAlsSolver(train: Ratings, model: FactorModel, s: AlsSolv
   };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#212)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs (#215)
 /**
  * The pairs op's forward loop as a WebAssembly function with 128-bit SIMD, four factors per instruction:
  * `dots(u, i, uEnd, P, Q, kb, k4b, out)` sets `out[t] = P[users[t]] · Q[items[t]]` for the 32-bit user indices from
@@ -401,7 +401,7 @@ export function pairsDotsFunction(): WasmFunction {
   return { name: "dots", params: new Array(8).fill(OP.I32), results: [], locals: [OP.I32, OP.I32, OP.I32, OP.V128, OP.F32], body };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#215)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-scatter-wasm (#218)
 /**
  * The backward loop: `scatter(u, i, uEnd, P, Q, kb, k4b, g, dP, dQ)` adds `g[t]·Q[items[t]]` to `dP[users[t]]` and
  * `g[t]·P[users[t]]` to `dQ[items[t]]`, four factors per instruction (arguments as `dots`'s).
@@ -430,13 +430,13 @@ export function pairsScatterFunction(): WasmFunction {
   return { name: "scatter", params: new Array(10).fill(OP.I32), results: [], locals: [...new Array(7).fill(OP.I32), OP.V128, OP.F32], body };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-module (#218)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-module (#221)
 /** The pairs module (`dots` and `scatter` over an imported memory `e.m`); null when the platform has no WebAssembly SIMD. */
 export function pairsWasmModule(): WasmModule | null {
   return compileWasm(assembleWasm([pairsDotsFunction(), pairsScatterFunction()], { shared: false }));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#221)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pairs-layout (#224)
 /** Where `PairKernels` puts T pairs and the factor tables in its memory (byte offsets, 16-aligned), and the bytes it needs. */
 export function pairsLayout(T: number, nUsers: number, nItems: number, k: number) {
   const align = (x: number) => (x + 15) & ~15;
@@ -449,7 +449,7 @@ export function pairsLayout(T: number, nUsers: number, nItems: number, k: number
   return { at, bytes: at.dQ + align(4 * nItems * k) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#224)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-pair-kernels (#227)
 /** The pairs op's loops in WebAssembly SIMD, the pairs copied into the module's memory once (the plain loops without SIMD or with `wasm: false`). */
 export class PairKernels implements PairLoops {
   /** The compiled module, shared by every instance (null: no WebAssembly SIMD here). */
@@ -507,7 +507,7 @@ export class PairKernels implements PairLoops {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#228)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-039 (#231)
 /**
  * Splits rows 0..n-1 into `groups` contiguous ranges of about equal rating counts. Contiguous, so that threads
  * writing the biases of different groups never share a cache line (false sharing would pass it between the cores).
@@ -524,7 +524,7 @@ export function balancedGroups(counts: ArrayLike<number>, groups: number): Int32
   return group;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#231)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-stratify (#234)
 /**
  * Stratified SGD layout (Gemulla et al.'s DSGD): users and items fall into T groups each, the ratings are sorted
  * into T×T blocks (each block in random order), and `schedule[s][t]` is the block thread t runs in sub-epoch s.
@@ -579,7 +579,7 @@ export function stratify(triples: { users: Int32Array; items: Int32Array; values
   return { triples: out, schedule, tileStart: keyStart };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#234)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-038 (#237)
 /** The body of an SGD worker thread: on each message it runs `sgdRange` over the slice it is given (the pool passes `sgdRange` in by its source). */
 export function sgdWorkerMain(sgd: typeof sgdRange): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -591,7 +591,7 @@ export function sgdWorkerMain(sgd: typeof sgdRange): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#237)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads (#240)
 /** Worker threads that run SGD over slices of shared rating triples, updating one shared model in place. */
 export class SgdThreads {
   private pool: ThreadPool;
@@ -616,7 +616,7 @@ export class SgdThreads {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#240)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgd-threads-runner (#243)
 /** JavaScript SGD on threads: the shuffled ratings sorted into stratified blocks, one block per thread in each sub-epoch. */
 export function threadedSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSettings): SgdRunner {
   const shuffled = shuffledTriples(train.users, train.items, train.values, seededRandom(s.seed + 1));

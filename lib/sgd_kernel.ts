@@ -6,7 +6,7 @@ import { seededRandom } from "./splits";
 import { stratify, type FactorModel, type SgdRunSettings, type SgdRunner } from "./mf_engine";
 import { Ratings } from "./ratings";
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-shuffle-within (#183)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-shuffle-within (#186)
 /**
  * Shuffles each range bounds[s]..bounds[s+1] of the triples in place (Fisher–Yates). After `stratify` on
  * unshuffled ratings this gives the same layout as shuffling first, but every swap stays inside one tile, in
@@ -25,7 +25,7 @@ export function shuffleWithin(triples: { users: Int32Array; items: Int32Array; v
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-engine (#186)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-svdpp-engine (#189)
 /**
  * One SVD++ epoch (Koren 2008), user by user: r̂_ui = μ + b_u + b_i + q_i·(p_u + |N(u)|^-½ Σ_{j∈N(u)} y_j). For
  * each user (in `order`), the implicit part z = |N(u)|^-½ Σ y_j is summed once; each of the user's ratings then
@@ -79,7 +79,7 @@ export function svdppEpoch(
   return sse;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-fold (#189)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-fold (#192)
 /** p_u + |N(u)|^-½ Σ_{j∈N(u)} y_j for every user: SVD++'s user vectors folded into a plain factor model's. */
 export function foldImplicit(ptr: Int32Array, items: Int32Array, P: Float32Array, Y: Float32Array, k: number, out: Float32Array): Float32Array {
   for (let u = 0; u + 1 < ptr.length; u++) {
@@ -94,7 +94,7 @@ export function foldImplicit(ptr: Int32Array, items: Int32Array, P: Float32Array
   return out;
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw (#243)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw (#246)
 /** The SGD kernel's parameters (0–14) and locals (15–32), by name (see `sgdWasmModule`). */
 export const SGD = {
   U: 0, I: 1, V: 2, UEND: 3, P: 4, Q: 5, BU: 6, BI: 7, KB: 8, K4B: 9, MU: 10, LR: 11, REGB: 12, SHRINK: 13, BIASED: 14, // parameters
@@ -103,7 +103,7 @@ export const SGD = {
   DOT: 27, ERR: 28, G: 29, PS: 30, QS: 31, SSE: 32, // f32 locals, then the f64 sum of squared errors
 } as const;
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-error (#246)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-error (#249)
 /** One rating's first half: the rows' addresses, dot = p_u·q_i, err = r − (μ + b_u + b_i + dot), sse += err², and the bias steps. */
 export function sgdErrorCode(): number[] {
   const { GET, SET, TEE, END } = OP, MEM = memarg(2);
@@ -132,7 +132,7 @@ export function sgdErrorCode(): number[] {
   ];
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-update (#249)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-update (#252)
 /** One rating's second half: p ← shrink·p + g·q and q ← shrink·q + g·p with g = lr·err, four factors at a time; then the next rating. */
 export function sgdUpdateCode(): number[] {
   const { GET, SET, TEE } = OP, MEM = memarg(2);
@@ -158,7 +158,7 @@ export function sgdUpdateCode(): number[] {
   ];
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-module (#252)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-module (#255)
 /**
  * The SGD epoch of `sgdRange` as a WebAssembly module with 128-bit SIMD, over one shared memory that holds
  * the ratings and the model. One export,
@@ -179,14 +179,14 @@ export function sgdWasmModule(): WasmModule | null {
   return compileWasm(assembleWasm([{ name: "sgd", params, results: [OP.F64], locals, body }], { shared: true }));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-tiles (#255)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-tiles (#258)
 /** How many tiles per side a thread's block needs so that one tile's user and item rows fit in half of a typical 2 MiB per-core L2 cache. */
 export function cacheTiles(nUsers: number, nItems: number, k: number, threads: number): number {
   const tileBytes = 1 << 20;
   return Math.max(1, Math.ceil(((nUsers + nItems) / threads) * 4 * k / tileBytes));
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-layout (#258)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-layout (#261)
 /** Where `WasmSgd` puts n ratings and a model of nUsers × nItems at k in its memory (byte offsets, 16-aligned), and the bytes it needs. */
 export function wasmSgdLayout(n: number, nUsers: number, nItems: number, k: number) {
   const align = (x: number) => (x + 15) & ~15;
@@ -199,7 +199,7 @@ export function wasmSgdLayout(n: number, nUsers: number, nItems: number, k: numb
   return { at, bytes: at.Q + align(4 * nItems * k) };
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-worker (#261)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-worker (#264)
 /** The body of a WebAssembly SGD worker: instantiates the module over the shared memory and runs the slices it is sent. */
 export function sgdWasmWorkerMain(): void {
   const { parentPort, workerData: d } = require("worker_threads");
@@ -210,7 +210,7 @@ export function sgdWasmWorkerMain(): void {
   });
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-engine (#264)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-engine (#267)
 /**
  * SGD with the update in WebAssembly SIMD: the triples and the model in one shared WebAssembly memory, the model's
  * arrays views of it (validation and snapshots read them as before); `run` as `SgdThreads`'s; `close` copies the model back.
@@ -269,7 +269,7 @@ export class WasmSgd {
   }
 }
 
-// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-runner (#267)
+// %% notebooks/03_matrix_factorization.ipynb cell mf-sgdw-runner (#270)
 /** SGD with the update in WebAssembly SIMD: cache tiles inside stratified blocks, shuffled within each tile; null without SIMD. */
 export function wasmSgdRunner(train: Ratings, model: FactorModel, s: SgdRunSettings): SgdRunner | null {
   if (!WasmSgd.available()) return null;
