@@ -446,7 +446,7 @@ export function sgdSettingsFor<T extends { k: number; learningRate: number; epoc
     k: params.k || 4 * Math.round(clamp(16 * s ** 0.27, 16, 128) / 4),
     learningRate: params.learningRate || +(0.01 * clamp(s ** (1 / 6), 1, 2)).toFixed(4),
     epochs: params.epochs || 20,
-    threads: params.threads || (size >= 2e5 ? Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)) : 1),
+    threads: params.threads || (size >= 2e5 ? Math.min(defaultThreads(), 8) : 1),
   };
 }
 
@@ -517,7 +517,7 @@ export interface AlsParams extends StoppingParams {
 
 export const ALS_DEFAULTS: AlsParams = {
   k: 16, epochs: 10, lambda: 0, biased: true, initStd: 0.1, solver: "cg", cgSteps: 3,
-  threads: Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)), patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
+  threads: Math.min(defaultThreads(), 8), patience: 2, seed: 1, ...STOPPING_DEFAULTS,};
 
 // %% notebooks/03_matrix_factorization.ipynb cell mf-als-lambda (#177)
 /** ALS's weighted-λ for a training set of `size` ratings: 0.15 up to 100,000, then 0.15 · (size/10⁵)^(−0.31), to three decimals. */
