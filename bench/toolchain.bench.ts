@@ -19,6 +19,7 @@ async function main() {
   const exportTimes: number[] = [];
   const checkTimes: number[] = [];
   let modules = 0;
+  let upToDate = false;
   for (let i = 0; i < 5; i++) {
     let t0 = performance.now();
     const files = exportProject(root);
@@ -30,10 +31,11 @@ async function main() {
     let same = fresh.size === current.size;
     for (const [k, v] of fresh) same &&= current.get(k) === v;
     checkTimes.push(ms(t0));
+    upToDate = same;
   }
   const notebooks = fs.readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb")).length;
   console.log(`export: ${notebooks} notebooks → ${modules} files in ${median(exportTimes).toFixed(1)} ms (median of 5)`);
-  console.log(`check:  ${median(checkTimes).toFixed(1)} ms (median of 5)`);
+  console.log(`check:  ${median(checkTimes).toFixed(1)} ms (median of 5); lib/ ${upToDate ? "matches the notebooks" : "differs from the notebooks"}`);
 
   // Per-cell overhead: 20 empty cells and 20 cells that use the compiled library.
   const dir = path.join(root, "bench", "out", "runner");

@@ -25,6 +25,16 @@ describe("litrec CLI", () => {
     assert.throws(() => parseArgs(["info", "--param", "k"]), /k=v/);
   });
 
+  it("refuses an option the command does not take, naming the ones it does, rather than ignoring it", () => {
+    const r = litrec("evaluate", "--data", path.join(FIX, "thu"), "--model", "global-mean", "--folds", "5");
+    assert.strictEqual(r.code, 2);
+    assert.strictEqual(r.stdout, "");
+    assert.match(r.stderr, /litrec evaluate does not take --folds; it takes --data, .*--split, .*--quiet/);
+    // The data policies and --quiet go with every command.
+    const ok = litrec("info", "--data", path.join(FIX, "thu"), "--duplicates", "first", "--unknown-users", "drop", "--quiet", "--json");
+    assert.strictEqual(ok.code, 0, ok.stderr);
+  });
+
   it("info prints counts, density and the histogram; --json gives one object", () => {
     const text = litrec("info", "--data", ML);
     assert.strictEqual(text.code, 0, text.stderr);

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadDataset, detectFormat, itemLabel } from "../lib/loading";
 import { detectEncoding, decodeText, parseTitleLine, readTitles } from "../lib/titles";
-import { makeRatings, subsetRatings, ratingOf, mergeRatings, coldStartCounts, type Ratings } from "../lib/ratings";
+import { makeRatings, ratingOf, mergeRatings, coldStartCounts, type Ratings } from "../lib/ratings";
 import { randomSplit, temporalSplit, kFold, splitDataset, countLeaks, seededRandom } from "../lib/splits";
 import { rmse, mae } from "../lib/metrics";
 import { datasetSummary, ratingHistogram, ratingDistributionSpec, longTailSpec, densitySpec } from "../lib/summary";

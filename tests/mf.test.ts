@@ -7,7 +7,7 @@ import { loadDataset } from "../lib/loading";
 import { randomSplit, seededRandom, seededPermutation } from "../lib/splits";
 import { makeRatings, type Ratings } from "../lib/ratings";
 import { rmse } from "../lib/metrics";
-import { SgdMF, sgdSettingsFor, BayesianMF, AlsMF, GradientDescentMF, FactorRecommender, BlendModel, lossAndRmseSpec, rmseVsTimeSpec } from "../lib/mf";
+import { SgdMF, sgdSettingsFor, BayesianMF, AlsMF, GradientDescentMF, BlendModel, lossAndRmseSpec, rmseVsTimeSpec } from "../lib/mf";
 import { createModel, saveModel, loadModel, type EpochReport } from "../lib/model";
 import { initFactorModel, predictPairsInto, stratify, shuffledTriples, choleskySolveInPlace, alsHalfSweep, sgdRange, rmseOnTriples, PairKernels } from "../lib/mf_engine";
 import { chooseTfBackend } from "../lib/tf_backend";

@@ -7,7 +7,7 @@ import { createModel, type Recommender } from "../lib/model";
 import "../lib/index"; // every chapter registers its models
 import { choleskySolveInPlace } from "../lib/mf_engine";
 import {
-  userRandomSplit, leaveOneOut, relevance, rankingMetrics, rankAll, parseMetricList, metricValues, evaluateRanking,
+  userRandomSplit, leaveOneOut, relevance, rankingMetrics, rankAll, parseMetricList, evaluateRanking,
   PopularityRanker, EaseRanker, IalsRanker, BprRanker, ItemKnnRanker, topK, invertSpd, type TopLists,
 } from "../lib/ranking";
 import { seededRandom } from "../lib/splits";

@@ -1,6 +1,5 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { readNotebook, writeNotebook, emptyNotebook, makeCell, serializeNotebook, NotebookError, sourceText } from "../tools/notebook";
@@ -179,6 +178,22 @@ describe("nbts export", () => {
     // `joinPath` is not used by the data module, so its import stays in data_parse only.
     assert.doesNotMatch(data, /joinPath/);
     assert.doesNotMatch(exportProject(dir).get("lib/data_parse.ts")!, /from "\.\/data"/);
+  });
+
+  it("keeps only the imports a module's code uses, and every side-effect import", () => {
+    const dir = tmpDir("nbexp-");
+    fs.mkdirSync(path.join(dir, "notebooks"));
+    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", [
+      "//| default_exp data",
+      // The notebook's import cell: the library uses `loadAll` only; the rest serves the notebook's other cells.
+      '//| exporti\nimport * as os from "os";\nimport { loadAll, saveAll as store, type Row } from "../lib/io";\nimport "../lib/registry";',
+      "//| export\nfunction rows(dir: string): number { return loadAll(dir).length; }",
+      'const here: Row[] = loadAll(os.tmpdir()); store(here);',
+    ]);
+    const data = exportProject(dir).get("lib/data.ts")!;
+    assert.match(data, /^import \{ loadAll \} from "\.\/io";$/m);
+    assert.match(data, /^import "\.\/registry";$/m);
+    assert.doesNotMatch(data, /\bos\b|store|Row/);
   });
 
   it("keeps engines, `_` modules and `_` names out of the barrel, and refuses an exported let or var, naming the cell", () => {

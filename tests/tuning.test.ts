@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { describeSpace, gridPoints, randomPoint, rungEpochs, strategyCandidates, survivesRung, type SearchSpace } from "../lib/tuning";
 import { Study, type StudyConfig } from "../lib/tuning_store";
-import { runStudy, workOnStudy, type FoldObjective } from "../lib/tuning_runner";
+import { runStudy, type FoldObjective } from "../lib/tuning_runner";
 import { crossValidationObjective, toyObjective } from "../lib/tuning_objectives";
 import { kFold } from "../lib/splits";
 import { loadDataset } from "../lib/loading";

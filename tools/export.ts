@@ -77,6 +77,19 @@ class ImportSet {
     else if (!e.named.has(b.text)) (typeOnly ? e.typeNamed : e.named).set(b.text, true);
   }
 
+  /**
+   * Drops the bindings the module never uses: an exported cell's imports serve the notebook's later cells
+   * too, and the library keeps only what its own code names. Side-effect imports (`import "./x"`) stay; an
+   * unused binding loads nothing at run time anyway, since TypeScript elides it.
+   */
+  prune(used: Set<string>): void {
+    const local = (text: string) => text.split(" as ").at(-1)!;
+    for (const e of this.bySpec.values()) {
+      for (const set of [e.defaults, e.namespaces, e.typeNamespaces, e.equals]) for (const n of [...set]) if (!used.has(n)) set.delete(n);
+      for (const map of [e.named, e.typeNamed]) for (const n of [...map.keys()]) if (!used.has(local(n))) map.delete(n);
+    }
+  }
+
   private entry(spec: string) {
     let e = this.bySpec.get(spec);
     if (!e) {
@@ -346,7 +359,7 @@ export function exportProject(root: string): ExportFiles {
       for (const offset of offsets) {
         let k = starts.length - 1;
         while (starts[k] > offset) k--;
-        const { c, where } = bodies[k];
+        const { c } = bodies[k];
         const d = declared.get(c.notebook)!.get(used);
         if (d?.imported) {
           imports.addBinding(d.imported, d.typeOnly);
@@ -356,6 +369,7 @@ export function exportProject(root: string): ExportFiles {
         imports.addNamed(`./${d.module}`, used, d.typeOnly);
       }
     }
+    imports.prune(new Set(freeNames(joined).keys()));
     const chunks = bodies.map(({ c, code }) => `${cellMarker(c.notebook, c.cellId, c.cellIndex)}\n${code}`);
     const sources = [...new Set(cells.map((c) => c.notebook))];
     const importBlock = imports.render(name);

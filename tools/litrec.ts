@@ -2,7 +2,7 @@
 /** `litrec`: the recommender on any dataset — info, evaluate, recommend, tune, fetch. Subcommands live in tools/cli/. */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs, runCommand, UsageError, type CliArgs } from "./cli/common";
+import { parseArgs, runCommand, checkOptions, UsageError, type CliArgs } from "./cli/common";
 import { registeredModels } from "../lib/model";
 import "../lib/index"; // every chapter registers its models
 
@@ -50,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(mod.usage ?? `litrec ${args.command}`);
       return 0;
     }
+    if (mod.usage) checkOptions(args.command, mod.usage, args.given);
     return mod.run(args);
   });
 }

@@ -44,6 +44,7 @@ export interface CliArgs {
   quiet: boolean; // --quiet: no progress on stderr
   help: boolean;
   positional: string[];
+  given: string[]; // the options on the command line, by name, in order (checked against the command's usage)
 }
 
 const VALUE_OPTIONS = new Set(["data", "train", "test", "model", "param", "split", "seed", "user", "n", "grid", "folds", "study", "strategy", "trials", "workers", "duplicates", "unknown-users", "dir", "url", "metrics", "model-file", "out"]);
@@ -59,7 +60,7 @@ const FLAG_OPTIONS = new Set(["json", "quiet", "help"]);
 
 /** Parses `litrec COMMAND [options]`; `--opt value` and `--opt=value` both work; unknown options are errors. */
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { command: "", params: {}, seed: 0, json: false, n: 10, grid: [], url: [], quiet: false, help: false, positional: [] };
+  const args: CliArgs = { command: "", params: {}, seed: 0, json: false, n: 10, grid: [], url: [], quiet: false, help: false, positional: [], given: [] };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === "-h" || a === "--help") {
@@ -73,6 +74,7 @@ export function parseArgs(argv: string[]): CliArgs {
     }
     const eq = a.indexOf("=");
     const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (name !== "help") args.given.push(name);
     if (FLAG_OPTIONS.has(name)) {
       if (eq >= 0) throw new UsageError(`--${name} takes no value`);
       (args as any)[name] = true;
@@ -131,6 +133,20 @@ export function parseArgs(argv: string[]): CliArgs {
     }
   }
   return args;
+}
+
+/** The options every command takes: the data policies and --quiet (see `litrec --help`). */
+const COMMON_OPTIONS = ["duplicates", "unknown-users", "quiet"];
+
+/**
+ * Refuses an option the command does not read (`evaluate --folds 5` would otherwise be ignored without a word):
+ * a command takes the options its usage line names, and the common ones.
+ */
+export function checkOptions(command: string, usage: string, given: string[]): void {
+  const takes = new Set([...usage.matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1]).concat(COMMON_OPTIONS));
+  for (const name of given)
+    if (!takes.has(name))
+      throw new UsageError(`litrec ${command} does not take --${name}; it takes ${[...takes].map((o) => `--${o}`).join(", ")}`);
 }
 
 /** A one-line progress bar on stderr; silent when stderr is not a terminal (unless LITREC_PROGRESS=1) or with --quiet. */

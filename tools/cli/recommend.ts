@@ -5,7 +5,7 @@ import { loadModel, type Recommender } from "../../lib/model";
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError } from "./common";
 import { fitOptionsFromArgs, modelFromArgs } from "./evaluate";
 
-export const usage = "litrec recommend --data DIR --model NAME --user ID [--n 10] [--param k=v …] | --model-file MODEL_DIR --user ID [--data DIR for titles] [--json]";
+export const usage = "litrec recommend --data DIR | --train FILE [--test FILE]  --model NAME --user ID [--n 10] [--param k=v …] | --model-file MODEL_DIR --user ID [--data DIR for titles] [--json]";
 
 export async function run(args: CliArgs): Promise<number> {
   if (args.user === undefined) throw new UsageError("missing --user ID");

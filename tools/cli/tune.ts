@@ -12,8 +12,8 @@ import { rmse } from "../../lib/metrics";
 import { splitDataset } from "../../lib/splits";
 import { createModel, modelSpec, registeredModels } from "../../lib/model";
 import "../../lib/index"; // every chapter registers its models
-import { describeSpace, type ParamValue, type SearchSpace, type SearchStrategy, type TrialParams } from "../../lib/tuning";
-import { Study, type StudyConfig, type TrialRecord } from "../../lib/tuning_store";
+import { describeSpace, type ParamValue, type SearchSpace, type SearchStrategy } from "../../lib/tuning";
+import { type StudyConfig, type TrialRecord } from "../../lib/tuning_store";
 import { runStudy, type FoldObjective } from "../../lib/tuning_runner";
 import { crossValidationObjective } from "../../lib/tuning_objectives";
 import { type CliArgs, loadFromArgs, printJson, ProgressBar, UsageError } from "./common";

@@ -217,7 +217,6 @@ export class CellCompiler {
   private prev: string | null = null; // the chain's newest module name (no extension)
   private prevNames = new Set<string>();
   private count = 0;
-  private readonly versions = new Map<string, string>();
 
   /** `dir`: the notebook's folder (relative imports resolve from it); `root`: where tsconfig.json is looked for. */
   constructor(readonly dir: string, root: string = dir) {
