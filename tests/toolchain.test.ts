@@ -22,6 +22,14 @@ function scratchProject(): string {
   return dir;
 }
 
+/** A scratch project whose one notebook, notebooks/01_x.ipynb, is made of the given code cells. */
+function projectWith(cells: string[]): string {
+  const dir = tmpDir("nbexp-");
+  fs.mkdirSync(path.join(dir, "notebooks"));
+  notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", cells);
+  return dir;
+}
+
 /** A notebook file made of the given code cells. */
 function notebookOf(dir: string, name: string, cells: string[]): string {
   const nb = emptyNotebook();
@@ -154,18 +162,14 @@ describe("nbts export", () => {
   });
 
   it("refuses a module name that would leave lib/, naming the notebook and cell", () => {
-    const dir = tmpDir("nbexp-");
-    fs.mkdirSync(path.join(dir, "notebooks"));
-    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", ["//| export ../../evil\nconst a = 1;"]);
+    const dir = projectWith(["//| export ../../evil\nconst a = 1;"]);
     assert.throws(() => exportProject(dir), (e: Error) => /notebooks\/01_x\.ipynb: cell #1 \(id cell1\): module "\.\.\/\.\.\/evil" is not a plain module name/.test(e.message));
     notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", ["//| export\nconst a = 1;"]);
     assert.throws(() => exportProject(dir), /needs a module: add `\/\/\| default_exp NAME`/);
   });
 
   it("writes the imports between the modules of one notebook itself, as its later cells see earlier ones", () => {
-    const dir = tmpDir("nbexp-");
-    fs.mkdirSync(path.join(dir, "notebooks"));
-    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", [
+    const dir = projectWith([
       "//| default_exp data",
       '//| export data_parse\nimport * as fs from "fs";\nimport { join as joinPath } from "path";\nfunction parseRatingFile(f: string): number[] { return fs.readFileSync(joinPath(f)).length ? [1] : []; }\ninterface ParsedFile { rows: number }',
       "//| export\nfunction loadDataset(dir: string): ParsedFile { const parseRatingFile = (x: string) => x; return { rows: parseRatingFile(dir).length + readAll(dir) }; }",
@@ -181,9 +185,7 @@ describe("nbts export", () => {
   });
 
   it("keeps only the imports a module's code uses, and every side-effect import", () => {
-    const dir = tmpDir("nbexp-");
-    fs.mkdirSync(path.join(dir, "notebooks"));
-    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", [
+    const dir = projectWith([
       "//| default_exp data",
       // The notebook's import cell: the library uses `loadAll` only; the rest serves the notebook's other cells.
       '//| exporti\nimport * as os from "os";\nimport { loadAll, saveAll as store, type Row } from "../lib/io";\nimport "../lib/registry";',
@@ -197,9 +199,7 @@ describe("nbts export", () => {
   });
 
   it("keeps engines, `_` modules and `_` names out of the barrel, and refuses an exported let or var, naming the cell", () => {
-    const dir = tmpDir("nbexp-");
-    fs.mkdirSync(path.join(dir, "notebooks"));
-    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", [
+    const dir = projectWith([
       "//| default_exp data",
       "//| export data_engine\nfunction kernel() { return 1; }",
       "//| export _helpers\nconst helper = () => 2;",
@@ -214,9 +214,7 @@ describe("nbts export", () => {
   });
 
   it("imports an internal (exporti) name across modules, keeps it out of the barrel and its let state private", () => {
-    const dir = tmpDir("nbexp-");
-    fs.mkdirSync(path.join(dir, "notebooks"));
-    notebookOf(path.join(dir, "notebooks"), "01_x.ipynb", ["//| default_exp data", "//| exporti helpers\nlet calls = 0;\nfunction kernel() { return ++calls; }", "//| export\nfunction run() { return kernel(); }"]);
+    const dir = projectWith(["//| default_exp data", "//| exporti helpers\nlet calls = 0;\nfunction kernel() { return ++calls; }", "//| export\nfunction run() { return kernel(); }"]);
     const files = exportProject(dir);
     assert.match(files.get("lib/helpers.ts")!, /\nlet calls = 0;\nexport function kernel\(\)/);
     assert.match(files.get("lib/data.ts")!, /import \{ kernel \} from "\.\/helpers";/);
